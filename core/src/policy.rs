@@ -1,0 +1,277 @@
+//! Persistence rules (RFC 9112 section 9.3) as pure functions.
+//!
+//! Given what the request and the response heads say, and how the response
+//! body is framed, decide whether the connection may carry another exchange,
+//! and if not, why. Also: which `Connection`/`Keep-Alive` fields a sender
+//! must emit to say what it means.
+
+use crate::wire::{BodyKind, HeadFacts, KeepAlive, TransferEncoding, Version};
+
+/// Why a connection must close (or was closed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum CloseReason {
+    /// The request said `Connection: close`.
+    RequestClose,
+    /// The response said `Connection: close`.
+    ResponseClose,
+    /// An HTTP/1.0 message without `Connection: keep-alive` (or a response to
+    /// an HTTP/1.0 request that did not echo it).
+    Http10NoKeepAlive,
+    /// The response body is delimited by closing the connection.
+    CloseDelimited,
+    /// `Content-Length` together with `Transfer-Encoding`.
+    FramingConflict,
+    /// `Transfer-Encoding` in an HTTP/1.0 message (RFC 9112 6.1).
+    Http10TransferEncoding,
+    /// The connection switched protocols (101, or 2xx to CONNECT).
+    ProtocolSwitch,
+    /// The peer broke the protocol.
+    ProtocolError,
+    /// The `Keep-Alive: max` budget of requests is used up.
+    MaxReached,
+    /// The connection was idle longer than allowed.
+    IdleTimeout,
+    /// The peer did not send a complete head in time.
+    HeadTimeout,
+    /// The peer closed its side of the connection.
+    PeerClosed,
+    /// The local side asked to close.
+    LocalClose,
+}
+
+impl CloseReason {
+    /// A short snake_case name, as used in logs and traces.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::RequestClose => "request_close",
+            Self::ResponseClose => "response_close",
+            Self::Http10NoKeepAlive => "http10_no_keep_alive",
+            Self::CloseDelimited => "close_delimited",
+            Self::FramingConflict => "framing_error",
+            Self::Http10TransferEncoding => "http10_transfer_encoding",
+            Self::ProtocolSwitch => "upgrade",
+            Self::ProtocolError => "protocol_error",
+            Self::MaxReached => "max_reached",
+            Self::IdleTimeout => "idle_timeout",
+            Self::HeadTimeout => "head_timeout",
+            Self::PeerClosed => "peer_closed",
+            Self::LocalClose => "local_close",
+        }
+    }
+}
+
+impl core::fmt::Display for CloseReason {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether a connection may carry another exchange.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Persistence {
+    /// The connection may be reused.
+    KeepAlive,
+    /// The connection must close after the current exchange.
+    Close(CloseReason),
+}
+
+impl Persistence {
+    /// Whether the connection may be reused.
+    pub const fn is_keep_alive(self) -> bool {
+        matches!(self, Self::KeepAlive)
+    }
+
+    /// Combines two decisions. Close is absorbing: once either says close,
+    /// the result is close, with the first reason given.
+    pub const fn and(self, later: Self) -> Self {
+        match self {
+            Self::Close(_) => self,
+            Self::KeepAlive => later,
+        }
+    }
+
+    /// `KeepAlive` if `keep` holds, else close for `reason`.
+    const fn unless(close: bool, reason: CloseReason) -> Self {
+        if close {
+            Self::Close(reason)
+        } else {
+            Self::KeepAlive
+        }
+    }
+}
+
+/// What the persistence rules need to know of one message head: small and
+/// `Copy`, so a connection can keep it for the whole exchange.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct MessageSummary {
+    /// The message's protocol version.
+    pub version: Version,
+    /// `Connection: close` was present.
+    pub close: bool,
+    /// `Connection: keep-alive` was present.
+    pub keep_alive: bool,
+    /// A `Transfer-Encoding` field was present.
+    pub transfer_encoding: bool,
+    /// Both `Content-Length` and `Transfer-Encoding` were present.
+    pub framing_conflict: bool,
+}
+
+impl MessageSummary {
+    /// Summarises a parsed head.
+    pub fn of(version: Version, facts: &HeadFacts<'_>) -> Self {
+        Self {
+            version,
+            close: facts.connection.close,
+            keep_alive: facts.connection.keep_alive,
+            transfer_encoding: facts.transfer_encoding != TransferEncoding::Absent,
+            framing_conflict: facts.content_length_with_transfer_encoding,
+        }
+    }
+
+    /// A message of `version` with no `Connection` options and plain framing.
+    pub const fn plain(version: Version) -> Self {
+        Self {
+            version,
+            close: false,
+            keep_alive: false,
+            transfer_encoding: false,
+            framing_conflict: false,
+        }
+    }
+
+    /// The rules that apply to one message on its own, whoever sent it.
+    const fn own_persistence(self, close_reason: CloseReason) -> Persistence {
+        let http10 = matches!(self.version, Version::Http10);
+        Persistence::unless(self.close, close_reason)
+            .and(Persistence::unless(
+                http10 && self.transfer_encoding,
+                CloseReason::Http10TransferEncoding,
+            ))
+            .and(Persistence::unless(
+                self.framing_conflict,
+                CloseReason::FramingConflict,
+            ))
+            .and(Persistence::unless(
+                http10 && !self.keep_alive,
+                CloseReason::Http10NoKeepAlive,
+            ))
+    }
+}
+
+/// Whether the connection may outlive the exchange, judging by the request
+/// alone: what a server knows once it has read a request head.
+pub const fn request_persistence(request: MessageSummary) -> Persistence {
+    request.own_persistence(CloseReason::RequestClose)
+}
+
+/// Whether the connection may carry another exchange after `request` was
+/// answered by `response`, whose body is framed as `response_body`.
+///
+/// RFC 9112 9.3: `close` from either side ends it; HTTP/1.1 persists by
+/// default; HTTP/1.0 only with `keep-alive`, which a response to an HTTP/1.0
+/// request must echo; a close-delimited body, a protocol switch, or a
+/// framing conflict end it too. Interim (1xx) responses other than 101 do
+/// not decide anything and should not be passed here.
+pub const fn exchange_persistence(
+    request: MessageSummary,
+    response: MessageSummary,
+    response_body: BodyKind,
+) -> Persistence {
+    let echo_missing = matches!(request.version, Version::Http10) && !response.keep_alive;
+    request_persistence(request)
+        .and(Persistence::unless(
+            response.close,
+            CloseReason::ResponseClose,
+        ))
+        .and(Persistence::unless(
+            matches!(response_body, BodyKind::Tunnel),
+            CloseReason::ProtocolSwitch,
+        ))
+        .and(Persistence::unless(
+            matches!(response_body, BodyKind::UntilClose),
+            CloseReason::CloseDelimited,
+        ))
+        .and(response.own_persistence(CloseReason::ResponseClose))
+        .and(Persistence::unless(
+            echo_missing,
+            CloseReason::Http10NoKeepAlive,
+        ))
+}
+
+/// A `Connection` option a sender emits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum ConnectionValue {
+    /// `Connection: close`
+    Close,
+    /// `Connection: keep-alive`
+    KeepAlive,
+}
+
+impl ConnectionValue {
+    /// The option as written on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Close => "close",
+            Self::KeepAlive => "keep-alive",
+        }
+    }
+}
+
+/// The persistence fields a head must carry to say what its sender means.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct PersistenceFields {
+    /// The `Connection` field to send, if any.
+    pub connection: Option<ConnectionValue>,
+    /// The `Keep-Alive` field to send, if any.
+    pub keep_alive: Option<KeepAlive>,
+}
+
+/// What a request of `version` must say so the connection is kept
+/// (`keep_alive`) or closed after the exchange.
+///
+/// HTTP/1.1 persists by default and needs nothing; HTTP/1.0 needs
+/// `Connection: keep-alive`; closing is always said explicitly.
+pub const fn request_fields(version: Version, keep_alive: bool) -> PersistenceFields {
+    let connection = match (keep_alive, version) {
+        (false, _) => Some(ConnectionValue::Close),
+        (true, Version::Http10) => Some(ConnectionValue::KeepAlive),
+        (true, Version::Http11) => None,
+    };
+    PersistenceFields {
+        connection,
+        keep_alive: None,
+    }
+}
+
+/// What a response to a request of `request_version` must say.
+///
+/// When the connection will close, `Connection: close`. When it persists,
+/// `Connection: keep-alive` with `Keep-Alive: timeout=T, max=M` from
+/// `announce` (the limits the server enforces); an HTTP/1.0 client needs
+/// the echo even when nothing is announced.
+pub const fn response_fields(
+    request_version: Version,
+    keep_alive: bool,
+    announce: Option<KeepAlive>,
+) -> PersistenceFields {
+    match (keep_alive, request_version, announce) {
+        (false, _, _) => PersistenceFields {
+            connection: Some(ConnectionValue::Close),
+            keep_alive: None,
+        },
+        (true, Version::Http11, None) => PersistenceFields {
+            connection: None,
+            keep_alive: None,
+        },
+        (true, _, announce) => PersistenceFields {
+            connection: Some(ConnectionValue::KeepAlive),
+            keep_alive: announce,
+        },
+    }
+}

@@ -1,0 +1,235 @@
+//! Header field lines (RFC 9112 section 5): `name ":" OWS value OWS CRLF`.
+//!
+//! One cursor does the work for both uses: validating a head once, and then
+//! iterating over the already-validated fields as often as the caller likes.
+
+use super::chars::{find_ctl, is_ows, is_tchar, trim_ows};
+use crate::error::{ErrorKind, ProtocolError};
+
+/// One header field line: a name and its value with surrounding whitespace
+/// removed. Both borrow the caller's buffer.
+///
+/// A value received with obsolete line folding (only accepted when
+/// [`ParseConfig::allow_obs_fold_in_responses`](super::ParseConfig) is set)
+/// still contains the CRLF and whitespace of each fold; the engine's own
+/// readers treat each fold as a single space.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Header<'a> {
+    /// The field name, as received (compare it case-insensitively).
+    pub name: &'a [u8],
+    /// The field value, without leading or trailing whitespace.
+    pub value: &'a [u8],
+}
+
+/// A field line found by the cursor, with where its value starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FieldLine<'a> {
+    pub(crate) header: Header<'a>,
+    pub(crate) name_offset: usize,
+    pub(crate) value_offset: usize,
+}
+
+/// Walks the field section of a head: from the first field line up to and
+/// including the empty line. Offsets are relative to the start of `block`.
+#[derive(Clone, Debug)]
+pub(crate) struct FieldCursor<'a> {
+    block: &'a [u8],
+    pos: usize,
+    allow_fold: bool,
+}
+
+impl<'a> FieldCursor<'a> {
+    pub(crate) const fn new(block: &'a [u8], allow_fold: bool) -> Self {
+        Self {
+            block,
+            pos: 0,
+            allow_fold,
+        }
+    }
+
+    /// Stops the cursor: after an error there is nothing more to read.
+    fn fail(
+        &mut self,
+        kind: ErrorKind,
+        offset: usize,
+    ) -> Option<Result<FieldLine<'a>, ProtocolError>> {
+        self.pos = self.block.len();
+        Some(Err(ProtocolError::new(kind, offset)))
+    }
+}
+
+impl<'a> Iterator for FieldCursor<'a> {
+    type Item = Result<FieldLine<'a>, ProtocolError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let start = self.pos;
+        let line = self.block.get(start..)?;
+        let name_len = match line {
+            [] => return None,
+            [b'\r', b'\n', ..] => {
+                self.pos = self.block.len();
+                return None;
+            }
+            [b' ' | b'\t', ..] => return self.fail(ErrorKind::ObsFold, start),
+            _ => line
+                .iter()
+                .position(|&b| !is_tchar(b))
+                .unwrap_or(line.len()),
+        };
+        let name_end = start + name_len;
+        match line.get(name_len) {
+            Some(b':') if name_len > 0 => {}
+            Some(b' ' | b'\t') => return self.fail(ErrorKind::WhitespaceBeforeColon, name_end),
+            Some(b'\r' | b'\n') | None => return self.fail(ErrorKind::MissingColon, name_end),
+            Some(_) => return self.fail(ErrorKind::InvalidHeaderName, name_end),
+        }
+        let value_start = name_len + 1;
+        let mut from = value_start;
+        let value_end = loop {
+            let Some(ctl) = line.get(from..).and_then(find_ctl).map(|p| p + from) else {
+                return self.fail(ErrorKind::MissingColon, start + line.len());
+            };
+            match (line.get(ctl), line.get(ctl + 1), line.get(ctl + 2)) {
+                (Some(b'\t'), _, _) => from = ctl + 1,
+                (Some(b'\r'), Some(b'\n'), Some(b' ' | b'\t')) if self.allow_fold => from = ctl + 2,
+                (Some(b'\r'), Some(b'\n'), _) => break ctl,
+                (Some(b'\r'), _, _) => return self.fail(ErrorKind::BareCr, start + ctl),
+                (Some(b'\n'), _, _) => return self.fail(ErrorKind::BareLf, start + ctl),
+                _ => return self.fail(ErrorKind::InvalidHeaderValue, start + ctl),
+            }
+        };
+        self.pos = start + value_end + 2;
+        let raw_value = line.get(value_start..value_end).unwrap_or_default();
+        let leading = raw_value.iter().take_while(|&&b| is_ows(b)).count();
+        Some(Ok(FieldLine {
+            header: Header {
+                name: line.get(..name_len).unwrap_or_default(),
+                value: trim_ows(raw_value),
+            },
+            name_offset: start,
+            value_offset: start + value_start + leading,
+        }))
+    }
+}
+
+/// Iterator over the header fields of a parsed head, in the order received.
+#[derive(Clone, Debug)]
+pub struct Headers<'a> {
+    cursor: FieldCursor<'a>,
+}
+
+impl<'a> Headers<'a> {
+    /// Fields of a block that [`FieldCursor`] has already validated.
+    pub(crate) const fn new(block: &'a [u8], allow_fold: bool) -> Self {
+        Self {
+            cursor: FieldCursor::new(block, allow_fold),
+        }
+    }
+
+    /// The value of the first field named `name` (case-insensitive), if any.
+    pub fn get(self, name: &str) -> Option<&'a [u8]> {
+        let name = name.as_bytes();
+        self.into_iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value)
+    }
+}
+
+impl<'a> Iterator for Headers<'a> {
+    type Item = Header<'a>;
+
+    fn next(&mut self) -> Option<Header<'a>> {
+        // The block was validated when the head was parsed, so no error can
+        // occur here; stopping on one keeps the iterator total regardless.
+        self.cursor
+            .next()
+            .and_then(Result::ok)
+            .map(|line| line.header)
+    }
+}
+
+/// Iterates over the elements of a comma-separated list (`#rule` of RFC
+/// 9110 5.6.1), trimmed, skipping empty elements. Whitespace includes CR and
+/// LF so that a folded value reads as if each fold were a space.
+pub(crate) fn list_elements(value: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    let mut offset = 0;
+    value.split(|&b| b == b',').filter_map(move |element| {
+        let at = offset;
+        offset += element.len() + 1;
+        let lead = element.iter().take_while(|&&b| is_list_space(b)).count();
+        let trimmed = element.get(lead..).unwrap_or_default();
+        let len = trimmed
+            .iter()
+            .rposition(|&b| !is_list_space(b))
+            .map_or(0, |p| p + 1);
+        let trimmed = trimmed.get(..len).unwrap_or_default();
+        (!trimmed.is_empty()).then_some((at + lead, trimmed))
+    })
+}
+
+/// Whitespace inside list values: OWS, plus the CRLF of an accepted fold.
+pub(crate) const fn is_list_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(block: &[u8], fold: bool) -> Result<([(&[u8], &[u8]); 4], usize), ProtocolError> {
+        let mut out: [(&[u8], &[u8]); 4] = [(b"", b""); 4];
+        let mut n = 0;
+        for field in FieldCursor::new(block, fold) {
+            let field = field?;
+            out[n] = (field.header.name, field.header.value);
+            n += 1;
+        }
+        Ok((out, n))
+    }
+
+    #[test]
+    fn splits_names_and_trimmed_values() {
+        let (f, n) = fields(b"Host: a\r\nX-Empty:\r\nY:\t b c \t\r\n\r\n", false).unwrap();
+        assert_eq!(n, 3);
+        assert_eq!(f[0], (&b"Host"[..], &b"a"[..]));
+        assert_eq!(f[1], (&b"X-Empty"[..], &b""[..]));
+        assert_eq!(f[2], (&b"Y"[..], &b"b c"[..]));
+    }
+
+    #[test]
+    fn strict_errors_carry_kind_and_offset() {
+        let cases: &[(&[u8], ErrorKind, usize)] = &[
+            (b"Host : a\r\n\r\n", ErrorKind::WhitespaceBeforeColon, 4),
+            (b"Host\t: a\r\n\r\n", ErrorKind::WhitespaceBeforeColon, 4),
+            (b": a\r\n\r\n", ErrorKind::InvalidHeaderName, 0),
+            (b"Ho(st: a\r\n\r\n", ErrorKind::InvalidHeaderName, 2),
+            (b"Host\r\n\r\n", ErrorKind::MissingColon, 4),
+            (b"A: b\r\n c\r\n\r\n", ErrorKind::ObsFold, 6),
+            (b"A: b\x00c\r\n\r\n", ErrorKind::InvalidHeaderValue, 4),
+            (b"A: b\x7fc\r\n\r\n", ErrorKind::InvalidHeaderValue, 4),
+            (b"A: b\rc\r\n\r\n", ErrorKind::BareCr, 4),
+            (b"A: b\nc\r\n\r\n", ErrorKind::BareLf, 4),
+        ];
+        for &(block, kind, offset) in cases {
+            assert_eq!(fields(block, false), Err(ProtocolError::new(kind, offset)));
+        }
+    }
+
+    #[test]
+    fn folds_are_kept_in_the_value_when_allowed() {
+        let (f, n) = fields(b"A: b\r\n  c\r\nD: e\r\n\r\n", true).unwrap();
+        assert_eq!(n, 2);
+        assert_eq!(f[0], (&b"A"[..], &b"b\r\n  c"[..]));
+        assert_eq!(f[1], (&b"D"[..], &b"e"[..]));
+    }
+
+    #[test]
+    fn list_elements_skip_empty_ones() {
+        let mut it = list_elements(b" a ,, b,\r\n c,");
+        assert_eq!(it.next(), Some((1, &b"a"[..])));
+        assert_eq!(it.next(), Some((6, &b"b"[..])));
+        assert_eq!(it.next(), Some((11, &b"c"[..])));
+        assert_eq!(it.next(), None);
+    }
+}

@@ -1,0 +1,327 @@
+//! Message framing (RFC 9112 section 6): `Content-Length`,
+//! `Transfer-Encoding`, and where a message body ends.
+
+use super::chars::is_token;
+use super::fields::list_elements;
+use crate::error::{ErrorKind, ProtocolError};
+
+/// Request methods the engine treats specially, and the rest.
+///
+/// Methods are case-sensitive (RFC 9110 9.1): `get` is not `GET`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Method {
+    /// `GET`
+    Get,
+    /// `HEAD`: its response never has a body.
+    Head,
+    /// `POST`
+    Post,
+    /// `PUT`
+    Put,
+    /// `DELETE`
+    Delete,
+    /// `CONNECT`: a 2xx response turns the connection into a tunnel.
+    Connect,
+    /// `OPTIONS`
+    Options,
+    /// `TRACE`
+    Trace,
+    /// `PATCH`
+    Patch,
+    /// Any other method token.
+    Other,
+}
+
+impl Method {
+    /// Classifies a method token.
+    pub fn from_bytes(method: &[u8]) -> Self {
+        match method {
+            b"GET" => Self::Get,
+            b"HEAD" => Self::Head,
+            b"POST" => Self::Post,
+            b"PUT" => Self::Put,
+            b"DELETE" => Self::Delete,
+            b"CONNECT" => Self::Connect,
+            b"OPTIONS" => Self::Options,
+            b"TRACE" => Self::Trace,
+            b"PATCH" => Self::Patch,
+            _ => Self::Other,
+        }
+    }
+
+    /// Idempotent methods (RFC 9110 9.2.2) may be retried automatically.
+    pub const fn is_idempotent(self) -> bool {
+        matches!(
+            self,
+            Self::Get | Self::Head | Self::Put | Self::Delete | Self::Options | Self::Trace
+        )
+    }
+}
+
+/// What the `Transfer-Encoding` fields of a message say.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum TransferEncoding {
+    /// No `Transfer-Encoding` field.
+    #[default]
+    Absent,
+    /// `chunked` is the final coding (and appears once).
+    Chunked,
+    /// Codings are listed, but `chunked` is not the final one.
+    NotChunked,
+}
+
+/// How the body of a message is delimited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum BodyKind {
+    /// No body at all (HEAD response, 1xx, 204, 304, request without framing).
+    None,
+    /// Exactly this many bytes.
+    Length(u64),
+    /// Chunked transfer coding.
+    Chunked,
+    /// Everything until the peer closes the connection (responses only).
+    UntilClose,
+    /// The connection stops carrying HTTP after the head (101, 2xx to CONNECT).
+    Tunnel,
+}
+
+/// Accumulates `Content-Length` values across fields and list elements.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ContentLengthReader {
+    pub(crate) value: Option<u64>,
+}
+
+impl ContentLengthReader {
+    /// Adds one field value. Offsets in errors are relative to `value`.
+    pub(crate) fn add_value(&mut self, value: &[u8]) -> Result<(), ProtocolError> {
+        let mut elements = 0;
+        for (offset, element) in list_elements(value) {
+            elements += 1;
+            let n = parse_u64(element)
+                .ok_or(ProtocolError::new(ErrorKind::InvalidContentLength, offset))?;
+            match self.value {
+                Some(old) if old != n => {
+                    return Err(ProtocolError::new(
+                        ErrorKind::ConflictingContentLength,
+                        offset,
+                    ));
+                }
+                _ => self.value = Some(n),
+            }
+        }
+        if elements == 0 {
+            return Err(ProtocolError::new(ErrorKind::InvalidContentLength, 0));
+        }
+        Ok(())
+    }
+}
+
+/// Accumulates `Transfer-Encoding` codings across fields.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct TransferEncodingReader {
+    pub(crate) state: TransferEncoding,
+    chunked_seen: bool,
+}
+
+impl TransferEncodingReader {
+    /// Adds one field value. Offsets in errors are relative to `value`.
+    pub(crate) fn add_value(&mut self, value: &[u8]) -> Result<(), ProtocolError> {
+        let mut elements = 0;
+        for (offset, element) in list_elements(value) {
+            elements += 1;
+            // transfer-coding = token *( OWS ";" OWS transfer-parameter )
+            let name = element.split(|&b| b == b';').next().unwrap_or_default();
+            let name = super::chars::trim_ows(name);
+            if !is_token(name) {
+                return Err(ProtocolError::new(
+                    ErrorKind::InvalidTransferEncoding,
+                    offset,
+                ));
+            }
+            if name.eq_ignore_ascii_case(b"chunked") {
+                if self.chunked_seen {
+                    return Err(ProtocolError::new(
+                        ErrorKind::InvalidTransferEncoding,
+                        offset,
+                    ));
+                }
+                self.chunked_seen = true;
+                self.state = TransferEncoding::Chunked;
+            } else {
+                self.state = TransferEncoding::NotChunked;
+            }
+        }
+        if elements == 0 {
+            return Err(ProtocolError::new(ErrorKind::InvalidTransferEncoding, 0));
+        }
+        Ok(())
+    }
+}
+
+/// `1*DIGIT` as a `u64`: no sign, no spaces, no hex, no overflow.
+pub(crate) fn parse_u64(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |n, &d| {
+        let digit = d.checked_sub(b'0').filter(|&d| d <= 9)?;
+        n.checked_mul(10)?.checked_add(u64::from(digit))
+    })
+}
+
+/// Body of a request (RFC 9112 6.3, rules 4-7), once the head is valid.
+///
+/// A request whose `Transfer-Encoding` does not end in `chunked` is rejected
+/// while parsing, so here it cannot occur; it is read as `None` to stay total.
+pub const fn request_body_kind(
+    content_length: Option<u64>,
+    transfer_encoding: TransferEncoding,
+) -> BodyKind {
+    match (transfer_encoding, content_length) {
+        (TransferEncoding::Chunked, _) => BodyKind::Chunked,
+        (TransferEncoding::NotChunked, _) => BodyKind::None,
+        (TransferEncoding::Absent, Some(n)) => BodyKind::Length(n),
+        (TransferEncoding::Absent, None) => BodyKind::None,
+    }
+}
+
+/// Body of a response to a request with `method` (RFC 9112 6.3, rules 1-3, 5-8).
+pub const fn response_body_kind(
+    method: Method,
+    status: u16,
+    content_length: Option<u64>,
+    transfer_encoding: TransferEncoding,
+) -> BodyKind {
+    match (method, status) {
+        (_, 101) => BodyKind::Tunnel,
+        (Method::Connect, 200..=299) => BodyKind::Tunnel,
+        (Method::Head, _) | (_, 100..=199 | 204 | 304) => BodyKind::None,
+        _ => match (transfer_encoding, content_length) {
+            (TransferEncoding::Chunked, _) => BodyKind::Chunked,
+            (TransferEncoding::NotChunked, _) => BodyKind::UntilClose,
+            (TransferEncoding::Absent, Some(n)) => BodyKind::Length(n),
+            (TransferEncoding::Absent, None) => BodyKind::UntilClose,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn content_length(values: &[&[u8]]) -> Result<Option<u64>, ProtocolError> {
+        let mut reader = ContentLengthReader::default();
+        for v in values {
+            reader.add_value(v)?;
+        }
+        Ok(reader.value)
+    }
+
+    fn transfer_encoding(values: &[&[u8]]) -> Result<TransferEncoding, ProtocolError> {
+        let mut reader = TransferEncodingReader::default();
+        for v in values {
+            reader.add_value(v)?;
+        }
+        Ok(reader.state)
+    }
+
+    #[test]
+    fn content_length_values() {
+        let ok: &[(&[&[u8]], u64)] = &[
+            (&[b"0"], 0),
+            (&[b"42"], 42),
+            (&[b"007"], 7),
+            (&[b"5, 5"], 5),
+            (&[b"5", b"5"], 5),
+            (&[b"18446744073709551615"], u64::MAX),
+        ];
+        for &(values, n) in ok {
+            assert_eq!(content_length(values), Ok(Some(n)));
+        }
+        let bad: &[(&[&[u8]], ErrorKind, usize)] = &[
+            (&[b"+5"], ErrorKind::InvalidContentLength, 0),
+            (&[b"-5"], ErrorKind::InvalidContentLength, 0),
+            (&[b"0x10"], ErrorKind::InvalidContentLength, 0),
+            (&[b"1 0"], ErrorKind::InvalidContentLength, 0),
+            (&[b""], ErrorKind::InvalidContentLength, 0),
+            (
+                &[b"18446744073709551616"],
+                ErrorKind::InvalidContentLength,
+                0,
+            ),
+            (&[b"5, 6"], ErrorKind::ConflictingContentLength, 3),
+            (&[b"5", b"6"], ErrorKind::ConflictingContentLength, 0),
+        ];
+        for &(values, kind, offset) in bad {
+            assert_eq!(
+                content_length(values),
+                Err(ProtocolError::new(kind, offset))
+            );
+        }
+    }
+
+    #[test]
+    fn transfer_encoding_lists() {
+        let ok: &[(&[&[u8]], TransferEncoding)] = &[
+            (&[b"chunked"], TransferEncoding::Chunked),
+            (&[b"CHUNKED"], TransferEncoding::Chunked),
+            (&[b"gzip, chunked"], TransferEncoding::Chunked),
+            (&[b"gzip", b"chunked"], TransferEncoding::Chunked),
+            (&[b"chunked, identity"], TransferEncoding::NotChunked),
+            (&[b"identity, chunked"], TransferEncoding::Chunked),
+            (&[b"xchunked"], TransferEncoding::NotChunked),
+            (&[b"gzip"], TransferEncoding::NotChunked),
+            (&[b"gzip;q=1, chunked"], TransferEncoding::Chunked),
+        ];
+        for &(values, state) in ok {
+            assert_eq!(transfer_encoding(values), Ok(state));
+        }
+        let bad: &[(&[&[u8]], usize)] = &[
+            (&[b"chunked, chunked"], 9),
+            (&[b"chunked", b"chunked"], 0),
+            (&[b"\"chunked\""], 0),
+            (&[b""], 0),
+        ];
+        for &(values, offset) in bad {
+            assert_eq!(
+                transfer_encoding(values),
+                Err(ProtocolError::new(
+                    ErrorKind::InvalidTransferEncoding,
+                    offset
+                ))
+            );
+        }
+    }
+
+    #[test]
+    fn response_body_rules() {
+        use BodyKind as B;
+        use TransferEncoding as T;
+        let cases: &[(Method, u16, Option<u64>, T, B)] = &[
+            (Method::Head, 200, Some(10), T::Absent, B::None),
+            (Method::Get, 100, None, T::Absent, B::None),
+            (Method::Get, 204, Some(5), T::Absent, B::None),
+            (Method::Get, 304, Some(5), T::Chunked, B::None),
+            (Method::Get, 101, None, T::Absent, B::Tunnel),
+            (Method::Connect, 200, None, T::Absent, B::Tunnel),
+            (Method::Connect, 407, Some(3), T::Absent, B::Length(3)),
+            (Method::Get, 200, None, T::Chunked, B::Chunked),
+            (Method::Get, 200, None, T::NotChunked, B::UntilClose),
+            (Method::Get, 200, Some(7), T::Absent, B::Length(7)),
+            (Method::Get, 200, None, T::Absent, B::UntilClose),
+        ];
+        for &(method, status, cl, te, expected) in cases {
+            assert_eq!(
+                response_body_kind(method, status, cl, te),
+                expected,
+                "{method:?} {status}"
+            );
+        }
+        assert_eq!(request_body_kind(None, T::Absent), B::None);
+        assert_eq!(request_body_kind(Some(3), T::Absent), B::Length(3));
+        assert_eq!(request_body_kind(None, T::Chunked), B::Chunked);
+    }
+}

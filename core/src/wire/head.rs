@@ -1,0 +1,384 @@
+//! Whole heads: the start line, the field section, and the facts the rest
+//! of the engine needs from them, read in one pass over the bytes.
+
+use super::connection::ConnectionOptions;
+use super::fields::{FieldCursor, Headers};
+use super::framing::{
+    BodyKind, ContentLengthReader, Method, TransferEncoding, TransferEncodingReader,
+    request_body_kind, response_body_kind,
+};
+use super::keep_alive::KeepAlive;
+use super::scan::{HeadBounds, HeadScanner};
+use super::start_line::{Version, request_line, status_line};
+use super::{ParseConfig, Parsed, WireError};
+use crate::error::{ErrorKind, ProtocolError};
+
+/// What the fields of a head say about the connection and the framing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct HeadFacts<'a> {
+    /// Options from every `Connection` field.
+    pub connection: ConnectionOptions<'a>,
+    /// Parameters from every `Keep-Alive` field, if there was one.
+    pub keep_alive: Option<KeepAlive>,
+    /// The `Content-Length` (all values agreed), if present.
+    pub content_length: Option<u64>,
+    /// What `Transfer-Encoding` says.
+    pub transfer_encoding: TransferEncoding,
+    /// `Expect: 100-continue` was present.
+    pub expect_continue: bool,
+    /// An `Upgrade` field was present.
+    pub upgrade: bool,
+    /// Both `Content-Length` and `Transfer-Encoding` were present (only
+    /// possible with [`ParseConfig::allow_content_length_with_transfer_encoding`];
+    /// `Transfer-Encoding` wins and the connection must close).
+    pub content_length_with_transfer_encoding: bool,
+    /// Number of field lines.
+    pub field_count: usize,
+}
+
+/// Reads the fields that matter while the head is validated.
+struct FactsReader<'a> {
+    facts: HeadFacts<'a>,
+    content_length: ContentLengthReader,
+    transfer_encoding: TransferEncodingReader,
+    /// Offset of the first byte of the last `Transfer-Encoding` value.
+    transfer_encoding_at: usize,
+    /// Offset of the last `Content-Length` value.
+    content_length_at: usize,
+    hosts: u8,
+    /// Offset of the second `Host` field line, if any.
+    second_host_at: usize,
+}
+
+impl<'a> FactsReader<'a> {
+    fn new() -> Self {
+        Self {
+            facts: HeadFacts::default(),
+            content_length: ContentLengthReader::default(),
+            transfer_encoding: TransferEncodingReader::default(),
+            transfer_encoding_at: 0,
+            content_length_at: 0,
+            hosts: 0,
+            second_host_at: 0,
+        }
+    }
+
+    /// Validates every field line of `block` (which starts at `base` in the
+    /// caller's buffer) and reads the ones that matter.
+    fn read(
+        &mut self,
+        block: &'a [u8],
+        base: usize,
+        allow_fold: bool,
+    ) -> Result<(), ProtocolError> {
+        for line in FieldCursor::new(block, allow_fold) {
+            let line = line.map_err(|e| e.shifted(base))?;
+            self.facts.field_count += 1;
+            let (name, value) = (line.header.name, line.header.value);
+            let at = base + line.value_offset;
+            // Compare lengths first: most fields are none of these.
+            match name.len() {
+                4 if name.eq_ignore_ascii_case(b"host") => {
+                    self.hosts = self.hosts.saturating_add(1);
+                    if self.hosts == 2 {
+                        self.second_host_at = base + line.name_offset;
+                    }
+                }
+                6 if name.eq_ignore_ascii_case(b"expect") => {
+                    self.facts.expect_continue |= value.eq_ignore_ascii_case(b"100-continue");
+                }
+                7 if name.eq_ignore_ascii_case(b"upgrade") => {
+                    self.facts.upgrade = true;
+                }
+                10 if name.eq_ignore_ascii_case(b"connection") => {
+                    self.facts
+                        .connection
+                        .add_value(value)
+                        .map_err(|e| e.shifted(at))?;
+                }
+                10 if name.eq_ignore_ascii_case(b"keep-alive") => {
+                    self.facts
+                        .keep_alive
+                        .get_or_insert_with(KeepAlive::new)
+                        .add_value(value);
+                }
+                14 if name.eq_ignore_ascii_case(b"content-length") => {
+                    self.content_length
+                        .add_value(value)
+                        .map_err(|e| e.shifted(at))?;
+                    self.content_length_at = at;
+                }
+                17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
+                    self.transfer_encoding
+                        .add_value(value)
+                        .map_err(|e| e.shifted(at))?;
+                    self.transfer_encoding_at = at;
+                }
+                _ => {}
+            }
+        }
+        self.facts.content_length = self.content_length.value;
+        self.facts.transfer_encoding = self.transfer_encoding.state;
+        Ok(())
+    }
+
+    /// The framing conflict check shared by requests and responses.
+    fn check_framing(&mut self, config: &ParseConfig) -> Result<(), ProtocolError> {
+        let both = self.facts.content_length.is_some()
+            && self.facts.transfer_encoding != TransferEncoding::Absent;
+        if both {
+            if !config.allow_content_length_with_transfer_encoding {
+                let at = self.transfer_encoding_at.max(self.content_length_at);
+                return Err(ProtocolError::new(
+                    ErrorKind::ContentLengthWithTransferEncoding,
+                    at,
+                ));
+            }
+            // Transfer-Encoding overrides Content-Length (RFC 9112 6.3 rule 3).
+            self.facts.content_length_with_transfer_encoding = true;
+            self.facts.content_length = None;
+        }
+        Ok(())
+    }
+}
+
+/// A parsed request head, borrowing the caller's buffer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct RequestHead<'a> {
+    /// The method token, as received.
+    pub method: &'a [u8],
+    /// The request-target, as received (not decoded).
+    pub target: &'a [u8],
+    /// Which of the four forms the target has.
+    pub target_form: TargetForm,
+    /// The protocol version.
+    pub version: Version,
+    /// What the fields say about connection and framing.
+    pub facts: HeadFacts<'a>,
+    /// How the body is delimited.
+    pub body: BodyKind,
+    /// Bytes the head took, from the start of the buffer (leading empty
+    /// lines included) to the end of its empty line.
+    pub len: usize,
+    fields: &'a [u8],
+    allow_fold: bool,
+}
+
+/// The four forms of request-target (RFC 9112 3.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum TargetForm {
+    /// `/path?query`
+    Origin,
+    /// `scheme://authority/path`, as sent to proxies.
+    Absolute,
+    /// `host:port`, for CONNECT only.
+    Authority,
+    /// `*`, for server-wide OPTIONS only.
+    Asterisk,
+}
+
+impl TargetForm {
+    fn classify(method: Method, target: &[u8]) -> Option<Self> {
+        let form = match target {
+            [b'/', ..] => Self::Origin,
+            b"*" => Self::Asterisk,
+            _ if method == Method::Connect => Self::Authority,
+            _ => {
+                // absolute-URI starts with `scheme ":"`, scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
+                let scheme_len = target.iter().position(|&b| b == b':')?;
+                let scheme = target.get(..scheme_len)?;
+                let valid = scheme.first().is_some_and(u8::is_ascii_alphabetic)
+                    && scheme
+                        .iter()
+                        .all(|&b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
+                return valid.then_some(Self::Absolute);
+            }
+        };
+        let fits = match (form, method) {
+            (Self::Asterisk, m) => m == Method::Options,
+            (Self::Authority, _) => true,
+            (_, Method::Connect) => false,
+            _ => true,
+        };
+        fits.then_some(form)
+    }
+}
+
+impl<'a> RequestHead<'a> {
+    /// Parses a request head at the start of `buf`, scanning it from byte 0.
+    ///
+    /// Returns [`Parsed::Partial`] if the head is not complete yet. To avoid
+    /// scanning the same bytes again on every read, keep a [`HeadScanner`]
+    /// and call [`RequestHead::parse_bounded`] once it finds the end.
+    pub fn parse(buf: &'a [u8], config: &ParseConfig) -> Result<Parsed<Self>, ProtocolError> {
+        match HeadScanner::new().scan(buf, config.max_head_len, true)? {
+            Some(bounds) => Self::parse_bounded(buf, bounds, config).map(Parsed::Complete),
+            None => Ok(Parsed::Partial),
+        }
+    }
+
+    /// Parses the complete head that `bounds` (from a [`HeadScanner`]) locates in `buf`.
+    pub fn parse_bounded(
+        buf: &'a [u8],
+        bounds: HeadBounds,
+        config: &ParseConfig,
+    ) -> Result<Self, ProtocolError> {
+        let (line, line_at, fields, fields_at) = split_start_line(buf, bounds)?;
+        let parsed = request_line(line, config.allow_multiple_spaces)
+            .map_err(|e| WireError::into_protocol(e, line, line_at))?
+            .1;
+        let method = Method::from_bytes(parsed.method);
+        let target_form = TargetForm::classify(method, parsed.target).ok_or(ProtocolError::new(
+            ErrorKind::InvalidTarget,
+            line_at + parsed.method.len() + 1,
+        ))?;
+        let mut reader = FactsReader::new();
+        reader.read(fields, fields_at, false)?;
+        reader.check_framing(config)?;
+        let end = bounds.end;
+        // RFC 9112 3.2: exactly one Host in HTTP/1.1, at most one in HTTP/1.0.
+        if reader.hosts > 1 {
+            return Err(ProtocolError::new(
+                ErrorKind::InvalidHost,
+                reader.second_host_at,
+            ));
+        }
+        if reader.hosts == 0 && parsed.version == Version::Http11 {
+            return Err(ProtocolError::new(ErrorKind::InvalidHost, fields_at));
+        }
+        if reader.facts.transfer_encoding == TransferEncoding::NotChunked {
+            // A request body must be chunked last, or its length is unknowable.
+            return Err(ProtocolError::new(
+                ErrorKind::InvalidTransferEncoding,
+                reader.transfer_encoding_at,
+            ));
+        }
+        let facts = reader.facts;
+        Ok(Self {
+            method: parsed.method,
+            target: parsed.target,
+            target_form,
+            version: parsed.version,
+            body: request_body_kind(facts.content_length, facts.transfer_encoding),
+            facts,
+            len: end,
+            fields,
+            allow_fold: false,
+        })
+    }
+
+    /// The method, classified.
+    pub fn method_kind(&self) -> Method {
+        Method::from_bytes(self.method)
+    }
+
+    /// The header fields, in the order received.
+    pub fn headers(&self) -> Headers<'a> {
+        Headers::new(self.fields, self.allow_fold)
+    }
+}
+
+/// A parsed response head, borrowing the caller's buffer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct ResponseHead<'a> {
+    /// The protocol version.
+    pub version: Version,
+    /// The three-digit status code (100-999).
+    pub status: u16,
+    /// The reason phrase, possibly empty.
+    pub reason: &'a [u8],
+    /// What the fields say about connection and framing.
+    pub facts: HeadFacts<'a>,
+    /// Bytes the head took, including its empty line.
+    pub len: usize,
+    fields: &'a [u8],
+    allow_fold: bool,
+}
+
+impl<'a> ResponseHead<'a> {
+    /// Parses a response head at the start of `buf`, scanning it from byte 0.
+    ///
+    /// Returns [`Parsed::Partial`] if the head is not complete yet.
+    pub fn parse(buf: &'a [u8], config: &ParseConfig) -> Result<Parsed<Self>, ProtocolError> {
+        match HeadScanner::new().scan(buf, config.max_head_len, false)? {
+            Some(bounds) => Self::parse_bounded(buf, bounds, config).map(Parsed::Complete),
+            None => Ok(Parsed::Partial),
+        }
+    }
+
+    /// Parses the complete head that `bounds` (from a [`HeadScanner`]) locates in `buf`.
+    pub fn parse_bounded(
+        buf: &'a [u8],
+        bounds: HeadBounds,
+        config: &ParseConfig,
+    ) -> Result<Self, ProtocolError> {
+        let (line, line_at, fields, fields_at) = split_start_line(buf, bounds)?;
+        let parsed = status_line(
+            line,
+            config.allow_multiple_spaces,
+            config.allow_missing_reason,
+        )
+        .map_err(|e| WireError::into_protocol(e, line, line_at))?
+        .1;
+        let allow_fold = config.allow_obs_fold_in_responses;
+        let mut reader = FactsReader::new();
+        reader.read(fields, fields_at, allow_fold)?;
+        reader.check_framing(config)?;
+        Ok(Self {
+            version: parsed.version,
+            status: parsed.status,
+            reason: parsed.reason,
+            facts: reader.facts,
+            len: bounds.end,
+            fields,
+            allow_fold,
+        })
+    }
+
+    /// How the body of this response is delimited, given the method of the
+    /// request it answers.
+    pub fn body_kind(&self, request_method: Method) -> BodyKind {
+        response_body_kind(
+            request_method,
+            self.status,
+            self.facts.content_length,
+            self.facts.transfer_encoding,
+        )
+    }
+
+    /// An interim (1xx) response other than 101: a final response follows.
+    pub const fn is_interim(&self) -> bool {
+        self.status >= 100 && self.status < 200 && self.status != 101
+    }
+
+    /// The header fields, in the order received.
+    pub fn headers(&self) -> Headers<'a> {
+        Headers::new(self.fields, self.allow_fold)
+    }
+}
+
+/// A bounded head cut into its start line (without CRLF) and its field
+/// section, with the offset of each in the caller's buffer.
+type HeadParts<'a> = (&'a [u8], usize, &'a [u8], usize);
+
+/// Splits a bounded head into its start line and field section.
+fn split_start_line(buf: &[u8], bounds: HeadBounds) -> Result<HeadParts<'_>, ProtocolError> {
+    let head = buf.get(bounds.start..bounds.end).unwrap_or_default();
+    let lf = memchr::memchr(b'\n', head).ok_or(ProtocolError::new(
+        ErrorKind::InvalidStartLine,
+        bounds.start,
+    ))?;
+    let line = head.get(..lf.saturating_sub(1)).unwrap_or_default();
+    if line.is_empty() {
+        return Err(ProtocolError::new(
+            ErrorKind::InvalidStartLine,
+            bounds.start,
+        ));
+    }
+    let fields = head.get(lf + 1..).unwrap_or_default();
+    Ok((line, bounds.start, fields, bounds.start + lf + 1))
+}

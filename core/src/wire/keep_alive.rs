@@ -1,0 +1,212 @@
+//! The `Keep-Alive` field: `timeout` and `max` hints from the peer
+//! (RFC 2068 19.7.1.1, as sent by Apache httpd, nginx and others).
+//!
+//! Reading it never fails: parameters that are unknown, malformed or too
+//! large are skipped, because the field is advice, not framing.
+
+use nom::branch::alt;
+use nom::bytes::complete::{take_while, take_while1};
+use nom::combinator::opt;
+use nom::sequence::preceded;
+use nom::{IResult, Parser};
+
+use super::chars::is_tchar;
+use super::fields::is_list_space;
+
+/// The parameters of a `Keep-Alive` field.
+///
+/// When several values name the same parameter (on one line or several),
+/// the smallest valid one wins: the peer is held to its strictest promise,
+/// and the result does not depend on the order of the parameters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct KeepAlive {
+    /// `timeout=T`: seconds the peer keeps an idle connection open.
+    pub timeout: Option<u32>,
+    /// `max=M`: further requests the peer will accept on this connection
+    /// (`max=0`: none).
+    pub max: Option<u32>,
+}
+
+type KeyValue<'a> = (&'a [u8], Option<&'a [u8]>);
+
+impl KeepAlive {
+    /// No parameters.
+    pub const fn new() -> Self {
+        Self {
+            timeout: None,
+            max: None,
+        }
+    }
+
+    /// Reads one `Keep-Alive` field value.
+    pub fn parse(value: &[u8]) -> Self {
+        let mut params = Self::new();
+        params.add_value(value);
+        params
+    }
+
+    /// Merges the parameters of one more `Keep-Alive` field value.
+    pub fn add_value(&mut self, value: &[u8]) {
+        let mut rest = value;
+        while !rest.is_empty() {
+            rest = skip_list_space(rest);
+            match parameter(rest) {
+                Ok((after, (key, value))) if ends_parameter(after) => {
+                    self.add_parameter(key, value);
+                    rest = after;
+                }
+                // Not a parameter we can read: skip to the next separator.
+                _ => {
+                    let skip = rest
+                        .iter()
+                        .position(|&b| is_separator(b))
+                        .unwrap_or(rest.len());
+                    rest = rest.get(skip..).unwrap_or_default();
+                }
+            }
+            rest = skip_list_space(rest);
+            if let [b',' | b';', tail @ ..] = rest {
+                rest = tail;
+            }
+        }
+    }
+
+    fn add_parameter(&mut self, key: &[u8], value: Option<&[u8]>) {
+        let (slot, number) = match value {
+            Some(v) if key.eq_ignore_ascii_case(b"timeout") => (&mut self.timeout, v),
+            Some(v) if key.eq_ignore_ascii_case(b"max") => (&mut self.max, v),
+            // The legacy form `Keep-Alive: 300` gives a bare timeout.
+            None if key.first().is_some_and(u8::is_ascii_digit) => (&mut self.timeout, key),
+            _ => return,
+        };
+        if let Some(n) = parse_u32(number) {
+            *slot = Some(slot.map_or(n, |old| old.min(n)));
+        }
+    }
+}
+
+/// `key [ "=" ( token / quoted-string ) ]`, with optional space around `=`.
+fn parameter(input: &[u8]) -> IResult<&[u8], KeyValue<'_>> {
+    let space = || take_while(is_list_space);
+    (
+        take_while1(is_tchar),
+        opt(preceded(
+            (space(), nom::character::complete::char('='), space()),
+            alt((quoted, token)),
+        )),
+    )
+        .parse(input)
+}
+
+fn token(input: &[u8]) -> IResult<&[u8], &[u8]> {
+    take_while1(is_tchar).parse(input)
+}
+
+/// A quoted string; returns what is between the quotes (escapes left as they are).
+fn quoted(input: &[u8]) -> IResult<&[u8], &[u8]> {
+    let fail = || nom::Err::Error(nom::error::Error::new(input, nom::error::ErrorKind::Char));
+    let [b'"', body @ ..] = input else {
+        return Err(fail());
+    };
+    let mut escaped = false;
+    for (i, &b) in body.iter().enumerate() {
+        match (escaped, b) {
+            (false, b'"') => {
+                let (inner, after) = body.split_at_checked(i).unwrap_or((body, &[]));
+                return Ok((after.get(1..).unwrap_or_default(), inner));
+            }
+            (false, b'\\') => escaped = true,
+            _ => escaped = false,
+        }
+    }
+    Err(fail())
+}
+
+fn ends_parameter(rest: &[u8]) -> bool {
+    skip_list_space(rest)
+        .first()
+        .is_none_or(|&b| is_separator(b))
+}
+
+const fn is_separator(b: u8) -> bool {
+    b == b',' || b == b';'
+}
+
+fn skip_list_space(s: &[u8]) -> &[u8] {
+    let n = s.iter().take_while(|&&b| is_list_space(b)).count();
+    s.get(n..).unwrap_or_default()
+}
+
+/// A plain decimal `u32`: digits only, no sign, no overflow.
+pub(crate) fn parse_u32(digits: &[u8]) -> Option<u32> {
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u32, |n, &d| {
+        let digit = d.checked_sub(b'0').filter(|&d| d <= 9)?;
+        n.checked_mul(10)?.checked_add(u32::from(digit))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ka(timeout: Option<u32>, max: Option<u32>) -> KeepAlive {
+        KeepAlive { timeout, max }
+    }
+
+    #[test]
+    fn reads_timeout_and_max_in_every_common_form() {
+        let cases: &[(&[u8], KeepAlive)] = &[
+            (b"timeout=5, max=100", ka(Some(5), Some(100))),
+            (b"max=100, timeout=5", ka(Some(5), Some(100))),
+            (b"Timeout=5,MAX=100", ka(Some(5), Some(100))),
+            (b"timeout = 5 , max = 0", ka(Some(5), Some(0))),
+            (b"timeout=\"15\", max=\"3\"", ka(Some(15), Some(3))),
+            (b"timeout=5; max=7", ka(Some(5), Some(7))),
+            (b"300", ka(Some(300), None)),
+            (b"timeout=5, foo=bar, max=9", ka(Some(5), Some(9))),
+            (b"foo=\"a,b\", timeout=2", ka(Some(2), None)),
+            (b"", ka(None, None)),
+        ];
+        for &(value, expected) in cases {
+            assert_eq!(
+                KeepAlive::parse(value),
+                expected,
+                "{:?}",
+                core::str::from_utf8(value)
+            );
+        }
+    }
+
+    #[test]
+    fn invalid_or_overflowing_values_are_ignored() {
+        let cases: &[(&[u8], KeepAlive)] = &[
+            (b"timeout=-1, max=5", ka(None, Some(5))),
+            (b"timeout=4294967296, max=2", ka(None, Some(2))),
+            (b"timeout=4294967295", ka(Some(u32::MAX), None)),
+            (b"timeout=5s, max=+3", ka(None, None)),
+            (b"timeout=, max", ka(None, None)),
+            (b"timeout=\"5, max=3", ka(None, Some(3))),
+            (b"= = ,,; timeout=1", ka(Some(1), None)),
+            (b"timeouts=5, maximum=3", ka(None, None)),
+        ];
+        for &(value, expected) in cases {
+            assert_eq!(
+                KeepAlive::parse(value),
+                expected,
+                "{:?}",
+                core::str::from_utf8(value)
+            );
+        }
+    }
+
+    #[test]
+    fn repeated_parameters_keep_the_smallest() {
+        let mut params = KeepAlive::parse(b"timeout=10, max=5");
+        params.add_value(b"timeout=3, max=50");
+        assert_eq!(params, ka(Some(3), Some(5)));
+    }
+}

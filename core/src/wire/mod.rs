@@ -1,0 +1,168 @@
+//! The wire layer: stateless, zero-copy parsing of HTTP/1.x heads.
+//!
+//! Everything here works on borrowed byte slices and returns borrowed
+//! results. It is total: every function returns a value or a typed
+//! [`ProtocolError`](crate::ProtocolError) for any input, and never panics,
+//! loops forever, or reads outside its slice.
+//!
+//! Parsing a head happens in two steps. A [`HeadScanner`] finds where the
+//! head ends (resumably, so each byte is scanned once however the head is
+//! split into reads). Then [`RequestHead::parse_bounded`] or
+//! [`ResponseHead::parse_bounded`] parse that bounded slice once with nom's
+//! complete parsers, validating every byte and reading the fields that
+//! matter for persistence and framing into [`HeadFacts`].
+
+mod chars;
+mod connection;
+mod fields;
+mod framing;
+mod head;
+mod keep_alive;
+mod scan;
+mod start_line;
+
+pub use connection::{ConnectionOptions, MAX_CONNECTION_OPTIONS};
+pub use fields::{Header, Headers};
+pub use framing::{BodyKind, Method, TransferEncoding, request_body_kind, response_body_kind};
+pub use head::{HeadFacts, RequestHead, ResponseHead, TargetForm};
+pub use keep_alive::KeepAlive;
+pub use scan::{HeadBounds, HeadScanner};
+pub use start_line::Version;
+
+use crate::error::{ErrorKind, ProtocolError};
+
+/// The outcome of parsing input that may be incomplete.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Parsed<T> {
+    /// The input held a complete item.
+    Complete(T),
+    /// More bytes are needed; nothing is wrong so far.
+    Partial,
+}
+
+/// Limits and the leniencies a caller may opt into.
+///
+/// The default is strict: everything RFC 9112 lets a recipient reject is
+/// rejected. Each `allow_*` flag accepts one thing that real peers are known
+/// to send.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub struct ParseConfig {
+    /// Longest head accepted, in bytes, including the start line and the
+    /// empty line. Longer heads fail with [`ErrorKind::HeadTooLarge`]
+    /// ([`ErrorKind::RequestLineTooLong`] if the request line alone is too long).
+    pub max_head_len: usize,
+    /// Accept obsolete line folding in responses (RFC 9112 5.2); each fold
+    /// reads as one space. Requests with folds are always rejected.
+    pub allow_obs_fold_in_responses: bool,
+    /// Accept a status line that ends right after the status code, with no
+    /// SP and no reason phrase (`HTTP/1.1 200`).
+    pub allow_missing_reason: bool,
+    /// Accept runs of several SP between the parts of a start line.
+    pub allow_multiple_spaces: bool,
+    /// Accept a message with both `Content-Length` and `Transfer-Encoding`:
+    /// `Transfer-Encoding` wins and the connection is closed afterwards.
+    pub allow_content_length_with_transfer_encoding: bool,
+}
+
+impl ParseConfig {
+    /// The default head limit: 8 KiB.
+    pub const DEFAULT_MAX_HEAD_LEN: usize = 8 * 1024;
+
+    /// Strict parsing with the default head limit.
+    pub const fn strict() -> Self {
+        Self {
+            max_head_len: Self::DEFAULT_MAX_HEAD_LEN,
+            allow_obs_fold_in_responses: false,
+            allow_missing_reason: false,
+            allow_multiple_spaces: false,
+            allow_content_length_with_transfer_encoding: false,
+        }
+    }
+
+    /// Strict, except for the quirks old servers are known to send:
+    /// obs-fold in responses, a missing reason phrase, runs of spaces.
+    pub const fn lenient_responses() -> Self {
+        Self {
+            allow_obs_fold_in_responses: true,
+            allow_missing_reason: true,
+            allow_multiple_spaces: true,
+            ..Self::strict()
+        }
+    }
+
+    /// The same configuration with another head limit.
+    pub const fn with_max_head_len(self, max_head_len: usize) -> Self {
+        Self {
+            max_head_len,
+            ..self
+        }
+    }
+}
+
+impl Default for ParseConfig {
+    fn default() -> Self {
+        Self::strict()
+    }
+}
+
+/// The error type of the nom parsers in this layer: what was wrong, and how
+/// many bytes of the parser's input were left at that point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct WireError {
+    pub(crate) kind: ErrorKind,
+    pub(crate) rest_len: usize,
+}
+
+impl WireError {
+    /// The protocol error for a failure while parsing `input`, which starts
+    /// at `base` in the caller's buffer.
+    pub(crate) fn into_protocol(err: nom::Err<Self>, input: &[u8], base: usize) -> ProtocolError {
+        let (kind, rest_len) = match err {
+            nom::Err::Error(e) | nom::Err::Failure(e) => (e.kind, e.rest_len),
+            // Only complete parsers are used; treat "need more" as malformed.
+            nom::Err::Incomplete(_) => (ErrorKind::InvalidStartLine, 0),
+        };
+        ProtocolError::new(kind, base + input.len().saturating_sub(rest_len))
+    }
+}
+
+impl nom::error::ParseError<&[u8]> for WireError {
+    fn from_error_kind(input: &[u8], _kind: nom::error::ErrorKind) -> Self {
+        Self {
+            kind: ErrorKind::InvalidStartLine,
+            rest_len: input.len(),
+        }
+    }
+
+    fn append(_input: &[u8], _kind: nom::error::ErrorKind, other: Self) -> Self {
+        other
+    }
+}
+
+/// Result type of the nom parsers in this layer.
+pub(crate) type PResult<'a, T> = nom::IResult<&'a [u8], T, WireError>;
+
+/// Fails with `kind` at the start of `at`.
+pub(crate) fn fail<T>(at: &[u8], kind: ErrorKind) -> PResult<'_, T> {
+    Err(nom::Err::Failure(WireError {
+        kind,
+        rest_len: at.len(),
+    }))
+}
+
+/// Runs `parser`; if it fails, fails with `kind` at the start of its input.
+pub(crate) fn with_kind<'a, O, P>(
+    kind: ErrorKind,
+    mut parser: P,
+) -> impl nom::Parser<&'a [u8], Output = O, Error = WireError>
+where
+    P: nom::Parser<&'a [u8], Output = O, Error = WireError>,
+{
+    move |input: &'a [u8]| match parser.parse(input) {
+        Ok(done) => Ok(done),
+        Err(_) => fail(input, kind),
+    }
+}

@@ -1,0 +1,216 @@
+//! Finding where a head ends, incrementally.
+//!
+//! The scanner looks for the empty line that ends a head, one LF at a time
+//! (`memchr`, vectorised where the target allows), and checks on the way that
+//! every LF is preceded by CR. It remembers how far it got, so a head that
+//! arrives in many small reads is scanned once in total, not once per read.
+
+use crate::error::{ErrorKind, ProtocolError};
+
+/// Where a complete head lies in the buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct HeadBounds {
+    /// First byte of the start line (after skipped leading empty lines).
+    pub start: usize,
+    /// One past the CRLF of the empty line that ends the head.
+    pub end: usize,
+}
+
+/// Resumable search for the end of a head.
+///
+/// Feed it the same buffer, grown by each read, until it returns
+/// `Ok(Some(bounds))`. Bytes already scanned are not scanned again. Handing it
+/// a buffer shorter than before starts the scan over.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct HeadScanner {
+    /// First byte of the start line, once leading empty lines are skipped.
+    start: u32,
+    /// First byte of the line being scanned.
+    line_start: u32,
+    /// Every byte before this one has been scanned.
+    scanned: u32,
+    /// Whether the start line has been found (leading CRLFs skipped).
+    started: bool,
+}
+
+impl HeadScanner {
+    /// A scanner at the beginning of a head.
+    pub const fn new() -> Self {
+        Self {
+            start: 0,
+            line_start: 0,
+            scanned: 0,
+            started: false,
+        }
+    }
+
+    /// Scans `buf` for the end of a head no longer than `max_head_len` bytes.
+    ///
+    /// With `skip_empty_lines` (requests, RFC 9112 2.2), empty lines before
+    /// the start line are skipped. Returns `Ok(None)` while the head is
+    /// incomplete, and an error for a bare LF or a head that cannot fit.
+    pub fn scan(
+        &mut self,
+        buf: &[u8],
+        max_head_len: usize,
+        skip_empty_lines: bool,
+    ) -> Result<Option<HeadBounds>, ProtocolError> {
+        if (self.scanned as usize) > buf.len() {
+            *self = Self::new();
+        }
+        let window = buf.get(..max_head_len.min(buf.len())).unwrap_or(buf);
+        if !self.started {
+            let mut start = self.start as usize;
+            if skip_empty_lines {
+                loop {
+                    match window.get(start..) {
+                        Some([b'\r', b'\n', ..]) => start += 2,
+                        Some([b'\n', ..]) => {
+                            return Err(ProtocolError::new(ErrorKind::BareLf, start));
+                        }
+                        Some([b'\r']) | Some([]) | None => {
+                            self.start = to_u32(start);
+                            return self.incomplete(buf, max_head_len, false, skip_empty_lines);
+                        }
+                        Some(_) => break,
+                    }
+                }
+            }
+            self.start = to_u32(start);
+            self.line_start = to_u32(start);
+            self.scanned = to_u32(start);
+            self.started = true;
+        }
+        let mut from = self.scanned as usize;
+        while let Some(rest) = window.get(from..) {
+            let Some(lf) = memchr::memchr(b'\n', rest).map(|p| p + from) else {
+                break;
+            };
+            if lf == 0 || window.get(lf - 1) != Some(&b'\r') {
+                return Err(ProtocolError::new(ErrorKind::BareLf, lf));
+            }
+            if lf == self.line_start as usize + 1 {
+                return Ok(Some(HeadBounds {
+                    start: self.start as usize,
+                    end: lf + 1,
+                }));
+            }
+            self.line_start = to_u32(lf + 1);
+            from = lf + 1;
+        }
+        self.scanned = to_u32(window.len());
+        self.incomplete(
+            buf,
+            max_head_len,
+            self.line_start == self.start,
+            skip_empty_lines,
+        )
+    }
+
+    /// `Ok(None)` if more bytes may still complete the head, else the error
+    /// for a head that would exceed `max_head_len`.
+    fn incomplete(
+        &self,
+        buf: &[u8],
+        max_head_len: usize,
+        first_line_open: bool,
+        request: bool,
+    ) -> Result<Option<HeadBounds>, ProtocolError> {
+        if buf.len() < max_head_len {
+            Ok(None)
+        } else if first_line_open && self.started && request {
+            Err(ProtocolError::new(
+                ErrorKind::RequestLineTooLong,
+                max_head_len,
+            ))
+        } else {
+            Err(ProtocolError::new(ErrorKind::HeadTooLarge, max_head_len))
+        }
+    }
+}
+
+/// Head lengths are bounded by `max_head_len`, which callers keep far below
+/// 4 GiB; saturate rather than wrap if one does not.
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan_all(buf: &[u8], skip: bool) -> Result<Option<HeadBounds>, ProtocolError> {
+        HeadScanner::new().scan(buf, 1024, skip)
+    }
+
+    #[test]
+    fn finds_end_of_head() {
+        let head = b"GET / HTTP/1.1\r\nHost: a\r\n\r\nbody";
+        assert_eq!(
+            scan_all(head, true),
+            Ok(Some(HeadBounds { start: 0, end: 27 }))
+        );
+    }
+
+    #[test]
+    fn skips_leading_empty_lines_for_requests_only() {
+        let head = b"\r\n\r\nGET / HTTP/1.1\r\n\r\n";
+        assert_eq!(
+            scan_all(head, true),
+            Ok(Some(HeadBounds { start: 4, end: 22 }))
+        );
+        // A response with a leading empty line ends at once; the start-line
+        // parser then rejects the empty head.
+        assert_eq!(
+            scan_all(head, false),
+            Ok(Some(HeadBounds { start: 0, end: 2 }))
+        );
+    }
+
+    #[test]
+    fn bare_lf_is_an_error_with_its_offset() {
+        let err = scan_all(b"GET / HTTP/1.1\nHost: a\n\n", true).unwrap_err();
+        assert_eq!(err, ProtocolError::new(ErrorKind::BareLf, 14));
+    }
+
+    #[test]
+    fn every_split_gives_partial_then_the_same_bounds() {
+        let head = b"\r\nGET / HTTP/1.1\r\nHost: a\r\nX: y\r\n\r\n";
+        let whole = scan_all(head, true).unwrap().unwrap();
+        for split in 0..head.len() {
+            let mut scanner = HeadScanner::new();
+            for len in 0..=split {
+                assert_eq!(
+                    scanner.scan(&head[..len], 1024, true),
+                    Ok(None),
+                    "len {len}"
+                );
+            }
+            assert_eq!(
+                scanner.scan(head, 1024, true),
+                Ok(Some(whole)),
+                "split {split}"
+            );
+        }
+    }
+
+    #[test]
+    fn too_large_heads_are_rejected_with_the_right_kind() {
+        let mut scanner = HeadScanner::new();
+        let long_line = [b'a'; 64];
+        assert_eq!(
+            scanner.scan(&long_line, 64, true).unwrap_err().kind,
+            ErrorKind::RequestLineTooLong
+        );
+        let mut head = [b'a'; 64];
+        head[10] = b'\r';
+        head[11] = b'\n';
+        assert_eq!(
+            HeadScanner::new().scan(&head, 64, true).unwrap_err().kind,
+            ErrorKind::HeadTooLarge
+        );
+        assert_eq!(HeadScanner::new().scan(&head[..63], 64, true), Ok(None));
+    }
+}

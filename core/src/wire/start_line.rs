@@ -1,0 +1,308 @@
+//! Request lines and status lines (RFC 9112 section 3 and 4), parsed with nom.
+//!
+//! Each parser takes one line without its CRLF and either returns the parts,
+//! borrowed from the line, or a failure that says what was wrong and where.
+
+use nom::Parser;
+use nom::bytes::complete::{tag, take_while_m_n, take_while1};
+use nom::character::complete::satisfy;
+
+use super::chars::{find_ctl, is_tchar};
+use super::{PResult, fail, with_kind};
+use crate::error::ErrorKind;
+
+/// The HTTP version of a message, as far as this engine distinguishes them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Version {
+    /// `HTTP/1.0`: persistent only with `Connection: keep-alive`.
+    Http10,
+    /// `HTTP/1.1`, and `HTTP/1.x` for any x > 1: persistent by default.
+    Http11,
+}
+
+impl Version {
+    /// The version as it appears on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Http10 => "HTTP/1.0",
+            Self::Http11 => "HTTP/1.1",
+        }
+    }
+}
+
+/// The parts of a request line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct RequestLine<'a> {
+    pub(crate) method: &'a [u8],
+    pub(crate) target: &'a [u8],
+    pub(crate) version: Version,
+}
+
+/// The parts of a status line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct StatusLine<'a> {
+    pub(crate) version: Version,
+    pub(crate) status: u16,
+    pub(crate) reason: &'a [u8],
+}
+
+/// `HTTP-version = "HTTP/" DIGIT "." DIGIT`.
+pub(crate) fn http_version(input: &[u8]) -> PResult<'_, Version> {
+    let digit = || satisfy(|c: char| c.is_ascii_digit());
+    let (rest, (_, major, _, minor)) = with_kind(
+        ErrorKind::InvalidVersion,
+        (tag(&b"HTTP/"[..]), digit(), satisfy(|c| c == '.'), digit()),
+    )
+    .parse(input)?;
+    match (major, minor) {
+        ('1', '0') => Ok((rest, Version::Http10)),
+        ('1', _) => Ok((rest, Version::Http11)),
+        _ => fail(input, ErrorKind::UnsupportedVersion),
+    }
+}
+
+/// One SP, or with `lenient_spaces` a run of them; `kind` if there is none.
+fn spaces(lenient_spaces: bool, kind: ErrorKind) -> impl FnMut(&[u8]) -> PResult<'_, ()> {
+    move |input: &[u8]| {
+        let run = input.iter().take_while(|&&b| b == b' ').count();
+        match run {
+            0 => fail(input, kind),
+            1 => Ok((input.get(1..).unwrap_or_default(), ())),
+            _ if lenient_spaces => Ok((input.get(run..).unwrap_or_default(), ())),
+            _ => fail(
+                input.get(1..).unwrap_or_default(),
+                ErrorKind::InvalidStartLine,
+            ),
+        }
+    }
+}
+
+/// The end of the line: nothing may follow.
+fn line_end(kind: ErrorKind) -> impl FnMut(&[u8]) -> PResult<'_, ()> {
+    move |input: &[u8]| {
+        if input.is_empty() {
+            Ok((input, ()))
+        } else {
+            fail(input, kind)
+        }
+    }
+}
+
+/// `request-target`: visible ASCII up to the next SP. Forms are told apart later.
+fn request_target(input: &[u8]) -> PResult<'_, &[u8]> {
+    let len = input
+        .iter()
+        .position(|&b| !(0x21..=0x7e).contains(&b))
+        .unwrap_or(input.len());
+    match input.split_at_checked(len) {
+        Some((target, rest)) if !target.is_empty() => Ok((rest, target)),
+        _ => fail(input, ErrorKind::InvalidTarget),
+    }
+}
+
+/// `request-line = method SP request-target SP HTTP-version`, without CRLF.
+pub(crate) fn request_line(line: &[u8], lenient_spaces: bool) -> PResult<'_, RequestLine<'_>> {
+    let (rest, method) = with_kind(ErrorKind::InvalidMethod, take_while1(is_tchar)).parse(line)?;
+    let after_method = if rest.is_empty() {
+        ErrorKind::InvalidStartLine
+    } else {
+        ErrorKind::InvalidMethod
+    };
+    let (rest, ()) = spaces(lenient_spaces, after_method).parse(rest)?;
+    let (rest, target) = request_target(rest)?;
+    let (rest, ()) = spaces(lenient_spaces, ErrorKind::InvalidTarget).parse(rest)?;
+    let (rest, version) = http_version(rest)?;
+    let (rest, ()) = line_end(ErrorKind::InvalidVersion).parse(rest)?;
+    Ok((
+        rest,
+        RequestLine {
+            method,
+            target,
+            version,
+        },
+    ))
+}
+
+/// `status-line = HTTP-version SP status-code SP [ reason-phrase ]`, without CRLF.
+///
+/// With `lenient_reason` the SP after the code may be missing as well.
+pub(crate) fn status_line(
+    line: &[u8],
+    lenient_spaces: bool,
+    lenient_reason: bool,
+) -> PResult<'_, StatusLine<'_>> {
+    let (rest, version) = http_version(line)?;
+    let (rest, ()) = spaces(lenient_spaces, ErrorKind::InvalidStartLine).parse(rest)?;
+    let (after_code, code) = with_kind(
+        ErrorKind::InvalidStatusCode,
+        take_while_m_n(3, 3, |b: u8| b.is_ascii_digit()),
+    )
+    .parse(rest)?;
+    // Three ASCII digits: at most 999, no overflow, no underflow.
+    let status = code.iter().fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'));
+    if status < 100 {
+        return fail(rest, ErrorKind::InvalidStatusCode);
+    }
+    let rest = after_code;
+    let (rest, ()) = match rest.first() {
+        None if lenient_reason => (rest, ()),
+        Some(b) if b.is_ascii_digit() => return fail(rest, ErrorKind::InvalidStatusCode),
+        _ => spaces(lenient_spaces, ErrorKind::InvalidStartLine).parse(rest)?,
+    };
+    reason_phrase(rest).map(|(rest, reason)| {
+        (
+            rest,
+            StatusLine {
+                version,
+                status,
+                reason,
+            },
+        )
+    })
+}
+
+/// `reason-phrase = 1*( HTAB / SP / VCHAR / obs-text )`: the rest of the line.
+fn reason_phrase(input: &[u8]) -> PResult<'_, &[u8]> {
+    let mut from = 0;
+    while let Some(ctl) = input.get(from..).and_then(find_ctl).map(|p| p + from) {
+        if input.get(ctl) != Some(&b'\t') {
+            return fail(
+                input.get(ctl..).unwrap_or_default(),
+                ErrorKind::InvalidReasonPhrase,
+            );
+        }
+        from = ctl + 1;
+    }
+    Ok((input.get(input.len()..).unwrap_or_default(), input))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::WireError;
+    use super::*;
+
+    fn offset_of(line: &[u8], err: nom::Err<WireError>) -> (ErrorKind, usize) {
+        match err {
+            nom::Err::Error(e) | nom::Err::Failure(e) => (e.kind, line.len() - e.rest_len),
+            nom::Err::Incomplete(_) => unreachable!("complete parsers never ask for more"),
+        }
+    }
+
+    #[test]
+    fn request_lines() {
+        let cases: &[(&[u8], &[u8], &[u8], Version)] = &[
+            (b"GET / HTTP/1.1", b"GET", b"/", Version::Http11),
+            (b"GET /a?b=c HTTP/1.0", b"GET", b"/a?b=c", Version::Http10),
+            (
+                b"GET http://x.org/p HTTP/1.1",
+                b"GET",
+                b"http://x.org/p",
+                Version::Http11,
+            ),
+            (
+                b"CONNECT x.org:443 HTTP/1.1",
+                b"CONNECT",
+                b"x.org:443",
+                Version::Http11,
+            ),
+            (b"OPTIONS * HTTP/1.1", b"OPTIONS", b"*", Version::Http11),
+            (b"M-SEARCH * HTTP/1.9", b"M-SEARCH", b"*", Version::Http11),
+        ];
+        for &(line, method, target, version) in cases {
+            let (rest, parsed) = request_line(line, false).unwrap();
+            assert!(rest.is_empty());
+            assert_eq!(
+                parsed,
+                RequestLine {
+                    method,
+                    target,
+                    version
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn bad_request_lines_say_what_and_where() {
+        let cases: &[(&[u8], ErrorKind, usize)] = &[
+            (b"GET / HTTP/2.0", ErrorKind::UnsupportedVersion, 6),
+            (b"GET / HTTP/0.9", ErrorKind::UnsupportedVersion, 6),
+            (b"GET / HTTP/1", ErrorKind::InvalidVersion, 6),
+            (b"GET / http/1.1", ErrorKind::InvalidVersion, 6),
+            (b"GET / HTTP/1.1 ", ErrorKind::InvalidVersion, 14),
+            (b"GET  / HTTP/1.1", ErrorKind::InvalidStartLine, 4),
+            (b"GET /a\x00 HTTP/1.1", ErrorKind::InvalidTarget, 6),
+            (b"G\x01T / HTTP/1.1", ErrorKind::InvalidMethod, 1),
+            (b" GET / HTTP/1.1", ErrorKind::InvalidMethod, 0),
+            (b"GET", ErrorKind::InvalidStartLine, 3),
+            (b"GET /", ErrorKind::InvalidTarget, 5),
+        ];
+        for &(line, kind, offset) in cases {
+            let err = request_line(line, false).unwrap_err();
+            assert_eq!(
+                offset_of(line, err),
+                (kind, offset),
+                "{:?}",
+                core::str::from_utf8(line)
+            );
+        }
+    }
+
+    #[test]
+    fn lenient_spaces_accept_runs() {
+        let (_, parsed) = request_line(b"GET  /  HTTP/1.1", true).unwrap();
+        assert_eq!(parsed.target, b"/");
+        let (_, parsed) = status_line(b"HTTP/1.1  200  OK", true, false).unwrap();
+        assert_eq!((parsed.status, parsed.reason), (200, &b"OK"[..]));
+    }
+
+    #[test]
+    fn status_lines() {
+        let (_, s) = status_line(b"HTTP/1.1 200 OK", false, false).unwrap();
+        assert_eq!(
+            s,
+            StatusLine {
+                version: Version::Http11,
+                status: 200,
+                reason: b"OK"
+            }
+        );
+        let (_, s) = status_line(b"HTTP/1.0 404 ", false, false).unwrap();
+        assert_eq!(
+            (s.version, s.status, s.reason),
+            (Version::Http10, 404, &b""[..])
+        );
+        let (_, s) = status_line(b"HTTP/1.1 500 Internal\tServer \xffError", false, false).unwrap();
+        assert_eq!(s.reason, b"Internal\tServer \xffError");
+    }
+
+    #[test]
+    fn bad_status_lines() {
+        let cases: &[(&[u8], bool, ErrorKind, usize)] = &[
+            (b"HTTP/1.1 200", false, ErrorKind::InvalidStartLine, 12),
+            (b"HTTP/1.1 2000 OK", false, ErrorKind::InvalidStatusCode, 12),
+            (b"HTTP/1.1 20 OK", false, ErrorKind::InvalidStatusCode, 9),
+            (b"HTTP/1.1 099 OK", false, ErrorKind::InvalidStatusCode, 9),
+            (
+                b"HTTP/1.1 200 O\x00K",
+                false,
+                ErrorKind::InvalidReasonPhrase,
+                14,
+            ),
+            (b"HTTP/2 200 OK", false, ErrorKind::InvalidVersion, 0),
+            (b"HTTP/3.0 200 OK", false, ErrorKind::UnsupportedVersion, 0),
+        ];
+        for &(line, lenient, kind, offset) in cases {
+            let err = status_line(line, false, lenient).unwrap_err();
+            assert_eq!(
+                offset_of(line, err),
+                (kind, offset),
+                "{:?}",
+                core::str::from_utf8(line)
+            );
+        }
+        let (_, s) = status_line(b"HTTP/1.1 200", false, true).unwrap();
+        assert_eq!((s.status, s.reason), (200, &b""[..]));
+    }
+}
