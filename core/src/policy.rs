@@ -122,7 +122,7 @@ pub struct MessageSummary {
 
 impl MessageSummary {
     /// Summarises a parsed head.
-    pub fn of(version: Version, facts: &HeadFacts<'_>) -> Self {
+    pub fn of(version: Version, facts: &HeadFacts) -> Self {
         Self {
             version,
             close: facts.connection.close,

@@ -62,22 +62,42 @@ pub(crate) const fn is_ows(b: u8) -> bool {
 const LOW_BITS: u64 = 0x0101_0101_0101_0101;
 const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
 
-/// Whether any byte of the little-endian word `w` is a control byte.
+/// Marks the control bytes of the little-endian word `w`: the high bit of
+/// each byte below 0x20 or equal to DEL is set.
 ///
-/// `(w - 0x20..) & !w & 0x80..` is non-zero exactly when some byte is below
-/// 0x20 (bytes >= 0x80 are masked by `!w`); the second term finds DEL the
-/// same way after XOR turns it into zero.
+/// `(w - 0x20..) & !w & 0x80..` marks bytes below 0x20 (bytes >= 0x80 are
+/// masked by `!w`); XOR with DEL turns DEL into zero, marked the same way.
+/// A borrow can only mark bytes *above* a true match, so the lowest mark is
+/// always exact, which is all [`first_marked`] needs.
 #[inline(always)]
-const fn word_has_ctl(w: u64) -> bool {
+const fn ctl_marks(w: u64) -> u64 {
     let below_space = w.wrapping_sub(LOW_BITS * 0x20) & !w & HIGH_BITS;
     let del = w ^ (LOW_BITS * 0x7f);
     let is_del = del.wrapping_sub(LOW_BITS) & !del & HIGH_BITS;
-    (below_space | is_del) != 0
+    below_space | is_del
 }
 
-/// Index of the first control byte (including HTAB) in `s`, eight bytes at a time.
-#[inline]
-pub(crate) fn find_ctl(s: &[u8]) -> Option<usize> {
+/// Marks the bytes of `w` equal to the byte repeated in `pattern` (lowest mark exact).
+#[inline(always)]
+const fn byte_marks(w: u64, pattern: u64) -> u64 {
+    let x = w ^ pattern;
+    x.wrapping_sub(LOW_BITS) & !x & HIGH_BITS
+}
+
+/// Index of the lowest marked byte of a non-zero mark word.
+#[inline(always)]
+const fn first_marked(marks: u64) -> usize {
+    (marks.trailing_zeros() / 8) as usize
+}
+
+/// Index of the first byte of `s` for which `marks` marks a byte (eight at a
+/// time) and `is_match` holds (for the tail shorter than a word).
+#[inline(always)]
+fn find_marked(
+    s: &[u8],
+    marks: impl Fn(u64) -> u64,
+    is_match: impl Fn(u8) -> bool,
+) -> Option<usize> {
     let mut chunks = s.chunks_exact(8);
     let mut base = 0;
     for chunk in &mut chunks {
@@ -85,16 +105,36 @@ pub(crate) fn find_ctl(s: &[u8]) -> Option<usize> {
             Ok(bytes) => u64::from_le_bytes(bytes),
             Err(_) => break,
         };
-        if word_has_ctl(word) {
-            return chunk.iter().position(|&b| is_ctl(b)).map(|p| base + p);
+        let found = marks(word);
+        if found != 0 {
+            return Some(base + first_marked(found));
         }
         base += 8;
     }
     chunks
         .remainder()
         .iter()
-        .position(|&b| is_ctl(b))
+        .position(|&b| is_match(b))
         .map(|p| base + p)
+}
+
+/// Index of the first control byte (including HTAB) in `s`, eight bytes at a time.
+#[inline(always)]
+pub(crate) fn find_ctl(s: &[u8]) -> Option<usize> {
+    find_marked(s, ctl_marks, is_ctl)
+}
+
+/// Index of the first LF in `s`, eight bytes at a time.
+///
+/// Inlined into its callers: heads have a line every few dozen bytes, so a
+/// call into a general-purpose `memchr` per line costs more than it saves.
+#[inline(always)]
+pub(crate) fn find_lf(s: &[u8]) -> Option<usize> {
+    find_marked(
+        s,
+        |w| byte_marks(w, LOW_BITS * u64::from(b'\n')),
+        |b| b == b'\n',
+    )
 }
 
 /// `s` without leading and trailing OWS.
@@ -119,6 +159,19 @@ mod tests {
                 assert_eq!(find_ctl(&s), expected, "byte {b:#x} at {pos}");
             }
         }
+    }
+
+    #[test]
+    fn word_scan_finds_the_first_lf() {
+        for pos in 0..19 {
+            let mut s = [b'\r'; 19];
+            s[pos] = b'\n';
+            if pos + 3 < 19 {
+                s[pos + 3] = b'\n';
+            }
+            assert_eq!(find_lf(&s), Some(pos));
+        }
+        assert_eq!(find_lf(b"no line feed here at all"), None);
     }
 
     #[test]

@@ -10,21 +10,88 @@ use crate::error::{ErrorKind, ProtocolError};
 /// How many options other than `close`, `keep-alive` and `upgrade` are kept.
 pub const MAX_CONNECTION_OPTIONS: usize = 8;
 
-/// The connection options of one message.
-///
-/// `close`, `keep-alive` and `upgrade` are flags; every other option names a
-/// hop-by-hop field that a proxy must remove, kept here as borrowed slices
-/// (up to [`MAX_CONNECTION_OPTIONS`]; past that [`overflowed`](Self::overflowed)
-/// is set, nothing is dropped silently).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// The three connection options the engine acts on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct ConnectionOptions<'a> {
+pub struct ConnectionFlags {
     /// `close` was listed: this is the last message on the connection.
     pub close: bool,
     /// `keep-alive` was listed: the sender asks to keep the connection (HTTP/1.0).
     pub keep_alive: bool,
     /// `upgrade` was listed: the `Upgrade` field applies to this hop.
     pub upgrade: bool,
+}
+
+impl ConnectionFlags {
+    /// No options.
+    pub const fn new() -> Self {
+        Self {
+            close: false,
+            keep_alive: false,
+            upgrade: false,
+        }
+    }
+
+    /// Reads one `Connection` field value, calling `other` for each option
+    /// that is not one of the three flags.
+    ///
+    /// An element that is not a token is an error whose offset is relative to
+    /// `value`; options read before it are kept.
+    #[inline]
+    fn add_value_with<'a>(
+        &mut self,
+        value: &'a [u8],
+        mut other: impl FnMut(&'a [u8]),
+    ) -> Result<(), ProtocolError> {
+        for (offset, option) in list_elements(value) {
+            if !is_token(option) {
+                return Err(ProtocolError::new(
+                    ErrorKind::InvalidConnectionToken,
+                    offset,
+                ));
+            }
+            if option.eq_ignore_ascii_case(b"close") {
+                self.close = true;
+            } else if option.eq_ignore_ascii_case(b"keep-alive") {
+                self.keep_alive = true;
+            } else if option.eq_ignore_ascii_case(b"upgrade") {
+                self.upgrade = true;
+            } else {
+                other(option);
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads one `Connection` field value (see [`ConnectionOptions::add_value`]).
+    pub fn add_value(&mut self, value: &[u8]) -> Result<(), ProtocolError> {
+        // The common single-option values, without splitting a list.
+        if value.eq_ignore_ascii_case(b"keep-alive") {
+            self.keep_alive = true;
+            return Ok(());
+        }
+        if value.eq_ignore_ascii_case(b"close") {
+            self.close = true;
+            return Ok(());
+        }
+        self.add_value_with(value, |_| {})
+    }
+}
+
+/// All connection options of one message: the three flags, and the other
+/// options, which name hop-by-hop fields that a proxy must remove.
+///
+/// The others are kept as borrowed slices, up to [`MAX_CONNECTION_OPTIONS`];
+/// past that [`overflowed`](Self::overflowed) is set: nothing is dropped
+/// silently. Parsing a head only records the flags (in
+/// [`HeadFacts`](super::HeadFacts)); this type is built on demand by
+/// [`RequestHead::connection_options`](super::RequestHead::connection_options)
+/// and [`ResponseHead::connection_options`](super::ResponseHead::connection_options).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct ConnectionOptions<'a> {
+    /// `close`, `keep-alive` and `upgrade`.
+    pub flags: ConnectionFlags,
     others: Vec<&'a [u8], MAX_CONNECTION_OPTIONS>,
     overflowed: bool,
 }
@@ -33,9 +100,7 @@ impl<'a> ConnectionOptions<'a> {
     /// No options.
     pub const fn new() -> Self {
         Self {
-            close: false,
-            keep_alive: false,
-            upgrade: false,
+            flags: ConnectionFlags::new(),
             others: Vec::new(),
             overflowed: false,
         }
@@ -51,42 +116,27 @@ impl<'a> ConnectionOptions<'a> {
         self.overflowed
     }
 
-    /// Adds the options of one `Connection` field value.
+    /// Adds the options of one `Connection` field value: a comma-separated
+    /// list of case-insensitive tokens, matched whole (`closed` is not `close`).
     ///
     /// An element that is not a token is an error whose offset is relative to
     /// `value`; options read before it are kept.
     pub fn add_value(&mut self, value: &'a [u8]) -> Result<(), ProtocolError> {
-        for (offset, option) in list_elements(value) {
-            if !is_token(option) {
-                return Err(ProtocolError::new(
-                    ErrorKind::InvalidConnectionToken,
-                    offset,
-                ));
+        let (others, overflowed) = (&mut self.others, &mut self.overflowed);
+        self.flags.add_value_with(value, |option| {
+            if others.push(option).is_err() {
+                *overflowed = true;
             }
-            self.add_option(option);
-        }
-        Ok(())
-    }
-
-    fn add_option(&mut self, option: &'a [u8]) {
-        if option.eq_ignore_ascii_case(b"close") {
-            self.close = true;
-        } else if option.eq_ignore_ascii_case(b"keep-alive") {
-            self.keep_alive = true;
-        } else if option.eq_ignore_ascii_case(b"upgrade") {
-            self.upgrade = true;
-        } else if self.others.push(option).is_err() {
-            self.overflowed = true;
-        }
+        })
     }
 
     /// Whether `name` is listed as a connection option (case-insensitive):
     /// a field of that name is hop-by-hop.
     pub fn lists(&self, name: &[u8]) -> bool {
         let flag = |option: &[u8], set: bool| set && name.eq_ignore_ascii_case(option);
-        flag(b"close", self.close)
-            || flag(b"keep-alive", self.keep_alive)
-            || flag(b"upgrade", self.upgrade)
+        flag(b"close", self.flags.close)
+            || flag(b"keep-alive", self.flags.keep_alive)
+            || flag(b"upgrade", self.flags.upgrade)
             || self.others.iter().any(|o| o.eq_ignore_ascii_case(name))
     }
 }
@@ -118,10 +168,16 @@ mod tests {
         ];
         for &(values, close, keep_alive, upgrade) in cases {
             let opts = options(values).unwrap();
+            let flags = opts.flags;
             assert_eq!(
-                (opts.close, opts.keep_alive, opts.upgrade),
+                (flags.close, flags.keep_alive, flags.upgrade),
                 (close, keep_alive, upgrade)
             );
+            let mut fast = ConnectionFlags::new();
+            for v in values {
+                fast.add_value(v).unwrap();
+            }
+            assert_eq!(fast, flags, "the fast path agrees with the full reader");
         }
     }
 
@@ -134,7 +190,7 @@ mod tests {
         let opts = options(&[b"a, b, c, d, e, f, g, h, i, close"]).unwrap();
         assert_eq!(opts.others().len(), MAX_CONNECTION_OPTIONS);
         assert!(opts.overflowed());
-        assert!(opts.close, "flags are still read after an overflow");
+        assert!(opts.flags.close, "flags are still read after an overflow");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! One cursor does the work for both uses: validating a head once, and then
 //! iterating over the already-validated fields as often as the caller likes.
 
-use super::chars::{find_ctl, is_ows, is_tchar, trim_ows};
+use super::chars::{find_ctl, is_ows, is_tchar};
 use crate::error::{ErrorKind, ProtocolError};
 
 /// One header field line: a name and its value with surrounding whitespace
@@ -62,29 +62,33 @@ impl<'a> FieldCursor<'a> {
 impl<'a> Iterator for FieldCursor<'a> {
     type Item = Result<FieldLine<'a>, ProtocolError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         let start = self.pos;
         let line = self.block.get(start..)?;
-        let name_len = match line {
-            [] => return None,
-            [b'\r', b'\n', ..] => {
+        let Some(name_len) = line.iter().position(|&b| !is_tchar(b)) else {
+            return self.fail(ErrorKind::MissingColon, start + line.len());
+        };
+        let name_end = start + name_len;
+        match (name_len, line.get(name_len), line.get(name_len + 1)) {
+            (1.., Some(b':'), _) => {}
+            (0, Some(b'\r'), Some(b'\n')) => {
                 self.pos = self.block.len();
                 return None;
             }
-            [b' ' | b'\t', ..] => return self.fail(ErrorKind::ObsFold, start),
-            _ => line
-                .iter()
-                .position(|&b| !is_tchar(b))
-                .unwrap_or(line.len()),
-        };
-        let name_end = start + name_len;
-        match line.get(name_len) {
-            Some(b':') if name_len > 0 => {}
-            Some(b' ' | b'\t') => return self.fail(ErrorKind::WhitespaceBeforeColon, name_end),
-            Some(b'\r' | b'\n') | None => return self.fail(ErrorKind::MissingColon, name_end),
-            Some(_) => return self.fail(ErrorKind::InvalidHeaderName, name_end),
+            (0, Some(b' ' | b'\t'), _) => return self.fail(ErrorKind::ObsFold, start),
+            (_, Some(b' ' | b'\t'), _) => {
+                return self.fail(ErrorKind::WhitespaceBeforeColon, name_end);
+            }
+            (_, Some(b'\n'), _) => return self.fail(ErrorKind::BareLf, name_end),
+            (_, Some(b'\r'), Some(b'\n')) => return self.fail(ErrorKind::MissingColon, name_end),
+            (_, Some(b'\r'), _) => return self.fail(ErrorKind::BareCr, name_end),
+            _ => return self.fail(ErrorKind::InvalidHeaderName, name_end),
         }
-        let value_start = name_len + 1;
+        let mut value_start = name_len + 1;
+        while line.get(value_start).is_some_and(|&b| is_ows(b)) {
+            value_start += 1;
+        }
         let mut from = value_start;
         let value_end = loop {
             let Some(ctl) = line.get(from..).and_then(find_ctl).map(|p| p + from) else {
@@ -100,15 +104,17 @@ impl<'a> Iterator for FieldCursor<'a> {
             }
         };
         self.pos = start + value_end + 2;
-        let raw_value = line.get(value_start..value_end).unwrap_or_default();
-        let leading = raw_value.iter().take_while(|&&b| is_ows(b)).count();
+        let mut trimmed_end = value_end;
+        while trimmed_end > value_start && line.get(trimmed_end - 1).is_some_and(|&b| is_ows(b)) {
+            trimmed_end -= 1;
+        }
         Some(Ok(FieldLine {
             header: Header {
                 name: line.get(..name_len).unwrap_or_default(),
-                value: trim_ows(raw_value),
+                value: line.get(value_start..trimmed_end).unwrap_or_default(),
             },
             name_offset: start,
-            value_offset: start + value_start + leading,
+            value_offset: start + value_start,
         }))
     }
 }
@@ -150,22 +156,50 @@ impl<'a> Iterator for Headers<'a> {
 }
 
 /// Iterates over the elements of a comma-separated list (`#rule` of RFC
-/// 9110 5.6.1), trimmed, skipping empty elements. Whitespace includes CR and
-/// LF so that a folded value reads as if each fold were a space.
-pub(crate) fn list_elements(value: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
-    let mut offset = 0;
-    value.split(|&b| b == b',').filter_map(move |element| {
-        let at = offset;
-        offset += element.len() + 1;
-        let lead = element.iter().take_while(|&&b| is_list_space(b)).count();
-        let trimmed = element.get(lead..).unwrap_or_default();
-        let len = trimmed
-            .iter()
-            .rposition(|&b| !is_list_space(b))
-            .map_or(0, |p| p + 1);
-        let trimmed = trimmed.get(..len).unwrap_or_default();
-        (!trimmed.is_empty()).then_some((at + lead, trimmed))
-    })
+/// 9110 5.6.1), trimmed, skipping empty elements, with the offset of each.
+/// Whitespace includes CR and LF so that a folded value reads as if each
+/// fold were a space.
+pub(crate) const fn list_elements(value: &[u8]) -> ListElements<'_> {
+    ListElements {
+        rest: value,
+        offset: 0,
+    }
+}
+
+/// Iterator returned by [`list_elements`].
+pub(crate) struct ListElements<'a> {
+    rest: &'a [u8],
+    offset: usize,
+}
+
+impl<'a> Iterator for ListElements<'a> {
+    type Item = (usize, &'a [u8]);
+
+    #[inline]
+    fn next(&mut self) -> Option<(usize, &'a [u8])> {
+        loop {
+            if self.rest.is_empty() {
+                return None;
+            }
+            let len = self
+                .rest
+                .iter()
+                .position(|&b| b == b',')
+                .unwrap_or(self.rest.len());
+            let (element, rest) = self.rest.split_at_checked(len).unwrap_or((self.rest, &[]));
+            let at = self.offset;
+            self.rest = rest.get(1..).unwrap_or_default();
+            self.offset += len + 1;
+            let lead = element.iter().take_while(|&&b| is_list_space(b)).count();
+            let mut end = element.len();
+            while end > lead && element.get(end - 1).is_some_and(|&b| is_list_space(b)) {
+                end -= 1;
+            }
+            if let Some(trimmed) = element.get(lead..end).filter(|t| !t.is_empty()) {
+                return Some((at + lead, trimmed));
+            }
+        }
+    }
 }
 
 /// Whitespace inside list values: OWS, plus the CRLF of an accepted fold.

@@ -133,8 +133,11 @@ impl TransferEncodingReader {
         for (offset, element) in list_elements(value) {
             elements += 1;
             // transfer-coding = token *( OWS ";" OWS transfer-parameter )
-            let name = element.split(|&b| b == b';').next().unwrap_or_default();
-            let name = super::chars::trim_ows(name);
+            let name_len = element
+                .iter()
+                .position(|&b| b == b';')
+                .unwrap_or(element.len());
+            let name = super::chars::trim_ows(element.get(..name_len).unwrap_or_default());
             if !is_token(name) {
                 return Err(ProtocolError::new(
                     ErrorKind::InvalidTransferEncoding,

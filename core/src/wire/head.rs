@@ -1,7 +1,7 @@
 //! Whole heads: the start line, the field section, and the facts the rest
 //! of the engine needs from them, read in one pass over the bytes.
 
-use super::connection::ConnectionOptions;
+use super::connection::{ConnectionFlags, ConnectionOptions};
 use super::fields::{FieldCursor, Headers};
 use super::framing::{
     BodyKind, ContentLengthReader, Method, TransferEncoding, TransferEncodingReader,
@@ -16,9 +16,10 @@ use crate::error::{ErrorKind, ProtocolError};
 /// What the fields of a head say about the connection and the framing.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct HeadFacts<'a> {
-    /// Options from every `Connection` field.
-    pub connection: ConnectionOptions<'a>,
+pub struct HeadFacts {
+    /// `close`, `keep-alive` and `upgrade` from every `Connection` field
+    /// (the other options: `connection_options()` on the head).
+    pub connection: ConnectionFlags,
     /// Parameters from every `Keep-Alive` field, if there was one.
     pub keep_alive: Option<KeepAlive>,
     /// The `Content-Length` (all values agreed), if present.
@@ -38,8 +39,8 @@ pub struct HeadFacts<'a> {
 }
 
 /// Reads the fields that matter while the head is validated.
-struct FactsReader<'a> {
-    facts: HeadFacts<'a>,
+struct FactsReader {
+    facts: HeadFacts,
     content_length: ContentLengthReader,
     transfer_encoding: TransferEncodingReader,
     /// Offset of the first byte of the last `Transfer-Encoding` value.
@@ -51,7 +52,7 @@ struct FactsReader<'a> {
     second_host_at: usize,
 }
 
-impl<'a> FactsReader<'a> {
+impl FactsReader {
     fn new() -> Self {
         Self {
             facts: HeadFacts::default(),
@@ -66,12 +67,7 @@ impl<'a> FactsReader<'a> {
 
     /// Validates every field line of `block` (which starts at `base` in the
     /// caller's buffer) and reads the ones that matter.
-    fn read(
-        &mut self,
-        block: &'a [u8],
-        base: usize,
-        allow_fold: bool,
-    ) -> Result<(), ProtocolError> {
+    fn read(&mut self, block: &[u8], base: usize, allow_fold: bool) -> Result<(), ProtocolError> {
         for line in FieldCursor::new(block, allow_fold) {
             let line = line.map_err(|e| e.shifted(base))?;
             self.facts.field_count += 1;
@@ -156,7 +152,7 @@ pub struct RequestHead<'a> {
     /// The protocol version.
     pub version: Version,
     /// What the fields say about connection and framing.
-    pub facts: HeadFacts<'a>,
+    pub facts: HeadFacts,
     /// How the body is delimited.
     pub body: BodyKind,
     /// Bytes the head took, from the start of the buffer (leading empty
@@ -279,6 +275,12 @@ impl<'a> RequestHead<'a> {
     pub fn headers(&self) -> Headers<'a> {
         Headers::new(self.fields, self.allow_fold)
     }
+
+    /// Every option of every `Connection` field, including the names of
+    /// hop-by-hop fields (read again from the validated head on each call).
+    pub fn connection_options(&self) -> ConnectionOptions<'a> {
+        connection_options(self.headers())
+    }
 }
 
 /// A parsed response head, borrowing the caller's buffer.
@@ -292,7 +294,7 @@ pub struct ResponseHead<'a> {
     /// The reason phrase, possibly empty.
     pub reason: &'a [u8],
     /// What the fields say about connection and framing.
-    pub facts: HeadFacts<'a>,
+    pub facts: HeadFacts,
     /// Bytes the head took, including its empty line.
     pub len: usize,
     fields: &'a [u8],
@@ -359,6 +361,21 @@ impl<'a> ResponseHead<'a> {
     pub fn headers(&self) -> Headers<'a> {
         Headers::new(self.fields, self.allow_fold)
     }
+
+    /// Every option of every `Connection` field, including the names of
+    /// hop-by-hop fields (read again from the validated head on each call).
+    pub fn connection_options(&self) -> ConnectionOptions<'a> {
+        connection_options(self.headers())
+    }
+}
+
+fn connection_options(headers: Headers<'_>) -> ConnectionOptions<'_> {
+    let mut options = ConnectionOptions::new();
+    for header in headers.filter(|h| h.name.eq_ignore_ascii_case(b"connection")) {
+        // Validated while parsing the head: cannot fail here.
+        let _ = options.add_value(header.value);
+    }
+    options
 }
 
 /// A bounded head cut into its start line (without CRLF) and its field
@@ -372,7 +389,10 @@ fn split_start_line(buf: &[u8], bounds: HeadBounds) -> Result<HeadParts<'_>, Pro
         ErrorKind::InvalidStartLine,
         bounds.start,
     ))?;
-    let line = head.get(..lf.saturating_sub(1)).unwrap_or_default();
+    if lf == 0 || head.get(lf - 1) != Some(&b'\r') {
+        return Err(ProtocolError::new(ErrorKind::BareLf, bounds.start + lf));
+    }
+    let line = head.get(..lf - 1).unwrap_or_default();
     if line.is_empty() {
         return Err(ProtocolError::new(
             ErrorKind::InvalidStartLine,

@@ -21,7 +21,7 @@ mod keep_alive;
 mod scan;
 mod start_line;
 
-pub use connection::{ConnectionOptions, MAX_CONNECTION_OPTIONS};
+pub use connection::{ConnectionFlags, ConnectionOptions, MAX_CONNECTION_OPTIONS};
 pub use fields::{Header, Headers};
 pub use framing::{BodyKind, Method, TransferEncoding, request_body_kind, response_body_kind};
 pub use head::{HeadFacts, RequestHead, ResponseHead, TargetForm};

@@ -5,7 +5,6 @@
 
 use nom::Parser;
 use nom::bytes::complete::{tag, take_while_m_n, take_while1};
-use nom::character::complete::satisfy;
 
 use super::chars::{find_ctl, is_tchar};
 use super::{PResult, fail, with_kind};
@@ -49,15 +48,13 @@ pub(crate) struct StatusLine<'a> {
 
 /// `HTTP-version = "HTTP/" DIGIT "." DIGIT`.
 pub(crate) fn http_version(input: &[u8]) -> PResult<'_, Version> {
-    let digit = || satisfy(|c: char| c.is_ascii_digit());
-    let (rest, (_, major, _, minor)) = with_kind(
-        ErrorKind::InvalidVersion,
-        (tag(&b"HTTP/"[..]), digit(), satisfy(|c| c == '.'), digit()),
-    )
-    .parse(input)?;
+    let (rest, _) = with_kind(ErrorKind::InvalidVersion, tag(&b"HTTP/"[..])).parse(input)?;
+    let [major @ b'0'..=b'9', b'.', minor @ b'0'..=b'9', rest @ ..] = rest else {
+        return fail(input, ErrorKind::InvalidVersion);
+    };
     match (major, minor) {
-        ('1', '0') => Ok((rest, Version::Http10)),
-        ('1', _) => Ok((rest, Version::Http11)),
+        (b'1', b'0') => Ok((rest, Version::Http10)),
+        (b'1', _) => Ok((rest, Version::Http11)),
         _ => fail(input, ErrorKind::UnsupportedVersion),
     }
 }
