@@ -71,8 +71,12 @@
     )
 )]
 
+pub mod body;
 mod error;
 pub mod policy;
+pub mod time;
+pub mod timer;
 pub mod wire;
+pub mod write;
 
 pub use error::{ErrorKind, ProtocolError};
