@@ -99,7 +99,12 @@ impl BodyDecoder {
 
     /// Hands out up to `remaining` bytes of `input` after `at`; when the
     /// count reaches zero, moves to `then`.
-    fn take_data<'a>(&mut self, input: &'a [u8], at: usize, then: Framing) -> (usize, BodyEvent<'a>) {
+    fn take_data<'a>(
+        &mut self,
+        input: &'a [u8],
+        at: usize,
+        then: Framing,
+    ) -> (usize, BodyEvent<'a>) {
         if self.remaining == 0 {
             self.framing = then;
             return (at, BodyEvent::End);
@@ -108,12 +113,17 @@ impl BodyDecoder {
         if available.is_empty() {
             return (at, BodyEvent::NeedData);
         }
-        let n = usize::try_from(self.remaining).unwrap_or(usize::MAX).min(available.len());
+        let n = usize::try_from(self.remaining)
+            .unwrap_or(usize::MAX)
+            .min(available.len());
         self.remaining -= n as u64;
         if self.remaining == 0 {
             self.framing = then;
         }
-        (at + n, BodyEvent::Data(available.get(..n).unwrap_or_default()))
+        (
+            at + n,
+            BodyEvent::Data(available.get(..n).unwrap_or_default()),
+        )
     }
 
     fn decode_chunked<'a>(
@@ -153,7 +163,9 @@ impl BodyDecoder {
                         Some(n) => n | digit,
                         None => return error(ErrorKind::InvalidChunkSize, at),
                     };
-                    Chunk::Size { digits: digits.saturating_add(1) }
+                    Chunk::Size {
+                        digits: digits.saturating_add(1),
+                    }
                 }
                 (Chunk::Size { digits: 1.. }, b';' | b' ' | b'\t') => Chunk::Extension,
                 (Chunk::Size { digits: 1.. }, b'\r') => Chunk::SizeLf,
@@ -170,7 +182,9 @@ impl BodyDecoder {
                 (Chunk::SizeLf, _) => return error(ErrorKind::BareCr, at),
                 (Chunk::DataCr, b'\r') => Chunk::DataLf,
                 (Chunk::DataLf, b'\n') => Chunk::Size { digits: 0 },
-                (Chunk::DataCr | Chunk::DataLf, _) => return error(ErrorKind::MissingChunkCrlf, at),
+                (Chunk::DataCr | Chunk::DataLf, _) => {
+                    return error(ErrorKind::MissingChunkCrlf, at);
+                }
                 (Chunk::Data | Chunk::Trailers | Chunk::TrailersDone, _) => state,
             };
             at += 1;
@@ -195,10 +209,15 @@ impl BodyDecoder {
             [b'\n', ..] => return Err(ProtocolError::new(ErrorKind::BareLf, at)),
             _ => {}
         }
-        let window = rest.get(..max_trailer_len.min(rest.len())).unwrap_or_default();
+        let window = rest
+            .get(..max_trailer_len.min(rest.len()))
+            .unwrap_or_default();
         let Some(end) = memchr::memmem::find(window, b"\r\n\r\n").map(|p| p + 4) else {
             if rest.len() >= max_trailer_len {
-                return Err(ProtocolError::new(ErrorKind::HeadTooLarge, at + max_trailer_len));
+                return Err(ProtocolError::new(
+                    ErrorKind::HeadTooLarge,
+                    at + max_trailer_len,
+                ));
             }
             return Ok((at, BodyEvent::NeedData));
         };
@@ -235,14 +254,20 @@ mod tests {
 
     /// Decodes `input` fed in pieces of `step` bytes; returns the body, the
     /// trailer count, and whether the end was seen.
-    fn decode_all(kind: BodyKind, input: &[u8], step: usize) -> Result<(Vec<u8>, usize, bool), ProtocolError> {
+    fn decode_all(
+        kind: BodyKind,
+        input: &[u8],
+        step: usize,
+    ) -> Result<(Vec<u8>, usize, bool), ProtocolError> {
         let mut decoder = BodyDecoder::new(kind);
         let (mut body, mut trailers) = (Vec::new(), 0);
         let mut buf: Vec<u8> = Vec::new();
         let mut fed = 0;
         let mut base = 0;
         loop {
-            let (n, event) = decoder.decode(&buf, 1024).map_err(|e| ProtocolError::new(e.kind, e.offset + base))?;
+            let (n, event) = decoder
+                .decode(&buf, 1024)
+                .map_err(|e| ProtocolError::new(e.kind, e.offset + base))?;
             match event {
                 BodyEvent::Data(d) => body.extend_from_slice(d),
                 BodyEvent::Trailers(h) => trailers += h.count(),
@@ -263,17 +288,26 @@ mod tests {
 
     #[test]
     fn chunked_with_extensions_and_trailers_in_any_split() {
-        let input = b"5;name=val\r\nhello\r\n6\r\n world\r\n0\r\nExpires: never\r\nX-Sum: 1\r\n\r\n";
+        let input =
+            b"5;name=val\r\nhello\r\n6\r\n world\r\n0\r\nExpires: never\r\nX-Sum: 1\r\n\r\n";
         for step in 1..input.len() {
             let (body, trailers, end) = decode_all(BodyKind::Chunked, input, step).unwrap();
-            assert_eq!((body.as_slice(), trailers, end), (&b"hello world"[..], 2, true), "step {step}");
+            assert_eq!(
+                (body.as_slice(), trailers, end),
+                (&b"hello world"[..], 2, true),
+                "step {step}"
+            );
         }
     }
 
     #[test]
     fn chunked_without_trailers() {
-        let (body, trailers, end) = decode_all(BodyKind::Chunked, b"A\r\n0123456789\r\n0\r\n\r\n", 3).unwrap();
-        assert_eq!((body.as_slice(), trailers, end), (&b"0123456789"[..], 0, true));
+        let (body, trailers, end) =
+            decode_all(BodyKind::Chunked, b"A\r\n0123456789\r\n0\r\n\r\n", 3).unwrap();
+        assert_eq!(
+            (body.as_slice(), trailers, end),
+            (&b"0123456789"[..], 0, true)
+        );
     }
 
     #[test]

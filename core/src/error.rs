@@ -174,3 +174,49 @@ impl fmt::Display for ProtocolError {
 }
 
 impl core::error::Error for ProtocolError {}
+
+/// The caller used the engine wrongly: a command in the wrong state, or a
+/// part that cannot go on the wire. The connection's state is unchanged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum UsageError {
+    /// The command is not allowed in the connection's current state.
+    WrongState,
+    /// The engine says no request may be sent now (see `may_send_request`).
+    MayNotSend,
+    /// The caller's buffer is too small for the head.
+    BufferTooSmall {
+        /// Bytes the head needs.
+        needed: usize,
+    },
+    /// A head part given by the caller is invalid (the kind says which).
+    InvalidHead(ErrorKind),
+    /// More body bytes than the `Content-Length` announced.
+    BodyTooLong,
+    /// The message was finished before all of its `Content-Length` was sent.
+    BodyIncomplete,
+    /// A chunked response to an HTTP/1.0 request (which cannot read it).
+    ChunkedToHttp10,
+    /// The request body is held back until `100 Continue` or a deadline.
+    BodyHeld,
+}
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::WrongState => f.write_str("command not allowed in this state"),
+            Self::MayNotSend => f.write_str("no request may be sent on this connection now"),
+            Self::BufferTooSmall { needed } => {
+                write!(f, "buffer too small: head needs {needed} bytes")
+            }
+            Self::InvalidHead(kind) => write!(f, "invalid head: {kind}"),
+            Self::BodyTooLong => f.write_str("body longer than its Content-Length"),
+            Self::BodyIncomplete => f.write_str("body shorter than its Content-Length"),
+            Self::ChunkedToHttp10 => f.write_str("chunked response to an HTTP/1.0 request"),
+            Self::BodyHeld => f.write_str("request body held until 100 Continue"),
+        }
+    }
+}
+
+impl core::error::Error for UsageError {}

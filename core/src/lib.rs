@@ -11,6 +11,11 @@
 //! - [`wire`]: stateless, zero-copy parsing of request and status lines,
 //!   header fields, `Connection`, `Keep-Alive`, and framing.
 //! - [`policy`]: the persistence rules of RFC 9112 9.3 as pure functions.
+//! - [`body`]: body decoders (length, chunked with trailers, until close).
+//! - [`state`]: the transition table of each half of a connection.
+//! - [`timer`] and [`time`]: deadlines; the core never reads a clock.
+//! - [`Connection`]: the state machine that ties them together.
+//! - [`write`]: head serialization into a caller buffer.
 //!
 //! ## Parsing a head and deciding persistence
 //!
@@ -51,6 +56,124 @@
 //! # Ok::<(), h1conn::ProtocolError>(())
 //! ```
 //!
+//! ## A client loop over any byte transport
+//!
+//! The engine owns no socket and no buffer. This loop works over anything
+//! that reads and writes bytes (here `std::io`; the same shape works over
+//! `embedded_io`): write the head the engine produced, then feed what you
+//! read until the message ends, keeping unconsumed bytes in front.
+//!
+//! ```
+//! use std::io::{Read, Write};
+//! use h1conn::time::Instant;
+//! use h1conn::wire::{Header, Version};
+//! use h1conn::{Action, Config, Connection, Event, Role};
+//!
+//! /// Bytes read from the transport and not yet consumed by the engine:
+//! /// they belong to the next message and must survive between requests.
+//! struct Inbox { buf: [u8; 1024], filled: usize }
+//!
+//! /// Sends one GET and returns (status, body).
+//! fn get(conn: &mut Connection, io: &mut (impl Read + Write), inbox: &mut Inbox, now: Instant,
+//!        path: &str) -> Result<(u16, Vec<u8>), Box<dyn std::error::Error>>
+//! {
+//!     let Inbox { buf, filled } = inbox;
+//!     let mut head = [0u8; 512];
+//!     let host = Header { name: b"Host", value: b"example.org" };
+//!     let len = conn.send_request(now, b"GET", path.as_bytes(), Version::Http11, &[host], &mut head)?;
+//!     io.write_all(&head[..len])?;
+//!
+//!     let (mut status, mut body) = (0, Vec::new());
+//!     loop {
+//!         let step = conn.handle_input(now, &buf[..*filled])?;
+//!         let consumed = step.bytes;
+//!         let done = match step.event {
+//!             Event::Response(head) if !head.is_interim() => { status = head.status; false }
+//!             Event::Body(data) => { body.extend_from_slice(data); false }
+//!             Event::MessageEnd => true,
+//!             Event::NeedData => {
+//!                 let n = io.read(&mut buf[*filled..])?;
+//!                 if n == 0 {
+//!                     if let Some(Event::MessageEnd) = conn.handle_eof(now)? { break; }
+//!                     return Err("connection closed".into());
+//!                 }
+//!                 *filled += n;
+//!                 continue;
+//!             }
+//!             _ => false,
+//!         };
+//!         buf.copy_within(consumed..*filled, 0);
+//!         *filled -= consumed;
+//!         if done { break; }
+//!     }
+//!     Ok((status, body))
+//! }
+//!
+//! // An in-memory transport standing in for a socket: it replays a server.
+//! struct Replay { input: std::io::Cursor<Vec<u8>>, output: Vec<u8> }
+//! impl Read for Replay {
+//!     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> { self.input.read(buf) }
+//! }
+//! impl Write for Replay {
+//!     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> { self.output.write(buf) }
+//!     fn flush(&mut self) -> std::io::Result<()> { Ok(()) }
+//! }
+//! let mut io = Replay {
+//!     input: std::io::Cursor::new(
+//!         b"HTTP/1.1 200 OK\r\nKeep-Alive: timeout=5, max=1\r\nContent-Length: 2\r\n\r\nhi\
+//!           HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 3\r\n\r\nbye".to_vec(),
+//!     ),
+//!     output: Vec::new(),
+//! };
+//! let t0 = Instant::from_millis(0);
+//! let mut conn = Connection::new(Role::Client, Config::new(), t0);
+//! let mut inbox = Inbox { buf: [0; 1024], filled: 0 };
+//! assert_eq!(get(&mut conn, &mut io, &mut inbox, t0, "/a")?, (200, b"hi".to_vec()));
+//! // The server allows one more request (max=1) within 5 s (minus the 1 s margin).
+//! assert_eq!(conn.poll_action(), Action::Reuse);
+//! assert!(conn.may_send_request(Instant::from_millis(3_900)));
+//! assert!(!conn.may_send_request(Instant::from_millis(4_000)));
+//! let t1 = Instant::from_millis(1_000);
+//! assert_eq!(get(&mut conn, &mut io, &mut inbox, t1, "/b")?, (200, b"bye".to_vec()));
+//! assert!(!conn.may_send_request(t1));
+//! assert!(matches!(conn.poll_action(), Action::Close(_)));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## A server loop
+//!
+//! ```
+//! use h1conn::time::Instant;
+//! use h1conn::wire::Header;
+//! use h1conn::{Action, Config, Connection, Event, Role};
+//!
+//! // Two pipelined requests, the second asking to close.
+//! let input = b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+//! let now = Instant::from_millis(0);
+//! let mut conn = Connection::new(Role::Server, Config::new(), now);
+//! let (mut at, mut wire, mut head) = (0, Vec::new(), [0u8; 256]);
+//! while conn.poll_action() != Action::Close(h1conn::policy::CloseReason::RequestClose) {
+//!     let step = conn.handle_input(now, &input[at..])?;
+//!     at += step.bytes;
+//!     match step.event {
+//!         Event::MessageEnd => {
+//!             let length = Header { name: b"Content-Length", value: b"2" };
+//!             let n = conn.send_response(now, 200, b"OK", &[length], &mut head).unwrap();
+//!             wire.extend_from_slice(&head[..n]);
+//!             wire.extend_from_slice(b"ok");
+//!             conn.send_body(2).unwrap();
+//!             conn.finish_message(now).unwrap();
+//!         }
+//!         Event::NeedData => break,
+//!         _ => {}
+//!     }
+//! }
+//! let wire = String::from_utf8(wire).unwrap();
+//! assert!(wire.contains("Keep-Alive: timeout=5, max=99\r\n"));
+//! assert!(wire.ends_with("Connection: close\r\n\r\nok"));
+//! # Ok::<(), h1conn::ProtocolError>(())
+//! ```
+//!
 //! ## Errors
 //!
 //! Bad input gives a [`ProtocolError`]: its [`ErrorKind`], the byte offset
@@ -72,11 +195,14 @@
 )]
 
 pub mod body;
+mod conn;
 mod error;
 pub mod policy;
+pub mod state;
 pub mod time;
 pub mod timer;
 pub mod wire;
 pub mod write;
 
-pub use error::{ErrorKind, ProtocolError};
+pub use conn::{Action, Config, Connection, Consumed, Event, MAX_PIPELINE, RetrySafety, Role};
+pub use error::{ErrorKind, ProtocolError, UsageError};

@@ -39,6 +39,8 @@ pub enum CloseReason {
     PeerClosed,
     /// The local side asked to close.
     LocalClose,
+    /// A final response arrived before the request body was completely sent.
+    RequestIncomplete,
 }
 
 impl CloseReason {
@@ -58,6 +60,7 @@ impl CloseReason {
             Self::HeadTimeout => "head_timeout",
             Self::PeerClosed => "peer_closed",
             Self::LocalClose => "local_close",
+            Self::RequestIncomplete => "request_incomplete",
         }
     }
 }

@@ -66,6 +66,8 @@ impl TimerTable {
 
     /// The timers whose deadline is at or before `now`.
     pub(crate) fn expired(&self, now: Instant) -> impl Iterator<Item = Timer> + '_ {
-        Timer::ALL.into_iter().filter(move |&t| self.get(t).is_some_and(|at| at <= now))
+        Timer::ALL
+            .into_iter()
+            .filter(move |&t| self.get(t).is_some_and(|at| at <= now))
     }
 }

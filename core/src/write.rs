@@ -24,7 +24,9 @@ pub enum WriteError {
 impl core::fmt::Display for WriteError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            Self::BufferTooSmall { needed } => write!(f, "buffer too small: head needs {needed} bytes"),
+            Self::BufferTooSmall { needed } => {
+                write!(f, "buffer too small: head needs {needed} bytes")
+            }
             Self::InvalidPart(kind) => write!(f, "invalid head part: {kind}"),
         }
     }
@@ -98,10 +100,16 @@ fn fields(out: &mut Cursor<'_>, headers: &[Header<'_>], persistence: Persistence
     for header in headers {
         out.field(header.name, header.value);
     }
-    if let Some(connection) = persistence.connection.filter(|_| !caller_sets(b"connection")) {
+    if let Some(connection) = persistence
+        .connection
+        .filter(|_| !caller_sets(b"connection"))
+    {
         out.field(b"Connection", connection.as_str().as_bytes());
     }
-    if let Some(params) = persistence.keep_alive.filter(|_| !caller_sets(b"keep-alive")) {
+    if let Some(params) = persistence
+        .keep_alive
+        .filter(|_| !caller_sets(b"keep-alive"))
+    {
         keep_alive_field(out, params);
     }
     out.put(b"\r\n");
@@ -110,7 +118,10 @@ fn fields(out: &mut Cursor<'_>, headers: &[Header<'_>], persistence: Persistence
 fn keep_alive_field(out: &mut Cursor<'_>, params: KeepAlive) {
     out.put(b"Keep-Alive: ");
     let mut first = true;
-    for (name, value) in [(&b"timeout="[..], params.timeout), (&b"max="[..], params.max)] {
+    for (name, value) in [
+        (&b"timeout="[..], params.timeout),
+        (&b"max="[..], params.max),
+    ] {
         if let Some(value) = value {
             if !first {
                 out.put(b", ");
@@ -216,7 +227,10 @@ mod tests {
     use crate::policy::{ConnectionValue, request_fields, response_fields};
 
     fn h<'a>(name: &'a str, value: &'a str) -> Header<'a> {
-        Header { name: name.as_bytes(), value: value.as_bytes() }
+        Header {
+            name: name.as_bytes(),
+            value: value.as_bytes(),
+        }
     }
 
     #[test]
@@ -231,7 +245,10 @@ mod tests {
             request_fields(Version::Http10, true),
         )
         .unwrap();
-        assert_eq!(&buf[..n], b"GET /a HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\n");
+        assert_eq!(
+            &buf[..n],
+            b"GET /a HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\n"
+        );
     }
 
     #[test]
@@ -243,16 +260,25 @@ mod tests {
             b"/",
             Version::Http11,
             &[h("Host", "x"), h("connection", "close")],
-            PersistenceFields { connection: Some(ConnectionValue::KeepAlive), keep_alive: None },
+            PersistenceFields {
+                connection: Some(ConnectionValue::KeepAlive),
+                keep_alive: None,
+            },
         )
         .unwrap();
-        assert_eq!(&buf[..n], b"GET / HTTP/1.1\r\nHost: x\r\nconnection: close\r\n\r\n");
+        assert_eq!(
+            &buf[..n],
+            b"GET / HTTP/1.1\r\nHost: x\r\nconnection: close\r\n\r\n"
+        );
     }
 
     #[test]
     fn response_heads_announce_keep_alive() {
         let mut buf = [0u8; 128];
-        let announce = KeepAlive { timeout: Some(5), max: Some(99) };
+        let announce = KeepAlive {
+            timeout: Some(5),
+            max: Some(99),
+        };
         let n = write_response_head(
             &mut buf,
             Version::Http11,
@@ -271,16 +297,40 @@ mod tests {
     #[test]
     fn too_small_buffers_say_what_they_need() {
         let mut buf = [0u8; 10];
-        let err = write_response_head(&mut buf, Version::Http11, 204, b"No Content", &[], PersistenceFields::default());
+        let err = write_response_head(
+            &mut buf,
+            Version::Http11,
+            204,
+            b"No Content",
+            &[],
+            PersistenceFields::default(),
+        );
         assert_eq!(err, Err(WriteError::BufferTooSmall { needed: 27 }));
     }
 
     #[test]
     fn header_injection_is_refused() {
         let mut buf = [0u8; 128];
-        let bad = write_request_head(&mut buf, b"GET", b"/", Version::Http11, &[h("X", "a\r\nEvil: 1")], PersistenceFields::default());
-        assert_eq!(bad, Err(WriteError::InvalidPart(ErrorKind::InvalidHeaderValue)));
-        let bad = write_request_head(&mut buf, b"GET", b"/ x", Version::Http11, &[], PersistenceFields::default());
+        let bad = write_request_head(
+            &mut buf,
+            b"GET",
+            b"/",
+            Version::Http11,
+            &[h("X", "a\r\nEvil: 1")],
+            PersistenceFields::default(),
+        );
+        assert_eq!(
+            bad,
+            Err(WriteError::InvalidPart(ErrorKind::InvalidHeaderValue))
+        );
+        let bad = write_request_head(
+            &mut buf,
+            b"GET",
+            b"/ x",
+            Version::Http11,
+            &[],
+            PersistenceFields::default(),
+        );
         assert_eq!(bad, Err(WriteError::InvalidPart(ErrorKind::InvalidTarget)));
     }
 

@@ -61,67 +61,92 @@ pub(crate) const fn is_ows(b: u8) -> bool {
 
 const LOW_BITS: u64 = 0x0101_0101_0101_0101;
 const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+
+/// Loads eight bytes of `s` from `at` as a little-endian word, if there are eight.
+#[inline(always)]
+pub(crate) fn load_word(s: &[u8], at: usize) -> Option<u64> {
+    let bytes = s.get(at..at.wrapping_add(8))?;
+    <[u8; 8]>::try_from(bytes).ok().map(u64::from_le_bytes)
+}
 
 /// Marks the control bytes of the little-endian word `w`: the high bit of
 /// each byte below 0x20 or equal to DEL is set.
 ///
-/// `(w - 0x20..) & !w & 0x80..` marks bytes below 0x20 (bytes >= 0x80 are
-/// masked by `!w`); XOR with DEL turns DEL into zero, marked the same way.
-/// A borrow can only mark bytes *above* a true match, so the lowest mark is
-/// always exact, which is all [`first_marked`] needs.
+/// `(w - 0x20..) & !w` marks bytes below 0x20 (a borrow can only mark bytes
+/// *above* a true match); `(w & 0x7f..) + 0x01..` carries into the high bit
+/// exactly for 0x7f and 0xff, and `!w` leaves only DEL. The lowest mark is
+/// therefore always exact, which is all [`first_marked`] needs.
 #[inline(always)]
 const fn ctl_marks(w: u64) -> u64 {
-    let below_space = w.wrapping_sub(LOW_BITS * 0x20) & !w & HIGH_BITS;
-    let del = w ^ (LOW_BITS * 0x7f);
-    let is_del = del.wrapping_sub(LOW_BITS) & !del & HIGH_BITS;
-    below_space | is_del
+    (w.wrapping_sub(LOW_BITS * 0x20) | (w & LOW7).wrapping_add(LOW_BITS)) & !w & HIGH_BITS
 }
 
-/// Marks the bytes of `w` equal to the byte repeated in `pattern` (lowest mark exact).
+/// Marks the bytes of `w` that are not visible ASCII (0x21..=0x7e): below
+/// 0x21, DEL, or 0x80 and above. The lowest mark is exact.
 #[inline(always)]
-const fn byte_marks(w: u64, pattern: u64) -> u64 {
-    let x = w ^ pattern;
-    x.wrapping_sub(LOW_BITS) & !x & HIGH_BITS
+const fn non_vchar_marks(w: u64) -> u64 {
+    (w.wrapping_sub(LOW_BITS * 0x21) | (w & LOW7).wrapping_add(LOW_BITS) | w) & HIGH_BITS
+}
+
+/// Marks exactly the zero bytes of `x` (no borrows: every mark is exact).
+#[inline(always)]
+const fn zero_marks(x: u64) -> u64 {
+    !((x & LOW7).wrapping_add(LOW7) | x) & HIGH_BITS
+}
+
+/// Marks exactly the bytes of `w` equal to `byte`.
+#[inline(always)]
+pub(crate) const fn byte_marks(w: u64, byte: u8) -> u64 {
+    zero_marks(w ^ (LOW_BITS * byte as u64))
 }
 
 /// Index of the lowest marked byte of a non-zero mark word.
 #[inline(always)]
-const fn first_marked(marks: u64) -> usize {
+pub(crate) const fn first_marked(marks: u64) -> usize {
     (marks.trailing_zeros() / 8) as usize
 }
 
-/// Index of the first byte of `s` for which `marks` marks a byte (eight at a
-/// time) and `is_match` holds (for the tail shorter than a word).
+/// Index of the first byte of `s`, at or after `from`, for which `marks`
+/// marks a byte (eight at a time) and `is_match` holds (for the tail
+/// shorter than a word).
 #[inline(always)]
 fn find_marked(
     s: &[u8],
+    mut from: usize,
     marks: impl Fn(u64) -> u64,
     is_match: impl Fn(u8) -> bool,
 ) -> Option<usize> {
-    let mut chunks = s.chunks_exact(8);
-    let mut base = 0;
-    for chunk in &mut chunks {
-        let word = match <[u8; 8]>::try_from(chunk) {
-            Ok(bytes) => u64::from_le_bytes(bytes),
-            Err(_) => break,
-        };
+    while let Some(word) = load_word(s, from) {
         let found = marks(word);
         if found != 0 {
-            return Some(base + first_marked(found));
+            return Some(from + first_marked(found));
         }
-        base += 8;
+        from += 8;
     }
-    chunks
-        .remainder()
+    s.get(from..)?
         .iter()
         .position(|&b| is_match(b))
-        .map(|p| base + p)
+        .map(|p| from + p)
+}
+
+/// Index of the first control byte (including HTAB) in `s` at or after
+/// `from`, eight bytes at a time.
+#[inline(always)]
+pub(crate) fn find_ctl_from(s: &[u8], from: usize) -> Option<usize> {
+    find_marked(s, from, ctl_marks, is_ctl)
 }
 
 /// Index of the first control byte (including HTAB) in `s`, eight bytes at a time.
 #[inline(always)]
 pub(crate) fn find_ctl(s: &[u8]) -> Option<usize> {
-    find_marked(s, ctl_marks, is_ctl)
+    find_ctl_from(s, 0)
+}
+
+/// Index of the first byte of `s` that is not visible ASCII, or `s.len()`.
+#[inline(always)]
+pub(crate) fn vchar_len(s: &[u8]) -> usize {
+    find_marked(s, 0, non_vchar_marks, |b| !(0x21..=0x7e).contains(&b)).unwrap_or(s.len())
 }
 
 /// Index of the first LF in `s`, eight bytes at a time.
@@ -130,11 +155,83 @@ pub(crate) fn find_ctl(s: &[u8]) -> Option<usize> {
 /// call into a general-purpose `memchr` per line costs more than it saves.
 #[inline(always)]
 pub(crate) fn find_lf(s: &[u8]) -> Option<usize> {
-    find_marked(
-        s,
-        |w| byte_marks(w, LOW_BITS * u64::from(b'\n')),
-        |b| b == b'\n',
-    )
+    find_marked(s, 0, |w| byte_marks(w, b'\n'), |b| b == b'\n')
+}
+
+/// Length of the run of token characters at the start of `s`.
+#[inline(always)]
+pub(crate) fn token_len(s: &[u8]) -> usize {
+    let mut i = 0;
+    // Four table look-ups per branch: names are a dozen bytes on average.
+    while let Some(&[a, b, c, d]) = s.get(i..i + 4) {
+        if !(is_tchar(a) & is_tchar(b) & is_tchar(c) & is_tchar(d)) {
+            break;
+        }
+        i += 4;
+    }
+    while s.get(i).is_some_and(|&b| is_tchar(b)) {
+        i += 1;
+    }
+    i
+}
+
+/// The bits that fold ASCII case in `lower`: 0x20 in every byte that is a
+/// lowercase letter. For a constant `lower` this folds to a constant.
+#[inline(always)]
+const fn case_bits(lower: u64) -> u64 {
+    let t = lower & LOW7;
+    let at_least_a = t.wrapping_add(LOW_BITS * (0x80 - b'a' as u64));
+    let above_z = t.wrapping_add(LOW_BITS * (0x7f - b'z' as u64));
+    ((at_least_a & !above_z & !lower & HIGH_BITS) >> 2) & (LOW_BITS * 0x20)
+}
+
+/// Eight bytes of `s` and `lower` from `at` agree, ignoring ASCII case.
+#[inline(always)]
+fn word_eq_lower(s: &[u8], lower: &[u8], at: usize) -> bool {
+    match (load_word(s, at), load_word(lower, at)) {
+        (Some(a), Some(b)) => a | case_bits(b) == b,
+        _ => false,
+    }
+}
+
+/// Four bytes of `s` and `lower` from `at` agree, ignoring ASCII case.
+#[inline(always)]
+fn half_eq_lower(s: &[u8], lower: &[u8], at: usize) -> bool {
+    let load = |t: &[u8]| {
+        let bytes = t.get(at..at.wrapping_add(4))?;
+        <[u8; 4]>::try_from(bytes)
+            .ok()
+            .map(|b| u64::from(u32::from_le_bytes(b)))
+    };
+    match (load(s), load(lower)) {
+        (Some(a), Some(b)) => a | case_bits(b) == b,
+        _ => false,
+    }
+}
+
+/// `s.eq_ignore_ascii_case(lower)` for a `lower` without uppercase
+/// letters, a word at a time: the case bit is ORed in exactly where
+/// `lower` has a letter, so every other byte must match exactly.
+#[inline(always)]
+pub(crate) fn eq_lower(s: &[u8], lower: &[u8]) -> bool {
+    let n = lower.len();
+    if s.len() != n {
+        return false;
+    }
+    if n >= 8 {
+        let mut at = 0;
+        while at + 8 < n {
+            if !word_eq_lower(s, lower, at) {
+                return false;
+            }
+            at += 8;
+        }
+        word_eq_lower(s, lower, n - 8)
+    } else if n >= 4 {
+        half_eq_lower(s, lower, 0) && half_eq_lower(s, lower, n - 4)
+    } else {
+        s.eq_ignore_ascii_case(lower)
+    }
 }
 
 /// `s` without leading and trailing OWS.
@@ -157,6 +254,13 @@ mod tests {
                 s[pos] = b;
                 let expected = s.iter().position(|&c| is_ctl(c));
                 assert_eq!(find_ctl(&s), expected, "byte {b:#x} at {pos}");
+                let expected = s
+                    .iter()
+                    .position(|&c| !(0x21..=0x7e).contains(&c))
+                    .unwrap_or(19);
+                assert_eq!(vchar_len(&s), expected, "byte {b:#x} at {pos}");
+                let expected = s.iter().position(|&c| !is_tchar(c)).unwrap_or(19);
+                assert_eq!(token_len(&s), expected, "byte {b:#x} at {pos}");
             }
         }
     }
@@ -172,6 +276,49 @@ mod tests {
             assert_eq!(find_lf(&s), Some(pos));
         }
         assert_eq!(find_lf(b"no line feed here at all"), None);
+    }
+
+    #[test]
+    fn word_compare_agrees_with_eq_ignore_ascii_case() {
+        let names: &[&[u8]] = &[
+            b"host",
+            b"keep-alive",
+            b"content-length",
+            b"transfer-encoding",
+            b"100-continue",
+            b"ab",
+            b"x-1234567",
+        ];
+        for &lower in names {
+            let mut s = [0u8; 17];
+            let s = &mut s[..lower.len()];
+            s.copy_from_slice(lower);
+            assert!(eq_lower(s, lower));
+            for i in 0..s.len() {
+                for b in 0..=255u8 {
+                    let mut t = [0u8; 17];
+                    let t = &mut t[..lower.len()];
+                    t.copy_from_slice(lower);
+                    t[i] = b;
+                    assert_eq!(eq_lower(t, lower), t.eq_ignore_ascii_case(lower));
+                }
+            }
+            assert!(!eq_lower(&s[1..], lower));
+        }
+    }
+
+    #[test]
+    fn byte_marks_are_exact() {
+        for b in 0..=255u8 {
+            for pos in 0..8 {
+                let mut s = [b'\n'; 8];
+                s[pos] = b;
+                let marks = byte_marks(u64::from_le_bytes(s), b'\n');
+                for (i, &c) in s.iter().enumerate() {
+                    assert_eq!(marks >> (8 * i + 7) & 1 == 1, c == b'\n');
+                }
+            }
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use heapless::Vec;
 
-use super::chars::is_token;
+use super::chars::{eq_lower, is_token};
 use super::fields::list_elements;
 use crate::error::{ErrorKind, ProtocolError};
 
@@ -66,11 +66,11 @@ impl ConnectionFlags {
     /// Reads one `Connection` field value (see [`ConnectionOptions::add_value`]).
     pub fn add_value(&mut self, value: &[u8]) -> Result<(), ProtocolError> {
         // The common single-option values, without splitting a list.
-        if value.eq_ignore_ascii_case(b"keep-alive") {
+        if eq_lower(value, b"keep-alive") {
             self.keep_alive = true;
             return Ok(());
         }
-        if value.eq_ignore_ascii_case(b"close") {
+        if eq_lower(value, b"close") {
             self.close = true;
             return Ok(());
         }

@@ -3,7 +3,7 @@
 //! One cursor does the work for both uses: validating a head once, and then
 //! iterating over the already-validated fields as often as the caller likes.
 
-use super::chars::{find_ctl, is_ows, is_tchar};
+use super::chars::{find_ctl_from, is_ows, token_len};
 use crate::error::{ErrorKind, ProtocolError};
 
 /// One header field line: a name and its value with surrounding whitespace
@@ -32,7 +32,7 @@ pub(crate) struct FieldLine<'a> {
 
 /// Walks the field section of a head: from the first field line up to and
 /// including the empty line. Offsets are relative to the start of `block`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct FieldCursor<'a> {
     block: &'a [u8],
     pos: usize,
@@ -66,24 +66,24 @@ impl<'a> Iterator for FieldCursor<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         let start = self.pos;
         let line = self.block.get(start..)?;
-        let Some(name_len) = line.iter().position(|&b| !is_tchar(b)) else {
-            return self.fail(ErrorKind::MissingColon, start + line.len());
-        };
-        let name_end = start + name_len;
+        let name_len = token_len(line);
         match (name_len, line.get(name_len), line.get(name_len + 1)) {
             (1.., Some(b':'), _) => {}
+            (_, None, _) => return self.fail(ErrorKind::MissingColon, start + line.len()),
             (0, Some(b'\r'), Some(b'\n')) => {
                 self.pos = self.block.len();
                 return None;
             }
             (0, Some(b' ' | b'\t'), _) => return self.fail(ErrorKind::ObsFold, start),
             (_, Some(b' ' | b'\t'), _) => {
-                return self.fail(ErrorKind::WhitespaceBeforeColon, name_end);
+                return self.fail(ErrorKind::WhitespaceBeforeColon, start + name_len);
             }
-            (_, Some(b'\n'), _) => return self.fail(ErrorKind::BareLf, name_end),
-            (_, Some(b'\r'), Some(b'\n')) => return self.fail(ErrorKind::MissingColon, name_end),
-            (_, Some(b'\r'), _) => return self.fail(ErrorKind::BareCr, name_end),
-            _ => return self.fail(ErrorKind::InvalidHeaderName, name_end),
+            (_, Some(b'\n'), _) => return self.fail(ErrorKind::BareLf, start + name_len),
+            (_, Some(b'\r'), Some(b'\n')) => {
+                return self.fail(ErrorKind::MissingColon, start + name_len);
+            }
+            (_, Some(b'\r'), _) => return self.fail(ErrorKind::BareCr, start + name_len),
+            _ => return self.fail(ErrorKind::InvalidHeaderName, start + name_len),
         }
         let mut value_start = name_len + 1;
         while line.get(value_start).is_some_and(|&b| is_ows(b)) {
@@ -91,15 +91,17 @@ impl<'a> Iterator for FieldCursor<'a> {
         }
         let mut from = value_start;
         let value_end = loop {
-            let Some(ctl) = line.get(from..).and_then(find_ctl).map(|p| p + from) else {
+            let Some(ctl) = find_ctl_from(line, from) else {
                 return self.fail(ErrorKind::MissingColon, start + line.len());
             };
-            match (line.get(ctl), line.get(ctl + 1), line.get(ctl + 2)) {
-                (Some(b'\t'), _, _) => from = ctl + 1,
-                (Some(b'\r'), Some(b'\n'), Some(b' ' | b'\t')) if self.allow_fold => from = ctl + 2,
-                (Some(b'\r'), Some(b'\n'), _) => break ctl,
-                (Some(b'\r'), _, _) => return self.fail(ErrorKind::BareCr, start + ctl),
-                (Some(b'\n'), _, _) => return self.fail(ErrorKind::BareLf, start + ctl),
+            match line.get(ctl) {
+                Some(b'\r') => match (line.get(ctl + 1), line.get(ctl + 2)) {
+                    (Some(b'\n'), Some(b' ' | b'\t')) if self.allow_fold => from = ctl + 2,
+                    (Some(b'\n'), _) => break ctl,
+                    _ => return self.fail(ErrorKind::BareCr, start + ctl),
+                },
+                Some(b'\t') => from = ctl + 1,
+                Some(b'\n') => return self.fail(ErrorKind::BareLf, start + ctl),
                 _ => return self.fail(ErrorKind::InvalidHeaderValue, start + ctl),
             }
         };
@@ -120,7 +122,7 @@ impl<'a> Iterator for FieldCursor<'a> {
 }
 
 /// Iterator over the header fields of a parsed head, in the order received.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Headers<'a> {
     cursor: FieldCursor<'a>,
 }

@@ -1,7 +1,7 @@
 //! Message framing (RFC 9112 section 6): `Content-Length`,
 //! `Transfer-Encoding`, and where a message body ends.
 
-use super::chars::is_token;
+use super::chars::{eq_lower, is_token};
 use super::fields::list_elements;
 use crate::error::{ErrorKind, ProtocolError};
 
@@ -97,6 +97,18 @@ pub(crate) struct ContentLengthReader {
 impl ContentLengthReader {
     /// Adds one field value. Offsets in errors are relative to `value`.
     pub(crate) fn add_value(&mut self, value: &[u8]) -> Result<(), ProtocolError> {
+        // The common case: one plain number, without splitting a list.
+        if let Some(n) = parse_u64(value) {
+            return match self.value {
+                Some(old) if old != n => {
+                    Err(ProtocolError::new(ErrorKind::ConflictingContentLength, 0))
+                }
+                _ => {
+                    self.value = Some(n);
+                    Ok(())
+                }
+            };
+        }
         let mut elements = 0;
         for (offset, element) in list_elements(value) {
             elements += 1;
@@ -129,6 +141,15 @@ pub(crate) struct TransferEncodingReader {
 impl TransferEncodingReader {
     /// Adds one field value. Offsets in errors are relative to `value`.
     pub(crate) fn add_value(&mut self, value: &[u8]) -> Result<(), ProtocolError> {
+        // The common case: `chunked` alone, without splitting a list.
+        if eq_lower(value, b"chunked") {
+            if self.chunked_seen {
+                return Err(ProtocolError::new(ErrorKind::InvalidTransferEncoding, 0));
+            }
+            self.chunked_seen = true;
+            self.state = TransferEncoding::Chunked;
+            return Ok(());
+        }
         let mut elements = 0;
         for (offset, element) in list_elements(value) {
             elements += 1;
@@ -144,7 +165,7 @@ impl TransferEncodingReader {
                     offset,
                 ));
             }
-            if name.eq_ignore_ascii_case(b"chunked") {
+            if eq_lower(name, b"chunked") {
                 if self.chunked_seen {
                     return Err(ProtocolError::new(
                         ErrorKind::InvalidTransferEncoding,

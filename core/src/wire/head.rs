@@ -1,6 +1,7 @@
 //! Whole heads: the start line, the field section, and the facts the rest
 //! of the engine needs from them, read in one pass over the bytes.
 
+use super::chars::{eq_lower, find_lf};
 use super::connection::{ConnectionFlags, ConnectionOptions};
 use super::fields::{FieldCursor, Headers};
 use super::framing::{
@@ -75,37 +76,37 @@ impl FactsReader {
             let at = base + line.value_offset;
             // Compare lengths first: most fields are none of these.
             match name.len() {
-                4 if name.eq_ignore_ascii_case(b"host") => {
+                4 if eq_lower(name, b"host") => {
                     self.hosts = self.hosts.saturating_add(1);
                     if self.hosts == 2 {
                         self.second_host_at = base + line.name_offset;
                     }
                 }
-                6 if name.eq_ignore_ascii_case(b"expect") => {
-                    self.facts.expect_continue |= value.eq_ignore_ascii_case(b"100-continue");
+                6 if eq_lower(name, b"expect") => {
+                    self.facts.expect_continue |= eq_lower(value, b"100-continue");
                 }
-                7 if name.eq_ignore_ascii_case(b"upgrade") => {
+                7 if eq_lower(name, b"upgrade") => {
                     self.facts.upgrade = true;
                 }
-                10 if name.eq_ignore_ascii_case(b"connection") => {
+                10 if eq_lower(name, b"connection") => {
                     self.facts
                         .connection
                         .add_value(value)
                         .map_err(|e| e.shifted(at))?;
                 }
-                10 if name.eq_ignore_ascii_case(b"keep-alive") => {
+                10 if eq_lower(name, b"keep-alive") => {
                     self.facts
                         .keep_alive
                         .get_or_insert_with(KeepAlive::new)
                         .add_value(value);
                 }
-                14 if name.eq_ignore_ascii_case(b"content-length") => {
+                14 if eq_lower(name, b"content-length") => {
                     self.content_length
                         .add_value(value)
                         .map_err(|e| e.shifted(at))?;
                     self.content_length_at = at;
                 }
-                17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
+                17 if eq_lower(name, b"transfer-encoding") => {
                     self.transfer_encoding
                         .add_value(value)
                         .map_err(|e| e.shifted(at))?;
@@ -385,7 +386,7 @@ type HeadParts<'a> = (&'a [u8], usize, &'a [u8], usize);
 /// Splits a bounded head into its start line and field section.
 fn split_start_line(buf: &[u8], bounds: HeadBounds) -> Result<HeadParts<'_>, ProtocolError> {
     let head = buf.get(bounds.start..bounds.end).unwrap_or_default();
-    let lf = memchr::memchr(b'\n', head).ok_or(ProtocolError::new(
+    let lf = find_lf(head).ok_or(ProtocolError::new(
         ErrorKind::InvalidStartLine,
         bounds.start,
     ))?;

@@ -166,3 +166,20 @@ where
         Err(_) => fail(input, kind),
     }
 }
+
+/// Whether `s` is a non-empty token (method, field name).
+pub(crate) fn is_token_bytes(s: &[u8]) -> bool {
+    chars::is_token(s)
+}
+
+/// Whether `s` may be sent as a field value or reason phrase: no control
+/// bytes other than HTAB (so no CR or LF that could inject a line).
+pub(crate) fn is_field_value(s: &[u8]) -> bool {
+    s.iter().all(|&b| b == b'\t' || !chars::is_ctl(b))
+}
+
+/// Validates a field section (field lines and the empty line), such as a
+/// trailer section. Offsets in errors are relative to `block`.
+pub(crate) fn validate_fields(block: &[u8]) -> Result<(), ProtocolError> {
+    fields::FieldCursor::new(block, false).try_for_each(|line| line.map(|_| ()))
+}

@@ -6,7 +6,7 @@
 //! It remembers how far it got, so a head that arrives in many small reads
 //! is scanned once in total, not once per read.
 
-use super::chars::find_lf;
+use super::chars::{byte_marks, find_lf, first_marked, load_word};
 use crate::error::{ErrorKind, ProtocolError};
 
 /// Where a complete head lies in the buffer.
@@ -86,18 +86,37 @@ impl HeadScanner {
             self.started = true;
         }
         let start = self.start as usize;
+        let mut line_start = self.line_start as usize;
         let mut from = self.scanned as usize;
+        // Every LF must follow a CR; an LF right after the CRLF that ended
+        // the previous line ends the head.
+        macro_rules! line_feed {
+            ($lf:expr) => {{
+                let lf: usize = $lf;
+                if lf == 0 || window.get(lf - 1) != Some(&b'\r') {
+                    return Err(ProtocolError::new(ErrorKind::BareLf, lf));
+                }
+                if lf == line_start + 1 {
+                    return Ok(Some(HeadBounds { start, end: lf + 1 }));
+                }
+                line_start = lf + 1;
+            }};
+        }
+        // Eight bytes at a time; the LF marks are exact, so every LF of a
+        // word is handled without loading it again.
+        while let Some(word) = load_word(window, from) {
+            let mut marks = byte_marks(word, b'\n');
+            while marks != 0 {
+                line_feed!(from + first_marked(marks));
+                marks &= marks - 1;
+            }
+            from += 8;
+        }
         while let Some(lf) = window.get(from..).and_then(find_lf).map(|p| p + from) {
-            if lf == 0 || window.get(lf - 1) != Some(&b'\r') {
-                return Err(ProtocolError::new(ErrorKind::BareLf, lf));
-            }
-            let line_start = self.line_start as usize;
-            if lf == line_start + 1 {
-                return Ok(Some(HeadBounds { start, end: lf + 1 }));
-            }
-            self.line_start = to_u32(lf + 1);
+            line_feed!(lf);
             from = lf + 1;
         }
+        self.line_start = to_u32(line_start);
         self.scanned = to_u32(window.len());
         let first_line_open = self.line_start == self.start;
         self.incomplete(buf, max_head_len, first_line_open, skip_empty_lines)

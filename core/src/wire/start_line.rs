@@ -4,9 +4,9 @@
 //! borrowed from the line, or a failure that says what was wrong and where.
 
 use nom::Parser;
-use nom::bytes::complete::{tag, take_while_m_n, take_while1};
+use nom::bytes::complete::tag;
 
-use super::chars::{find_ctl, is_tchar};
+use super::chars::{find_ctl, token_len, vchar_len};
 use super::{PResult, fail, with_kind};
 use crate::error::ErrorKind;
 
@@ -47,7 +47,12 @@ pub(crate) struct StatusLine<'a> {
 }
 
 /// `HTTP-version = "HTTP/" DIGIT "." DIGIT`.
+#[inline]
 pub(crate) fn http_version(input: &[u8]) -> PResult<'_, Version> {
+    // The common case in one comparison.
+    if let Some((b"HTTP/1.1", rest)) = input.split_first_chunk::<8>() {
+        return Ok((rest, Version::Http11));
+    }
     let (rest, _) = with_kind(ErrorKind::InvalidVersion, tag(&b"HTTP/"[..])).parse(input)?;
     let [major @ b'0'..=b'9', b'.', minor @ b'0'..=b'9', rest @ ..] = rest else {
         return fail(input, ErrorKind::InvalidVersion);
@@ -60,18 +65,16 @@ pub(crate) fn http_version(input: &[u8]) -> PResult<'_, Version> {
 }
 
 /// One SP, or with `lenient_spaces` a run of them; `kind` if there is none.
+#[inline]
 fn spaces(lenient_spaces: bool, kind: ErrorKind) -> impl FnMut(&[u8]) -> PResult<'_, ()> {
-    move |input: &[u8]| {
-        let run = input.iter().take_while(|&&b| b == b' ').count();
-        match run {
-            0 => fail(input, kind),
-            1 => Ok((input.get(1..).unwrap_or_default(), ())),
-            _ if lenient_spaces => Ok((input.get(run..).unwrap_or_default(), ())),
-            _ => fail(
-                input.get(1..).unwrap_or_default(),
-                ErrorKind::InvalidStartLine,
-            ),
+    move |input: &[u8]| match input {
+        [b' ', rest @ ..] if rest.first() != Some(&b' ') => Ok((rest, ())),
+        [b' ', rest @ ..] if lenient_spaces => {
+            let run = rest.iter().take_while(|&&b| b == b' ').count();
+            Ok((rest.get(run..).unwrap_or_default(), ()))
         }
+        [b' ', rest @ ..] => fail(rest, ErrorKind::InvalidStartLine),
+        _ => fail(input, kind),
     }
 }
 
@@ -86,13 +89,19 @@ fn line_end(kind: ErrorKind) -> impl FnMut(&[u8]) -> PResult<'_, ()> {
     }
 }
 
+/// `method = token`, at least one token character.
+#[inline]
+fn method(input: &[u8]) -> PResult<'_, &[u8]> {
+    match input.split_at_checked(token_len(input)) {
+        Some((method, rest)) if !method.is_empty() => Ok((rest, method)),
+        _ => fail(input, ErrorKind::InvalidMethod),
+    }
+}
+
 /// `request-target`: visible ASCII up to the next SP. Forms are told apart later.
+#[inline]
 fn request_target(input: &[u8]) -> PResult<'_, &[u8]> {
-    let len = input
-        .iter()
-        .position(|&b| !(0x21..=0x7e).contains(&b))
-        .unwrap_or(input.len());
-    match input.split_at_checked(len) {
+    match input.split_at_checked(vchar_len(input)) {
         Some((target, rest)) if !target.is_empty() => Ok((rest, target)),
         _ => fail(input, ErrorKind::InvalidTarget),
     }
@@ -100,7 +109,7 @@ fn request_target(input: &[u8]) -> PResult<'_, &[u8]> {
 
 /// `request-line = method SP request-target SP HTTP-version`, without CRLF.
 pub(crate) fn request_line(line: &[u8], lenient_spaces: bool) -> PResult<'_, RequestLine<'_>> {
-    let (rest, method) = with_kind(ErrorKind::InvalidMethod, take_while1(is_tchar)).parse(line)?;
+    let (rest, method) = method(line)?;
     let after_method = if rest.is_empty() {
         ErrorKind::InvalidStartLine
     } else {
@@ -131,13 +140,7 @@ pub(crate) fn status_line(
 ) -> PResult<'_, StatusLine<'_>> {
     let (rest, version) = http_version(line)?;
     let (rest, ()) = spaces(lenient_spaces, ErrorKind::InvalidStartLine).parse(rest)?;
-    let (after_code, code) = with_kind(
-        ErrorKind::InvalidStatusCode,
-        take_while_m_n(3, 3, |b: u8| b.is_ascii_digit()),
-    )
-    .parse(rest)?;
-    // Three ASCII digits: at most 999, no overflow, no underflow.
-    let status = code.iter().fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'));
+    let (after_code, status) = status_code(rest)?;
     if status < 100 {
         return fail(rest, ErrorKind::InvalidStatusCode);
     }
@@ -157,6 +160,19 @@ pub(crate) fn status_line(
             },
         )
     })
+}
+
+/// `status-code = 3DIGIT`, as a number.
+#[inline]
+fn status_code(input: &[u8]) -> PResult<'_, u16> {
+    match input.split_first_chunk::<3>() {
+        Some((&[a @ b'0'..=b'9', b @ b'0'..=b'9', c @ b'0'..=b'9'], rest)) => {
+            // Three ASCII digits: at most 999, no overflow, no underflow.
+            let digit = |d: u8| u16::from(d - b'0');
+            Ok((rest, digit(a) * 100 + digit(b) * 10 + digit(c)))
+        }
+        _ => fail(input, ErrorKind::InvalidStatusCode),
+    }
 }
 
 /// `reason-phrase = 1*( HTAB / SP / VCHAR / obs-text )`: the rest of the line.

@@ -1,0 +1,891 @@
+//! The [`Connection`]: one per transport connection, tying the wire parser,
+//! the persistence policy, the body decoders, the timers and the head writer
+//! together. Plain data: no buffers, no allocation, no clock.
+
+use heapless::Deque;
+
+use crate::body::{BodyDecoder, BodyEvent};
+use crate::error::{ErrorKind, ProtocolError, UsageError};
+use crate::policy::{
+    CloseReason, MessageSummary, Persistence, exchange_persistence, request_fields,
+    request_persistence, response_fields,
+};
+use crate::state::{HalfState, Step, next};
+use crate::time::{Duration, Instant};
+use crate::timer::{Timer, TimerTable};
+use crate::wire::{
+    BodyKind, HeadScanner, Header, Headers, KeepAlive, Method, ParseConfig, Parsed, RequestHead,
+    ResponseHead, Version,
+};
+use crate::write::{WriteError, write_request_head, write_response_head};
+
+/// Which side of the connection this engine plays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Role {
+    /// Sends requests, receives responses.
+    Client,
+    /// Receives requests, sends responses.
+    Server,
+}
+
+/// Most requests a client keeps outstanding (pipelined) on one connection.
+pub const MAX_PIPELINE: usize = 4;
+
+/// Limits and timeouts of a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub struct Config {
+    /// Head limits and leniencies.
+    pub parse: ParseConfig,
+    /// Server: close a connection idle this long (announced as
+    /// `Keep-Alive: timeout`). Client: reuse an idle connection at most this
+    /// long when the server gave no `timeout` hint.
+    pub idle_timeout: Duration,
+    /// Server: a head that started arriving must complete within this time.
+    pub head_timeout: Duration,
+    /// Client: stop reusing an idle connection this long before the server's
+    /// announced timeout, because the server's clock started first.
+    pub idle_margin: Duration,
+    /// Client: how long to hold a request body back after sending
+    /// `Expect: 100-continue` before sending it anyway.
+    pub continue_timeout: Duration,
+    /// Server: most requests served on one connection (`None`: no limit).
+    /// The response to the last one says `Connection: close`.
+    pub max_requests: Option<u32>,
+    /// Client: most requests outstanding at once (1: no pipelining; at
+    /// most [`MAX_PIPELINE`]). Only idempotent requests are pipelined.
+    pub pipeline_depth: u8,
+    /// Server: announce `Keep-Alive: timeout=T, max=M` on persistent responses.
+    pub announce_keep_alive: bool,
+}
+
+impl Config {
+    /// Defaults: 5 s idle timeout, 10 s head timeout, 1 s idle margin, 1 s
+    /// continue timeout, 100 requests per connection, no pipelining, and
+    /// `Keep-Alive` announced.
+    pub const fn new() -> Self {
+        Self {
+            parse: ParseConfig::strict(),
+            idle_timeout: Duration::from_secs(5),
+            head_timeout: Duration::from_secs(10),
+            idle_margin: Duration::from_secs(1),
+            continue_timeout: Duration::from_secs(1),
+            max_requests: Some(100),
+            pipeline_depth: 1,
+            announce_keep_alive: true,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// What [`Connection::handle_input`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event<'a> {
+    /// A request head (server).
+    Request(RequestHead<'a>),
+    /// A response head (client); interim (1xx) heads come before the final one.
+    Response(ResponseHead<'a>),
+    /// Body bytes, borrowed from the input.
+    Body(&'a [u8]),
+    /// The trailer section of a chunked body.
+    Trailers(Headers<'a>),
+    /// The message is complete.
+    MessageEnd,
+    /// All input so far is consumed or retained; read more and call again
+    /// with the unconsumed bytes first.
+    NeedData,
+    /// Server: the next request must wait until the current response is
+    /// finished (pipelining). Call again after finishing it.
+    Paused,
+    /// The connection switched protocols: the input from here on belongs
+    /// to the new protocol.
+    Switched,
+}
+
+/// The result of [`Connection::handle_input`]: how many input bytes the
+/// engine consumed, and what it found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Consumed<'a> {
+    /// Bytes of the input consumed; the rest must be passed again.
+    pub bytes: usize,
+    /// What was found.
+    pub event: Event<'a>,
+}
+
+/// What the caller should do with the connection now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Action {
+    /// An exchange is in progress: keep reading and writing.
+    Continue,
+    /// Between exchanges and reusable: keep it open for the next one.
+    Reuse,
+    /// Close the connection (gracefully: after flushing what was written).
+    Close(CloseReason),
+    /// The connection switched protocols: hand it over.
+    Switched,
+}
+
+/// How safe it is to retry a request after the connection failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum RetrySafety {
+    /// No request was outstanding: nothing to retry, or safe to send anew.
+    NotSent,
+    /// The request was sent and no byte of its response arrived: an
+    /// idempotent request may be retried on a new connection.
+    SentNoResponse,
+    /// Part of the response arrived: the server acted; do not retry
+    /// automatically.
+    ResponsePartial,
+}
+
+/// A request on the connection that has not been answered yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+struct Pending {
+    method: Method,
+    request: MessageSummary,
+    expect_continue: bool,
+}
+
+/// How the body being sent is framed, and what is left of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+enum Outgoing {
+    Length(u64),
+    Open,
+}
+
+/// One HTTP/1.x connection, client or server, driven by the caller.
+///
+/// # How to drive it
+///
+/// **Getters**: [`role`](Self::role), [`send_state`](Self::send_state),
+/// [`recv_state`](Self::recv_state), [`persistence`](Self::persistence),
+/// [`peer_keep_alive`](Self::peer_keep_alive),
+/// [`requests_left`](Self::requests_left), [`exchanges`](Self::exchanges).
+///
+/// **Inputs** (`handle_*`): [`handle_input`](Self::handle_input) with the
+/// bytes read and not yet consumed; [`handle_eof`](Self::handle_eof) when the
+/// peer closed its side; [`handle_timeout`](Self::handle_timeout) when the
+/// deadline from `poll_timeout` passed (spurious calls are harmless).
+///
+/// **Commands**: [`send_request`](Self::send_request) (client) or
+/// [`send_response`](Self::send_response) (server) write a head into the
+/// caller's buffer; [`send_body`](Self::send_body) counts body bytes the
+/// caller wrote; [`finish_message`](Self::finish_message) ends the message;
+/// [`close`](Self::close) closes.
+///
+/// **Outputs** (`poll_*`): [`poll_action`](Self::poll_action) (continue,
+/// reuse, close with a reason, or switched);
+/// [`poll_timeout`](Self::poll_timeout) (the next deadline);
+/// [`may_send_request`](Self::may_send_request) and
+/// [`may_send_body`](Self::may_send_body) for clients;
+/// [`retry_safety`](Self::retry_safety) after a failure.
+///
+/// **Order**: after every input or command, write out what the command put
+/// in your buffer, then look at `poll_action` and `poll_timeout`. Feed
+/// `handle_input` until it says [`Event::NeedData`], then read more.
+/// Everything that is not consumed must be passed again, at the start of
+/// the next slice, followed by the new bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Connection {
+    config: Config,
+    role: Role,
+    send: HalfState,
+    recv: HalfState,
+    persistence: Persistence,
+    scanner: HeadScanner,
+    decoder: BodyDecoder,
+    outgoing: Outgoing,
+    timers: TimerTable,
+    pending: Deque<Pending, MAX_PIPELINE>,
+    peer_keep_alive: KeepAlive,
+    requests_left: Option<u32>,
+    exchanges: u32,
+    idle_since: Option<Instant>,
+    body_held: bool,
+    response_started: bool,
+}
+
+impl Connection {
+    /// A new connection in `role`, opened at `now`.
+    pub fn new(role: Role, config: Config, now: Instant) -> Self {
+        let mut conn = Self {
+            config,
+            role,
+            send: HalfState::Idle,
+            recv: HalfState::Idle,
+            persistence: Persistence::KeepAlive,
+            scanner: HeadScanner::new(),
+            decoder: BodyDecoder::new(BodyKind::None),
+            outgoing: Outgoing::Length(0),
+            timers: TimerTable::default(),
+            pending: Deque::new(),
+            peer_keep_alive: KeepAlive::new(),
+            requests_left: match role {
+                Role::Server => config.max_requests,
+                Role::Client => None,
+            },
+            exchanges: 0,
+            idle_since: None,
+            body_held: false,
+            response_started: false,
+        };
+        conn.become_idle(now);
+        conn
+    }
+
+    // ----- getters -----
+
+    /// Client or server.
+    pub const fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The state of the half that sends (requests for a client, responses
+    /// for a server).
+    pub const fn send_state(&self) -> HalfState {
+        self.send
+    }
+
+    /// The state of the half that receives.
+    pub const fn recv_state(&self) -> HalfState {
+        self.recv
+    }
+
+    /// The persistence decision so far. Once `Close`, always `Close`.
+    pub const fn persistence(&self) -> Persistence {
+        self.persistence
+    }
+
+    /// Client: the latest `Keep-Alive` hint of the server.
+    pub const fn peer_keep_alive(&self) -> KeepAlive {
+        self.peer_keep_alive
+    }
+
+    /// Requests this connection may still carry, if limited (client: from
+    /// the server's `Keep-Alive: max`; server: from `Config::max_requests`).
+    pub const fn requests_left(&self) -> Option<u32> {
+        self.requests_left
+    }
+
+    /// Completed exchanges.
+    pub const fn exchanges(&self) -> u32 {
+        self.exchanges
+    }
+
+    // ----- inputs -----
+
+    /// Feeds bytes received from the peer (those not consumed before first).
+    pub fn handle_input<'a>(
+        &mut self,
+        now: Instant,
+        input: &'a [u8],
+    ) -> Result<Consumed<'a>, ProtocolError> {
+        let result = match self.recv {
+            HalfState::Switched => Ok(consumed(0, Event::Switched)),
+            HalfState::MustClose | HalfState::Closed if input.is_empty() => {
+                Ok(consumed(0, Event::NeedData))
+            }
+            HalfState::MustClose | HalfState::Closed => {
+                Err(ProtocolError::new(ErrorKind::UnexpectedData, 0))
+            }
+            HalfState::Done if input.is_empty() => Ok(consumed(0, Event::NeedData)),
+            HalfState::Done => Ok(consumed(0, Event::Paused)),
+            HalfState::Idle | HalfState::Head => self.read_head(now, input),
+            HalfState::Body => self.read_body(now, input),
+        };
+        if let Err(error) = result {
+            self.fail(CloseReason::ProtocolError);
+            return Err(error);
+        }
+        result
+    }
+
+    /// The peer closed its sending side. Returns [`Event::MessageEnd`] if
+    /// that ended a close-delimited body; an error if it cut a message short.
+    pub fn handle_eof(&mut self, now: Instant) -> Result<Option<Event<'static>>, ProtocolError> {
+        let _ = now;
+        let mid_message = matches!(self.recv, HalfState::Head | HalfState::Body);
+        if self.recv == HalfState::Body && self.decoder.is_until_close() {
+            self.step_recv(Step::BodyDone);
+            self.on_received_message_end(now);
+            self.close_with(CloseReason::CloseDelimited);
+            return Ok(Some(Event::MessageEnd));
+        }
+        let waiting_for_response = self.role == Role::Client && !self.pending.is_empty();
+        self.close_with(CloseReason::PeerClosed);
+        if mid_message || waiting_for_response {
+            self.persistence = self
+                .persistence
+                .and(Persistence::Close(CloseReason::ProtocolError));
+            return Err(ProtocolError::new(ErrorKind::IncompleteMessage, 0));
+        }
+        Ok(None)
+    }
+
+    /// Acts on the deadlines that passed by `now`. Calls before any
+    /// deadline do nothing.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let mut expired = [false; 3];
+        for (slot, timer) in expired
+            .iter_mut()
+            .zip([Timer::Idle, Timer::Head, Timer::Continue])
+        {
+            *slot = self.timers.expired(now).any(|t| t == timer);
+        }
+        let [idle, head, continue_] = expired;
+        if continue_ {
+            self.timers.stop(Timer::Continue);
+            self.body_held = false;
+        }
+        if head {
+            self.timers.stop(Timer::Head);
+            self.fail(CloseReason::HeadTimeout);
+        }
+        if idle {
+            self.timers.stop(Timer::Idle);
+            self.persistence = self
+                .persistence
+                .and(Persistence::Close(CloseReason::IdleTimeout));
+            self.settle(now);
+        }
+    }
+
+    // ----- commands -----
+
+    /// Client: writes a request head into `buf` and returns its length.
+    ///
+    /// The engine adds the `Connection` field the rules need (HTTP/1.0:
+    /// `keep-alive`) unless `headers` has one, then reads the written head
+    /// back to learn exactly what went on the wire (method, framing,
+    /// `Connection`, `Expect`). HTTP/1.1 requests need a `Host` field.
+    pub fn send_request(
+        &mut self,
+        now: Instant,
+        method: &[u8],
+        target: &[u8],
+        version: Version,
+        headers: &[Header<'_>],
+        buf: &mut [u8],
+    ) -> Result<usize, UsageError> {
+        if self.role != Role::Client || self.send != HalfState::Idle {
+            return Err(UsageError::WrongState);
+        }
+        let kind = Method::from_bytes(method);
+        if !self.may_send_request(now) || !self.may_pipeline(kind) {
+            return Err(UsageError::MayNotSend);
+        }
+        let fields = request_fields(version, true);
+        let len = write_request_head(buf, method, target, version, headers, fields)
+            .map_err(usage_of_write)?;
+        let written = buf.get(..len).unwrap_or_default();
+        let head = match RequestHead::parse(written, &ParseConfig::strict()) {
+            Ok(Parsed::Complete(head)) => head,
+            Ok(Parsed::Partial) => return Err(UsageError::InvalidHead(ErrorKind::HeadTooLarge)),
+            Err(e) => return Err(UsageError::InvalidHead(e.kind)),
+        };
+        let request = MessageSummary::of(head.version, &head.facts);
+        let has_body = head.body != BodyKind::None;
+        let pending = Pending {
+            method: kind,
+            request,
+            expect_continue: head.facts.expect_continue,
+        };
+        if self.pending.push_back(pending).is_err() {
+            return Err(UsageError::MayNotSend);
+        }
+        self.outgoing = outgoing_of(head.body);
+        self.persistence = self.persistence.and(request_persistence(request));
+        self.requests_left = self.requests_left.map(|n| n.saturating_sub(1));
+        self.timers.stop(Timer::Idle);
+        self.idle_since = None;
+        self.step_send(Step::HeadDone { body: has_body });
+        if has_body && pending.expect_continue {
+            self.body_held = true;
+            self.timers
+                .set(Timer::Continue, now + self.config.continue_timeout);
+        }
+        if !has_body {
+            self.settle(now);
+        }
+        Ok(len)
+    }
+
+    /// Server: writes a response head for the oldest unanswered request
+    /// into `buf` and returns its length.
+    ///
+    /// Interim responses (1xx other than 101) may come first, any number.
+    /// On the final response the engine adds `Connection: close` when the
+    /// connection will close (the request asked, `max_requests` is reached,
+    /// ...), or `Connection: keep-alive` and `Keep-Alive: timeout, max` when
+    /// it persists and announcing is configured (always for HTTP/1.0
+    /// clients), unless `headers` sets them.
+    pub fn send_response(
+        &mut self,
+        now: Instant,
+        status: u16,
+        reason: &[u8],
+        headers: &[Header<'_>],
+        buf: &mut [u8],
+    ) -> Result<usize, UsageError> {
+        let Some(&pending) = self.pending.front() else {
+            return Err(UsageError::WrongState);
+        };
+        if self.role != Role::Server
+            || self.send != HalfState::Idle
+            || matches!(self.recv, HalfState::Idle | HalfState::Head)
+        {
+            return Err(UsageError::WrongState);
+        }
+        let interim = (100..200).contains(&status) && status != 101;
+        let keep = !interim && self.persistence.is_keep_alive() && self.requests_left != Some(0);
+        let announce = self.config.announce_keep_alive.then(|| self.announcement());
+        let fields = if interim {
+            Default::default()
+        } else {
+            response_fields(pending.request.version, keep, announce)
+        };
+        let version = Version::Http11;
+        let len = write_response_head(buf, version, status, reason, headers, fields)
+            .map_err(usage_of_write)?;
+        let written = buf.get(..len).unwrap_or_default();
+        let head = match ResponseHead::parse(written, &ParseConfig::strict()) {
+            Ok(Parsed::Complete(head)) => head,
+            Ok(Parsed::Partial) => return Err(UsageError::InvalidHead(ErrorKind::HeadTooLarge)),
+            Err(e) => return Err(UsageError::InvalidHead(e.kind)),
+        };
+        let body = head.body_kind(pending.method);
+        if body == BodyKind::Chunked && pending.request.version == Version::Http10 {
+            return Err(UsageError::ChunkedToHttp10);
+        }
+        if interim {
+            return Ok(len);
+        }
+        let response = MessageSummary::of(head.version, &head.facts);
+        let mut decision = exchange_persistence(pending.request, response, body);
+        if self.requests_left == Some(0) {
+            decision = decision.and(Persistence::Close(CloseReason::MaxReached));
+        }
+        self.persistence = self.persistence.and(decision);
+        if body == BodyKind::Tunnel {
+            self.switch();
+            return Ok(len);
+        }
+        self.outgoing = outgoing_of(body);
+        self.step_send(Step::HeadDone {
+            body: body != BodyKind::None,
+        });
+        if body == BodyKind::None {
+            self.settle(now);
+        }
+        Ok(len)
+    }
+
+    /// Counts `len` body bytes the caller wrote after the head (for a
+    /// chunked body, the caller's chunk framing counts too).
+    pub fn send_body(&mut self, len: usize) -> Result<(), UsageError> {
+        if self.send != HalfState::Body {
+            return Err(UsageError::WrongState);
+        }
+        if self.body_held {
+            return Err(UsageError::BodyHeld);
+        }
+        if let Outgoing::Length(left) = &mut self.outgoing {
+            *left = left
+                .checked_sub(len as u64)
+                .ok_or(UsageError::BodyTooLong)?;
+        }
+        Ok(())
+    }
+
+    /// Ends the message being sent (after its whole body, if any).
+    pub fn finish_message(&mut self, now: Instant) -> Result<(), UsageError> {
+        match (self.send, self.outgoing) {
+            (HalfState::Done, _) => Ok(()),
+            (HalfState::Body, Outgoing::Length(left)) if left > 0 => {
+                Err(UsageError::BodyIncomplete)
+            }
+            (HalfState::Body, _) => {
+                self.body_held = false;
+                self.timers.stop(Timer::Continue);
+                self.step_send(Step::BodyDone);
+                self.settle(now);
+                Ok(())
+            }
+            _ => Err(UsageError::WrongState),
+        }
+    }
+
+    /// Closes the connection from this side.
+    pub fn close(&mut self, now: Instant) {
+        let _ = now;
+        self.close_with(CloseReason::LocalClose);
+    }
+
+    // ----- outputs -----
+
+    /// What to do with the connection now.
+    pub fn poll_action(&self) -> Action {
+        if self.send == HalfState::Switched || self.recv == HalfState::Switched {
+            return Action::Switched;
+        }
+        let settled = |s: HalfState| matches!(s, HalfState::MustClose | HalfState::Closed);
+        match self.persistence {
+            Persistence::Close(reason) if settled(self.send) && settled(self.recv) => {
+                Action::Close(reason)
+            }
+            Persistence::KeepAlive
+                if self.send == HalfState::Idle
+                    && self.recv == HalfState::Idle
+                    && self.pending.is_empty() =>
+            {
+                Action::Reuse
+            }
+            _ => Action::Continue,
+        }
+    }
+
+    /// The next deadline, if any: call [`handle_timeout`](Self::handle_timeout) then.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.next().map(|(_, at)| at)
+    }
+
+    /// Client: whether a request may be sent now: the connection persists,
+    /// the server's `max` is not used up, and the connection has not been
+    /// idle for longer than the server's timeout minus the margin.
+    pub fn may_send_request(&self, now: Instant) -> bool {
+        if self.role != Role::Client
+            || !self.persistence.is_keep_alive()
+            || self.send != HalfState::Idle
+            || !matches!(
+                self.recv,
+                HalfState::Idle | HalfState::Head | HalfState::Body
+            )
+            || self.requests_left == Some(0)
+        {
+            return false;
+        }
+        match self.idle_since {
+            Some(since) => now.saturating_since(since) < self.reuse_window(),
+            None => true,
+        }
+    }
+
+    /// Client: whether the request body may be sent now (not held back
+    /// waiting for `100 Continue`).
+    pub const fn may_send_body(&self) -> bool {
+        matches!(self.send, HalfState::Body) && !self.body_held
+    }
+
+    /// Client: after a failure, how safe it is to retry the oldest
+    /// outstanding request.
+    pub fn retry_safety(&self) -> RetrySafety {
+        match (self.pending.is_empty(), self.response_started) {
+            (true, _) => RetrySafety::NotSent,
+            (false, false) => RetrySafety::SentNoResponse,
+            (false, true) => RetrySafety::ResponsePartial,
+        }
+    }
+
+    // ----- internals -----
+
+    fn read_head<'a>(
+        &mut self,
+        now: Instant,
+        input: &'a [u8],
+    ) -> Result<Consumed<'a>, ProtocolError> {
+        if input.is_empty() {
+            return Ok(consumed(0, Event::NeedData));
+        }
+        let server = self.role == Role::Server;
+        if !server && self.pending.is_empty() {
+            return Err(ProtocolError::new(ErrorKind::UnsolicitedResponse, 0));
+        }
+        if self.recv == HalfState::Idle {
+            self.step_recv(Step::HeadStarted);
+            self.response_started = true;
+            if server {
+                self.timers.stop(Timer::Idle);
+                self.timers.set(Timer::Head, now + self.config.head_timeout);
+            }
+        }
+        let config = self.config.parse;
+        let Some(bounds) = self.scanner.scan(input, config.max_head_len, server)? else {
+            return Ok(consumed(0, Event::NeedData));
+        };
+        self.scanner = HeadScanner::new();
+        if server {
+            let head = RequestHead::parse_bounded(input, bounds, &config)?;
+            self.accept_request(&head);
+            Ok(consumed(bounds.end, Event::Request(head)))
+        } else {
+            let head = ResponseHead::parse_bounded(input, bounds, &config)?;
+            self.accept_response(now, &head);
+            Ok(consumed(bounds.end, Event::Response(head)))
+        }
+    }
+
+    fn accept_request(&mut self, head: &RequestHead<'_>) {
+        self.timers.stop(Timer::Head);
+        let request = MessageSummary::of(head.version, &head.facts);
+        let pending = Pending {
+            method: head.method_kind(),
+            request,
+            expect_continue: head.facts.expect_continue,
+        };
+        // The queue only ever holds the request being answered: the next
+        // head is not read (Paused) until the response is finished.
+        let _ = self.pending.push_back(pending);
+        self.requests_left = self.requests_left.map(|n| n.saturating_sub(1));
+        self.persistence = self.persistence.and(request_persistence(request));
+        self.decoder = BodyDecoder::new(head.body);
+        self.step_recv(Step::HeadDone { body: true });
+    }
+
+    fn accept_response(&mut self, now: Instant, head: &ResponseHead<'_>) {
+        let Some(&pending) = self.pending.front() else {
+            return;
+        };
+        if head.is_interim() {
+            if head.status == 100 && self.body_held {
+                self.body_held = false;
+                self.timers.stop(Timer::Continue);
+            }
+            // Back to waiting for the next head of this exchange.
+            self.step_recv(Step::InterimDone);
+            return;
+        }
+        let body = head.body_kind(pending.method);
+        let response = MessageSummary::of(head.version, &head.facts);
+        let mut decision = exchange_persistence(pending.request, response, body);
+        if self.send == HalfState::Body {
+            // The server answered before the request body was sent.
+            decision = decision.and(Persistence::Close(CloseReason::RequestIncomplete));
+        }
+        if let Some(params) = head.facts.keep_alive {
+            self.peer_keep_alive = params;
+            if let Some(max) = params.max {
+                // `max` counts the requests still accepted after this one.
+                let outstanding = u32::try_from(self.pending.len().saturating_sub(1)).unwrap_or(0);
+                self.requests_left = Some(max.saturating_sub(outstanding));
+                if max == 0 {
+                    decision = decision.and(Persistence::Close(CloseReason::MaxReached));
+                }
+            }
+        }
+        self.persistence = self.persistence.and(decision);
+        if body == BodyKind::Tunnel {
+            self.switch();
+            return;
+        }
+        self.decoder = BodyDecoder::new(body);
+        let _ = now;
+        self.step_recv(Step::HeadDone { body: true });
+    }
+
+    fn read_body<'a>(
+        &mut self,
+        now: Instant,
+        input: &'a [u8],
+    ) -> Result<Consumed<'a>, ProtocolError> {
+        let (bytes, event) = self.decoder.decode(input, self.config.parse.max_head_len)?;
+        let event = match event {
+            BodyEvent::Data(data) => Event::Body(data),
+            BodyEvent::Trailers(trailers) => Event::Trailers(trailers),
+            BodyEvent::NeedData => Event::NeedData,
+            BodyEvent::End => {
+                self.step_recv(Step::BodyDone);
+                self.on_received_message_end(now);
+                Event::MessageEnd
+            }
+        };
+        Ok(consumed(bytes, event))
+    }
+
+    /// A received message ended: the client's exchange ends with it.
+    fn on_received_message_end(&mut self, now: Instant) {
+        if self.role == Role::Client {
+            let _ = self.pending.pop_front();
+            self.response_started = false;
+            self.exchanges = self.exchanges.saturating_add(1);
+        }
+        self.settle(now);
+    }
+
+    /// Moves halves that finished their message on, once the exchange allows.
+    fn settle(&mut self, now: Instant) {
+        if self.role == Role::Client && self.requests_left == Some(0) && self.pending.is_empty() {
+            // The server's `max` is used up: this connection is done.
+            self.persistence = self
+                .persistence
+                .and(Persistence::Close(CloseReason::MaxReached));
+        }
+        let keep = self.persistence.is_keep_alive();
+        match self.role {
+            Role::Server => {
+                if self.send == HalfState::Done {
+                    // The response is complete: its request is answered.
+                    let _ = self.pending.pop_front();
+                    self.exchanges = self.exchanges.saturating_add(1);
+                    self.step_send(Step::ExchangeDone { keep });
+                }
+                if self.recv == HalfState::Done && self.pending.is_empty() {
+                    self.step_recv(Step::ExchangeDone { keep });
+                }
+            }
+            Role::Client => {
+                if self.recv == HalfState::Done {
+                    self.step_recv(Step::ExchangeDone { keep });
+                }
+                if self.send == HalfState::Done {
+                    let pipelining = self.config.pipeline_depth > 1;
+                    if self.pending.is_empty() || (pipelining && keep) {
+                        self.step_send(Step::ExchangeDone { keep });
+                    }
+                }
+            }
+        }
+        if !keep {
+            // A half with a message still owed (a server's response, a
+            // client's awaited response) finishes it before closing.
+            let owed = !self.pending.is_empty();
+            let (send_owes, recv_owes) = match self.role {
+                Role::Server => (owed, false),
+                Role::Client => (false, owed),
+            };
+            if !send_owes {
+                self.step_send(Step::MustClose);
+            }
+            if !recv_owes {
+                self.step_recv(Step::MustClose);
+            }
+            self.timers.stop(Timer::Idle);
+        } else if self.send == HalfState::Idle
+            && self.recv == HalfState::Idle
+            && self.pending.is_empty()
+        {
+            self.become_idle(now);
+        }
+    }
+
+    /// Starts the idle period: the server arms its idle deadline, the
+    /// client its last moment of reuse.
+    fn become_idle(&mut self, now: Instant) {
+        self.idle_since = Some(now);
+        let window = match self.role {
+            Role::Server => self.config.idle_timeout,
+            Role::Client => self.reuse_window(),
+        };
+        self.timers.set(Timer::Idle, now + window);
+    }
+
+    /// Client: how long an idle connection may be reused.
+    fn reuse_window(&self) -> Duration {
+        let limit = match self.peer_keep_alive.timeout {
+            Some(secs) => Duration::from_secs(u64::from(secs)),
+            None => self.config.idle_timeout,
+        };
+        limit.saturating_sub(self.config.idle_margin)
+    }
+
+    /// Server: the `Keep-Alive` parameters a response announces.
+    fn announcement(&self) -> KeepAlive {
+        let timeout = u32::try_from(self.config.idle_timeout.as_secs()).unwrap_or(u32::MAX);
+        KeepAlive {
+            timeout: Some(timeout),
+            max: self.requests_left,
+        }
+    }
+
+    /// Whether another request may join those outstanding.
+    fn may_pipeline(&self, method: Method) -> bool {
+        if self.pending.is_empty() {
+            return true;
+        }
+        let depth = usize::from(self.config.pipeline_depth).min(MAX_PIPELINE);
+        self.pending.len() < depth
+            && method.is_idempotent()
+            && self.pending.iter().all(|p| p.method.is_idempotent())
+    }
+
+    fn switch(&mut self) {
+        self.persistence = self
+            .persistence
+            .and(Persistence::Close(CloseReason::ProtocolSwitch));
+        self.send = HalfState::Switched;
+        self.recv = HalfState::Switched;
+        self.timers.stop_all();
+    }
+
+    /// The peer broke the protocol or timed out: nothing more is read. A
+    /// server that was not answering anything may still send one error
+    /// response (`Connection: close` is added), then must close.
+    fn fail(&mut self, reason: CloseReason) {
+        self.persistence = self.persistence.and(Persistence::Close(reason));
+        self.recv = HalfState::Closed;
+        self.timers.stop_all();
+        let can_answer = self.role == Role::Server
+            && self.send == HalfState::Idle
+            && (self.pending.is_empty() || self.pending.len() == 1);
+        if can_answer {
+            if self.pending.is_empty() {
+                let unknown = Pending {
+                    method: Method::Other,
+                    request: MessageSummary::plain(Version::Http11),
+                    expect_continue: false,
+                };
+                let _ = self.pending.push_back(unknown);
+            }
+        } else if let Some(state) = next(self.send, Step::MustClose) {
+            self.send = state;
+        }
+    }
+
+    fn close_with(&mut self, reason: CloseReason) {
+        self.persistence = self.persistence.and(Persistence::Close(reason));
+        self.send = HalfState::Closed;
+        self.recv = HalfState::Closed;
+        self.timers.stop_all();
+    }
+
+    fn step_send(&mut self, step: Step) {
+        if let Some(state) = next(self.send, step) {
+            self.send = state;
+        }
+    }
+
+    fn step_recv(&mut self, step: Step) {
+        if let Some(state) = next(self.recv, step) {
+            self.recv = state;
+        }
+    }
+}
+
+const fn consumed(bytes: usize, event: Event<'_>) -> Consumed<'_> {
+    Consumed { bytes, event }
+}
+
+const fn outgoing_of(body: BodyKind) -> Outgoing {
+    match body {
+        BodyKind::Length(n) => Outgoing::Length(n),
+        BodyKind::None | BodyKind::Tunnel => Outgoing::Length(0),
+        BodyKind::Chunked | BodyKind::UntilClose => Outgoing::Open,
+    }
+}
+
+fn usage_of_write(error: WriteError) -> UsageError {
+    match error {
+        WriteError::BufferTooSmall { needed } => UsageError::BufferTooSmall { needed },
+        WriteError::InvalidPart(kind) => UsageError::InvalidHead(kind),
+    }
+}
