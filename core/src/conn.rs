@@ -7,8 +7,8 @@ use heapless::Deque;
 use crate::body::{BodyDecoder, BodyEvent};
 use crate::error::{ErrorKind, ProtocolError, UsageError};
 use crate::policy::{
-    CloseReason, MessageSummary, Persistence, exchange_persistence, request_fields,
-    request_persistence, response_fields,
+    CloseReason, MessageSummary, Persistence, PersistenceFields, exchange_persistence,
+    request_fields, request_persistence, response_fields,
 };
 use crate::state::{HalfState, Step, next};
 use crate::time::{Duration, Instant};
@@ -455,26 +455,32 @@ impl Connection {
         } else {
             response_fields(pending.request.version, keep, announce)
         };
-        let version = Version::Http11;
-        let len = write_response_head(buf, version, status, reason, headers, fields)
-            .map_err(usage_of_write)?;
-        let written = buf.get(..len).unwrap_or_default();
-        let head = match ResponseHead::parse(written, &ParseConfig::strict()) {
-            Ok(Parsed::Complete(head)) => head,
-            Ok(Parsed::Partial) => return Err(UsageError::InvalidHead(ErrorKind::HeadTooLarge)),
-            Err(e) => return Err(UsageError::InvalidHead(e.kind)),
-        };
-        let body = head.body_kind(pending.method);
+        let (mut len, body, response) =
+            write_response(buf, status, reason, headers, fields, pending.method)?;
         if body == BodyKind::Chunked && pending.request.version == Version::Http10 {
             return Err(UsageError::ChunkedToHttp10);
         }
         if interim {
             return Ok(len);
         }
-        let response = MessageSummary::of(head.version, &head.facts);
-        let mut decision = exchange_persistence(pending.request, response, body);
-        if self.requests_left == Some(0) {
-            decision = decision.and(Persistence::Close(CloseReason::MaxReached));
+        let max_reached = if self.requests_left == Some(0) {
+            Persistence::Close(CloseReason::MaxReached)
+        } else {
+            Persistence::KeepAlive
+        };
+        let decision = max_reached.and(exchange_persistence(pending.request, response, body));
+        // What the caller's own fields decided (`Connection: close`, an
+        // unframed body, a protocol switch) must not be contradicted by an
+        // announcement of keep-alive: write the head again without it.
+        let wanted = if body == BodyKind::Tunnel {
+            PersistenceFields::default()
+        } else if decision.is_keep_alive() {
+            fields
+        } else {
+            response_fields(pending.request.version, false, None)
+        };
+        if wanted != fields {
+            len = write_response(buf, status, reason, headers, wanted, pending.method)?.0;
         }
         self.persistence = self.persistence.and(decision);
         if body == BodyKind::Tunnel {
@@ -508,10 +514,16 @@ impl Connection {
         Ok(())
     }
 
-    /// Ends the message being sent (after its whole body, if any).
+    /// Ends the message being sent (after its whole body, if any). A message
+    /// without a body is finished by its head already; finishing it again
+    /// does nothing.
     pub fn finish_message(&mut self, now: Instant) -> Result<(), UsageError> {
         match (self.send, self.outgoing) {
-            (HalfState::Done, _) => Ok(()),
+            // Nothing in progress: a message without a body finished with
+            // its head (and the exchange may have moved on already).
+            (HalfState::Done | HalfState::Idle | HalfState::MustClose | HalfState::Switched, _) => {
+                Ok(())
+            }
             (HalfState::Body, Outgoing::Length(left)) if left > 0 => {
                 Err(UsageError::BodyIncomplete)
             }
@@ -535,13 +547,24 @@ impl Connection {
     // ----- outputs -----
 
     /// What to do with the connection now.
+    ///
+    /// `Close` comes once nothing more may be sent or received. After the
+    /// peer failed (a protocol error from `handle_input`, or the head
+    /// deadline), a server that was not answering anything sees `Close` at
+    /// once, and may still send one error response (400, 408, ...; the
+    /// engine adds `Connection: close`) before closing.
     pub fn poll_action(&self) -> Action {
         if self.send == HalfState::Switched || self.recv == HalfState::Switched {
             return Action::Switched;
         }
         let settled = |s: HalfState| matches!(s, HalfState::MustClose | HalfState::Closed);
+        // A server whose peer failed (protocol error, head timeout) may send
+        // one error response first, but need not.
+        let may_answer = self.recv == HalfState::Closed && self.send == HalfState::Idle;
         match self.persistence {
-            Persistence::Close(reason) if settled(self.send) && settled(self.recv) => {
+            Persistence::Close(reason)
+                if (settled(self.send) || may_answer) && settled(self.recv) =>
+            {
                 Action::Close(reason)
             }
             Persistence::KeepAlive
@@ -846,6 +869,9 @@ impl Connection {
                 };
                 let _ = self.pending.push_back(unknown);
             }
+        } else if self.role == Role::Client {
+            // Nothing more can be received: the request is pointless too.
+            self.step_send(Step::Close);
         } else if let Some(state) = next(self.send, Step::MustClose) {
             self.send = state;
         }
@@ -880,6 +906,30 @@ const fn outgoing_of(body: BodyKind) -> Outgoing {
         BodyKind::Length(n) => Outgoing::Length(n),
         BodyKind::None | BodyKind::Tunnel => Outgoing::Length(0),
         BodyKind::Chunked | BodyKind::UntilClose => Outgoing::Open,
+    }
+}
+
+/// Writes a response head and reads it back: its length, how its body is
+/// framed (answering `method`), and what it says about persistence.
+fn write_response(
+    buf: &mut [u8],
+    status: u16,
+    reason: &[u8],
+    headers: &[Header<'_>],
+    fields: PersistenceFields,
+    method: Method,
+) -> Result<(usize, BodyKind, MessageSummary), UsageError> {
+    let len = write_response_head(buf, Version::Http11, status, reason, headers, fields)
+        .map_err(usage_of_write)?;
+    let written = buf.get(..len).unwrap_or_default();
+    match ResponseHead::parse(written, &ParseConfig::strict()) {
+        Ok(Parsed::Complete(head)) => Ok((
+            len,
+            head.body_kind(method),
+            MessageSummary::of(head.version, &head.facts),
+        )),
+        Ok(Parsed::Partial) => Err(UsageError::InvalidHead(ErrorKind::HeadTooLarge)),
+        Err(e) => Err(UsageError::InvalidHead(e.kind)),
     }
 }
 

@@ -15,7 +15,7 @@
 //! - [`state`]: the transition table of each half of a connection.
 //! - [`timer`] and [`time`]: deadlines; the core never reads a clock.
 //! - [`Connection`]: the state machine that ties them together.
-//! - [`write`]: head serialization into a caller buffer.
+//! - [`write`](mod@write): head serialization into a caller buffer.
 //!
 //! ## Parsing a head and deciding persistence
 //!

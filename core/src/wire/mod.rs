@@ -2,8 +2,8 @@
 //!
 //! Everything here works on borrowed byte slices and returns borrowed
 //! results. It is total: every function returns a value or a typed
-//! [`ProtocolError`](crate::ProtocolError) for any input, and never panics,
-//! loops forever, or reads outside its slice.
+//! [`crate::ProtocolError`] for any input, and never panics, loops
+//! forever, or reads outside its slice.
 //!
 //! Parsing a head happens in two steps. A [`HeadScanner`] finds where the
 //! head ends (resumably, so each byte is scanned once however the head is
