@@ -66,8 +66,17 @@ const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
 /// Loads eight bytes of `s` from `at` as a little-endian word, if there are eight.
 #[inline(always)]
 pub(crate) fn load_word(s: &[u8], at: usize) -> Option<u64> {
-    let bytes = s.get(at..at.wrapping_add(8))?;
-    <[u8; 8]>::try_from(bytes).ok().map(u64::from_le_bytes)
+    s.get(at..)?
+        .first_chunk::<8>()
+        .map(|b| u64::from_le_bytes(*b))
+}
+
+/// Sixteen bytes as two little-endian words.
+#[inline(always)]
+pub(crate) fn split_pair(pair: &[u8; 16]) -> (u64, u64) {
+    let (first, second) = pair.split_at(8);
+    let word = |b: &[u8]| <[u8; 8]>::try_from(b).map_or(0, u64::from_le_bytes);
+    (word(first), word(second))
 }
 
 /// Marks the control bytes of the little-endian word `w`: the high bit of
@@ -113,28 +122,40 @@ pub(crate) const fn first_marked(marks: u64) -> usize {
 #[inline(always)]
 fn find_marked(
     s: &[u8],
-    mut from: usize,
+    from: usize,
     marks: impl Fn(u64) -> u64,
     is_match: impl Fn(u8) -> bool,
 ) -> Option<usize> {
-    while let Some(word) = load_word(s, from) {
-        let found = marks(word);
+    let mut rest = s.get(from..)?;
+    let mut at = from;
+    while let Some((word, tail)) = rest.split_first_chunk::<8>() {
+        let found = marks(u64::from_le_bytes(*word));
         if found != 0 {
-            return Some(from + first_marked(found));
+            return Some(at + first_marked(found));
         }
-        from += 8;
+        at += 8;
+        rest = tail;
     }
-    s.get(from..)?
-        .iter()
-        .position(|&b| is_match(b))
-        .map(|p| from + p)
+    rest.iter().position(|&b| is_match(b)).map(|p| at + p)
 }
 
 /// Index of the first control byte (including HTAB) in `s` at or after
 /// `from`, eight bytes at a time.
 #[inline(always)]
 pub(crate) fn find_ctl_from(s: &[u8], from: usize) -> Option<usize> {
-    find_marked(s, from, ctl_marks, is_ctl)
+    // Field values are a few dozen bytes: sixteen at a time until the
+    // line ends, then locate the byte within those sixteen.
+    let mut at = from;
+    let mut rest = s.get(from..)?;
+    while let Some((pair, tail)) = rest.split_first_chunk::<16>() {
+        let (first, second) = split_pair(pair);
+        if ctl_marks(first) | ctl_marks(second) != 0 {
+            break;
+        }
+        at += 16;
+        rest = tail;
+    }
+    find_marked(s, at, ctl_marks, is_ctl)
 }
 
 /// Index of the first control byte (including HTAB) in `s`, eight bytes at a time.
@@ -161,18 +182,26 @@ pub(crate) fn find_lf(s: &[u8]) -> Option<usize> {
 /// Length of the run of token characters at the start of `s`.
 #[inline(always)]
 pub(crate) fn token_len(s: &[u8]) -> usize {
-    let mut i = 0;
-    // Four table look-ups per branch: names are a dozen bytes on average.
-    while let Some(&[a, b, c, d]) = s.get(i..i + 4) {
-        if !(is_tchar(a) & is_tchar(b) & is_tchar(c) & is_tchar(d)) {
+    // Eight table look-ups per branch: names are a dozen bytes on average.
+    let mut rest = s;
+    let mut len = 0;
+    while let Some((chunk, tail)) = rest.split_first_chunk::<8>() {
+        if !chunk.iter().fold(true, |all, &b| all & is_tchar(b)) {
             break;
         }
-        i += 4;
+        len += 8;
+        rest = tail;
     }
-    while s.get(i).is_some_and(|&b| is_tchar(b)) {
-        i += 1;
+    if let Some((chunk, tail)) = rest.split_first_chunk::<4>() {
+        if chunk.iter().fold(true, |all, &b| all & is_tchar(b)) {
+            len += 4;
+            rest = tail;
+        }
     }
-    i
+    len + rest
+        .iter()
+        .position(|&b| !is_tchar(b))
+        .unwrap_or(rest.len())
 }
 
 /// The bits that fold ASCII case in `lower`: 0x20 in every byte that is a
@@ -198,10 +227,8 @@ fn word_eq_lower(s: &[u8], lower: &[u8], at: usize) -> bool {
 #[inline(always)]
 fn half_eq_lower(s: &[u8], lower: &[u8], at: usize) -> bool {
     let load = |t: &[u8]| {
-        let bytes = t.get(at..at.wrapping_add(4))?;
-        <[u8; 4]>::try_from(bytes)
-            .ok()
-            .map(|b| u64::from(u32::from_le_bytes(b)))
+        let bytes = t.get(at..)?.first_chunk::<4>()?;
+        Some(u64::from(u32::from_le_bytes(*bytes)))
     };
     match (load(s), load(lower)) {
         (Some(a), Some(b)) => a | case_bits(b) == b,

@@ -3,7 +3,7 @@
 //! One cursor does the work for both uses: validating a head once, and then
 //! iterating over the already-validated fields as often as the caller likes.
 
-use super::chars::{find_ctl_from, is_ows, token_len};
+use super::chars::{find_ctl_from, token_len};
 use crate::error::{ErrorKind, ProtocolError};
 
 /// One header field line: a name and its value with surrounding whitespace
@@ -37,6 +37,8 @@ pub(crate) struct FieldCursor<'a> {
     block: &'a [u8],
     pos: usize,
     allow_fold: bool,
+    /// The error that stopped [`FieldCursor::next_field`], until taken.
+    error: Option<ProtocolError>,
 }
 
 impl<'a> FieldCursor<'a> {
@@ -45,17 +47,21 @@ impl<'a> FieldCursor<'a> {
             block,
             pos: 0,
             allow_fold,
+            error: None,
         }
     }
 
     /// Stops the cursor: after an error there is nothing more to read.
-    fn fail(
-        &mut self,
-        kind: ErrorKind,
-        offset: usize,
-    ) -> Option<Result<FieldLine<'a>, ProtocolError>> {
+    #[cold]
+    fn fail(&mut self, kind: ErrorKind, offset: usize) -> Option<FieldLine<'a>> {
         self.pos = self.block.len();
-        Some(Err(ProtocolError::new(kind, offset)))
+        self.error = Some(ProtocolError::new(kind, offset));
+        None
+    }
+
+    /// The error that ended the last [`FieldCursor::next_field`], if any.
+    pub(crate) fn take_error(&mut self) -> Option<ProtocolError> {
+        self.error.take()
     }
 }
 
@@ -64,60 +70,84 @@ impl<'a> Iterator for FieldCursor<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
+        match self.next_field() {
+            Some(line) => Some(Ok(line)),
+            None => self.take_error().map(Err),
+        }
+    }
+}
+
+impl<'a> FieldCursor<'a> {
+    /// The next field line; `None` at the empty line that ends the block,
+    /// or on an error, which [`FieldCursor::take_error`] then returns.
+    #[inline(always)]
+    pub(crate) fn next_field(&mut self) -> Option<FieldLine<'a>> {
         let start = self.pos;
         let line = self.block.get(start..)?;
-        let name_len = token_len(line);
-        match (name_len, line.get(name_len), line.get(name_len + 1)) {
-            (1.., Some(b':'), _) => {}
-            (_, None, _) => return self.fail(ErrorKind::MissingColon, start + line.len()),
-            (0, Some(b'\r'), Some(b'\n')) => {
+        let (name, after_name) = line.split_at_checked(token_len(line))?;
+        let [b':', after_colon @ ..] = after_name else {
+            return self.name_error(start, name.len(), after_name);
+        };
+        if name.is_empty() {
+            return self.fail(ErrorKind::InvalidHeaderName, start);
+        }
+        let mut value = after_colon;
+        while let [b' ' | b'\t', rest @ ..] = value {
+            value = rest;
+        }
+        // From here on offsets are relative to `value`, which starts at
+        // `value_at` in the block.
+        let value_at = start + (line.len() - value.len());
+        let mut from = 0;
+        let value_end = loop {
+            let Some(ctl) = find_ctl_from(value, from) else {
+                return self.fail(ErrorKind::MissingColon, start + line.len());
+            };
+            match value.get(ctl..).unwrap_or_default() {
+                [b'\r', b'\n', b' ' | b'\t', ..] if self.allow_fold => from = ctl + 2,
+                [b'\r', b'\n', ..] => break ctl,
+                [b'\t', ..] => from = ctl + 1,
+                [b'\n', ..] => return self.fail(ErrorKind::BareLf, value_at + ctl),
+                [b'\r', ..] => return self.fail(ErrorKind::BareCr, value_at + ctl),
+                _ => return self.fail(ErrorKind::InvalidHeaderValue, value_at + ctl),
+            }
+        };
+        self.pos = value_at + value_end + 2;
+        let mut value = value.get(..value_end).unwrap_or_default();
+        while let [rest @ .., b' ' | b'\t'] = value {
+            value = rest;
+        }
+        Some(FieldLine {
+            header: Header { name, value },
+            name_offset: start,
+            value_offset: value_at,
+        })
+    }
+    /// The line at `start` has a `name_len`-byte name followed by
+    /// `after_name`, which does not start with a colon: either the empty
+    /// line that ends the block, or an error.
+    #[cold]
+    fn name_error(
+        &mut self,
+        start: usize,
+        name_len: usize,
+        after_name: &[u8],
+    ) -> Option<FieldLine<'a>> {
+        let at = start + name_len;
+        let kind = match (name_len, after_name) {
+            (_, []) => ErrorKind::MissingColon,
+            (0, [b'\r', b'\n', ..]) => {
                 self.pos = self.block.len();
                 return None;
             }
-            (0, Some(b' ' | b'\t'), _) => return self.fail(ErrorKind::ObsFold, start),
-            (_, Some(b' ' | b'\t'), _) => {
-                return self.fail(ErrorKind::WhitespaceBeforeColon, start + name_len);
-            }
-            (_, Some(b'\n'), _) => return self.fail(ErrorKind::BareLf, start + name_len),
-            (_, Some(b'\r'), Some(b'\n')) => {
-                return self.fail(ErrorKind::MissingColon, start + name_len);
-            }
-            (_, Some(b'\r'), _) => return self.fail(ErrorKind::BareCr, start + name_len),
-            _ => return self.fail(ErrorKind::InvalidHeaderName, start + name_len),
-        }
-        let mut value_start = name_len + 1;
-        while line.get(value_start).is_some_and(|&b| is_ows(b)) {
-            value_start += 1;
-        }
-        let mut from = value_start;
-        let value_end = loop {
-            let Some(ctl) = find_ctl_from(line, from) else {
-                return self.fail(ErrorKind::MissingColon, start + line.len());
-            };
-            match line.get(ctl) {
-                Some(b'\r') => match (line.get(ctl + 1), line.get(ctl + 2)) {
-                    (Some(b'\n'), Some(b' ' | b'\t')) if self.allow_fold => from = ctl + 2,
-                    (Some(b'\n'), _) => break ctl,
-                    _ => return self.fail(ErrorKind::BareCr, start + ctl),
-                },
-                Some(b'\t') => from = ctl + 1,
-                Some(b'\n') => return self.fail(ErrorKind::BareLf, start + ctl),
-                _ => return self.fail(ErrorKind::InvalidHeaderValue, start + ctl),
-            }
+            (0, [b' ' | b'\t', ..]) => ErrorKind::ObsFold,
+            (_, [b' ' | b'\t', ..]) => ErrorKind::WhitespaceBeforeColon,
+            (_, [b'\n', ..]) => ErrorKind::BareLf,
+            (_, [b'\r', b'\n', ..]) => ErrorKind::MissingColon,
+            (_, [b'\r', ..]) => ErrorKind::BareCr,
+            _ => ErrorKind::InvalidHeaderName,
         };
-        self.pos = start + value_end + 2;
-        let mut trimmed_end = value_end;
-        while trimmed_end > value_start && line.get(trimmed_end - 1).is_some_and(|&b| is_ows(b)) {
-            trimmed_end -= 1;
-        }
-        Some(Ok(FieldLine {
-            header: Header {
-                name: line.get(..name_len).unwrap_or_default(),
-                value: line.get(value_start..trimmed_end).unwrap_or_default(),
-            },
-            name_offset: start,
-            value_offset: start + value_start,
-        }))
+        self.fail(kind, at)
     }
 }
 

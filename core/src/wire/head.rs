@@ -69,8 +69,8 @@ impl FactsReader {
     /// Validates every field line of `block` (which starts at `base` in the
     /// caller's buffer) and reads the ones that matter.
     fn read(&mut self, block: &[u8], base: usize, allow_fold: bool) -> Result<(), ProtocolError> {
-        for line in FieldCursor::new(block, allow_fold) {
-            let line = line.map_err(|e| e.shifted(base))?;
+        let mut cursor = FieldCursor::new(block, allow_fold);
+        while let Some(line) = cursor.next_field() {
             self.facts.field_count += 1;
             let (name, value) = (line.header.name, line.header.value);
             let at = base + line.value_offset;
@@ -114,6 +114,9 @@ impl FactsReader {
                 }
                 _ => {}
             }
+        }
+        if let Some(e) = cursor.take_error() {
+            return Err(e.shifted(base));
         }
         self.facts.content_length = self.content_length.value;
         self.facts.transfer_encoding = self.transfer_encoding.state;

@@ -10,7 +10,7 @@ use nom::combinator::opt;
 use nom::sequence::preceded;
 use nom::{IResult, Parser};
 
-use super::chars::is_tchar;
+use super::chars::{eq_lower, is_tchar};
 use super::fields::is_list_space;
 
 /// The parameters of a `Keep-Alive` field.
@@ -48,6 +48,11 @@ impl KeepAlive {
 
     /// Merges the parameters of one more `Keep-Alive` field value.
     pub fn add_value(&mut self, value: &[u8]) {
+        // The common shape (`timeout=5, max=100`) without the general parser.
+        if let Some(params) = self.add_simple(value) {
+            *self = params;
+            return;
+        }
         let mut rest = value;
         while !rest.is_empty() {
             rest = skip_list_space(rest);
@@ -72,10 +77,39 @@ impl KeepAlive {
         }
     }
 
+    /// `self` with the parameters of `value` added, if `value` is a list of
+    /// `timeout=DIGITS` and `max=DIGITS` separated by a comma and spaces;
+    /// `None` (and nothing changed) for anything else. For such a value the
+    /// general reader does exactly the same.
+    #[inline]
+    fn add_simple(&self, value: &[u8]) -> Option<Self> {
+        let mut params = *self;
+        let mut rest = value;
+        loop {
+            let eq = rest.iter().position(|&b| b == b'=')?;
+            let (key, after) = rest.split_at_checked(eq)?;
+            let after = after.get(1..)?;
+            let digits = after.iter().take_while(|b| b.is_ascii_digit()).count();
+            let (number, after) = after.split_at_checked(digits)?;
+            if number.is_empty() || !(eq_lower(key, b"timeout") || eq_lower(key, b"max")) {
+                return None;
+            }
+            params.add_parameter(key, Some(number));
+            match after {
+                [] => return Some(params),
+                [b',', tail @ ..] => {
+                    let spaces = tail.iter().take_while(|&&b| b == b' ').count();
+                    rest = tail.get(spaces..)?;
+                }
+                _ => return None,
+            }
+        }
+    }
+
     fn add_parameter(&mut self, key: &[u8], value: Option<&[u8]>) {
         let (slot, number) = match value {
-            Some(v) if key.eq_ignore_ascii_case(b"timeout") => (&mut self.timeout, v),
-            Some(v) if key.eq_ignore_ascii_case(b"max") => (&mut self.max, v),
+            Some(v) if eq_lower(key, b"timeout") => (&mut self.timeout, v),
+            Some(v) if eq_lower(key, b"max") => (&mut self.max, v),
             // The legacy form `Keep-Alive: 300` gives a bare timeout.
             None if key.first().is_some_and(u8::is_ascii_digit) => (&mut self.timeout, key),
             _ => return,
@@ -167,6 +201,10 @@ mod tests {
             (b"timeout=\"15\", max=\"3\"", ka(Some(15), Some(3))),
             (b"timeout=5; max=7", ka(Some(5), Some(7))),
             (b"300", ka(Some(300), None)),
+            (b"timeout=5,max=100", ka(Some(5), Some(100))),
+            (b"timeout=5,  max=100, timeout=3", ka(Some(3), Some(100))),
+            (b"timeout=5, max=100,", ka(Some(5), Some(100))),
+            (b"timeout=99999999999, max=1", ka(None, Some(1))),
             (b"timeout=5, foo=bar, max=9", ka(Some(5), Some(9))),
             (b"foo=\"a,b\", timeout=2", ka(Some(2), None)),
             (b"", ka(None, None)),
