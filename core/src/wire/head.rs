@@ -228,12 +228,14 @@ impl<'a> RequestHead<'a> {
     ) -> Result<Self, ProtocolError> {
         let (line, line_at, fields, fields_at) = split_start_line(buf, bounds)?;
         let parsed = request_line(line, config.allow_multiple_spaces)
-            .map_err(|e| WireError::into_protocol(e, line, line_at))?
+            .map_err(|e| start_line_error(e, line, line_at))?
             .1;
         let method = Method::from_bytes(parsed.method);
+        // The target is a sub-slice of the line: its offset is the pointer distance.
+        let target_at = (parsed.target.as_ptr() as usize).saturating_sub(line.as_ptr() as usize);
         let target_form = TargetForm::classify(method, parsed.target).ok_or(ProtocolError::new(
             ErrorKind::InvalidTarget,
-            line_at + parsed.method.len() + 1,
+            line_at + target_at,
         ))?;
         let mut reader = FactsReader::new();
         reader.read(fields, fields_at, false)?;
@@ -328,7 +330,7 @@ impl<'a> ResponseHead<'a> {
             config.allow_multiple_spaces,
             config.allow_missing_reason,
         )
-        .map_err(|e| WireError::into_protocol(e, line, line_at))?
+        .map_err(|e| start_line_error(e, line, line_at))?
         .1;
         let allow_fold = config.allow_obs_fold_in_responses;
         let mut reader = FactsReader::new();
@@ -387,6 +389,18 @@ fn connection_options(headers: Headers<'_>) -> ConnectionOptions<'_> {
 type HeadParts<'a> = (&'a [u8], usize, &'a [u8], usize);
 
 /// Splits a bounded head into its start line and field section.
+/// The error for a start line that failed to parse: a bare CR at or before
+/// the point of failure is what went wrong, whatever the parser expected.
+fn start_line_error(err: nom::Err<WireError>, line: &[u8], line_at: usize) -> ProtocolError {
+    let error = WireError::into_protocol(err, line, line_at);
+    match memchr::memchr(b'\r', line) {
+        Some(cr) if line_at + cr <= error.offset => {
+            ProtocolError::new(ErrorKind::BareCr, line_at + cr)
+        }
+        _ => error,
+    }
+}
+
 fn split_start_line(buf: &[u8], bounds: HeadBounds) -> Result<HeadParts<'_>, ProtocolError> {
     let head = buf.get(bounds.start..bounds.end).unwrap_or_default();
     let lf = find_lf(head).ok_or(ProtocolError::new(

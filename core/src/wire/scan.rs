@@ -59,7 +59,7 @@ impl HeadScanner {
         max_head_len: usize,
         skip_empty_lines: bool,
     ) -> Result<Option<HeadBounds>, ProtocolError> {
-        if (self.scanned as usize) > buf.len() {
+        if (self.scanned.max(self.start) as usize) > buf.len() {
             *self = Self::new();
         }
         let window = buf.get(..max_head_len.min(buf.len())).unwrap_or(buf);

@@ -148,6 +148,8 @@ pub(crate) fn status_line(
     let (rest, ()) = match rest.first() {
         None if lenient_reason => (rest, ()),
         Some(b) if b.is_ascii_digit() => return fail(rest, ErrorKind::InvalidStatusCode),
+        // Exactly one SP: the reason phrase itself may start with SP.
+        Some(b' ') if !lenient_spaces => (rest.get(1..).unwrap_or_default(), ()),
         _ => spaces(lenient_spaces, ErrorKind::InvalidStartLine).parse(rest)?,
     };
     reason_phrase(rest).map(|(rest, reason)| {
