@@ -246,6 +246,11 @@ impl Connection {
 
     // ----- getters -----
 
+    /// The limits and timeouts the connection was made with.
+    pub const fn config(&self) -> &Config {
+        &self.config
+    }
+
     /// Client or server.
     pub const fn role(&self) -> Role {
         self.role

@@ -197,6 +197,8 @@
 pub mod body;
 mod conn;
 mod error;
+#[cfg(any(feature = "embedded-io", feature = "embedded-io-async"))]
+pub mod io;
 pub mod policy;
 pub mod state;
 pub mod time;
