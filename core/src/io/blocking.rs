@@ -7,7 +7,7 @@
 use embedded_io::{Error as _, ErrorKind, Read, Write};
 
 use crate::io::exchange::{Exchange, Request};
-use crate::io::{DriverError, Step};
+use crate::io::{Buffer, DriverError, Step};
 use crate::time::Instant;
 use crate::wire::{Header, RequestHead, ResponseHead};
 use crate::{Config, Connection, ProtocolError, Role};
@@ -30,8 +30,8 @@ type Result<T, E> = core::result::Result<T, DriverError<E>>;
 
 /// The reads, writes and waits both drivers share.
 #[derive(Debug)]
-struct Io<'b, T, C> {
-    exchange: Exchange<'b>,
+struct Io<T, C, B> {
+    exchange: Exchange<B>,
     transport: T,
     clock: C,
 }
@@ -45,7 +45,7 @@ enum Filled {
     Deadline,
 }
 
-impl<T: Read + Write, C: Clock> Io<'_, T, C> {
+impl<T: Read + Write, C: Clock, B: Buffer> Io<T, C, B> {
     fn write(&mut self, bytes: &[u8]) -> Result<(), T::Error> {
         self.transport.write_all(bytes).map_err(DriverError::Io)
     }
@@ -119,20 +119,14 @@ impl<T: Read + Write, C: Clock> Io<'_, T, C> {
 /// next request, ask [`may_send_request`](Self::may_send_request); when it
 /// says no, open a new connection.
 #[derive(Debug)]
-pub struct Client<'b, T, C> {
-    io: Io<'b, T, C>,
+pub struct Client<T, C, B> {
+    io: Io<T, C, B>,
 }
 
-impl<'b, T: Read + Write, C: Clock> Client<'b, T, C> {
+impl<T: Read + Write, C: Clock, B: Buffer> Client<T, C, B> {
     /// A client on `transport`, reading into `input` (which must hold the
-    /// largest response head) and writing heads through `scratch`.
-    pub fn new(
-        transport: T,
-        clock: C,
-        config: Config,
-        input: &'b mut [u8],
-        scratch: &'b mut [u8],
-    ) -> Self {
+    /// largest response head; `&mut [u8]`, an array, or a `Vec<u8>`) and writing heads through `scratch`.
+    pub fn new(transport: T, clock: C, config: Config, input: B, scratch: B) -> Self {
         let now = clock.now();
         Self {
             io: Io {
@@ -243,20 +237,14 @@ impl<'b, T: Read + Write, C: Clock> Client<'b, T, C> {
 /// [`finish`](Self::finish). On a protocol error, answer it with
 /// [`send_error`](Self::send_error) and close.
 #[derive(Debug)]
-pub struct Server<'b, T, C> {
-    io: Io<'b, T, C>,
+pub struct Server<T, C, B> {
+    io: Io<T, C, B>,
 }
 
-impl<'b, T: Read + Write, C: Clock> Server<'b, T, C> {
+impl<T: Read + Write, C: Clock, B: Buffer> Server<T, C, B> {
     /// A server on `transport`, reading into `input` (which must hold the
-    /// largest request head) and writing heads through `scratch`.
-    pub fn new(
-        transport: T,
-        clock: C,
-        config: Config,
-        input: &'b mut [u8],
-        scratch: &'b mut [u8],
-    ) -> Self {
+    /// largest request head; `&mut [u8]`, an array, or a `Vec<u8>`) and writing heads through `scratch`.
+    pub fn new(transport: T, clock: C, config: Config, input: B, scratch: B) -> Self {
         let now = clock.now();
         Self {
             io: Io {

@@ -3,7 +3,7 @@
 //! drivers wrap it with reads and writes only.
 
 use crate::error::{ErrorKind, ProtocolError, UsageError};
-use crate::io::{DriverError, Inbox, Step, decimal, is_chunked, with_length};
+use crate::io::{Buffer, DriverError, Inbox, Step, decimal, is_chunked, with_length};
 use crate::state::HalfState;
 use crate::time::Instant;
 use crate::wire::{BodyKind, Header, RequestHead, ResponseHead, Version};
@@ -43,10 +43,10 @@ impl<'a> Request<'a> {
 /// Connection, input buffer and exchange bookkeeping, shared by both
 /// driver flavours.
 #[derive(Debug)]
-pub(crate) struct Exchange<'b> {
+pub(crate) struct Exchange<B> {
     pub(crate) conn: Connection,
-    pub(crate) inbox: Inbox<'b>,
-    scratch: &'b mut [u8],
+    pub(crate) inbox: Inbox<B>,
+    scratch: B,
     /// A head was read and its body is not finished.
     reading_body: bool,
     /// Client: the final response arrived before the request body was sent.
@@ -57,14 +57,8 @@ pub(crate) struct Exchange<'b> {
     continue_owed: bool,
 }
 
-impl<'b> Exchange<'b> {
-    pub(crate) fn new(
-        role: Role,
-        config: Config,
-        now: Instant,
-        input: &'b mut [u8],
-        scratch: &'b mut [u8],
-    ) -> Self {
+impl<B: Buffer> Exchange<B> {
+    pub(crate) fn new(role: Role, config: Config, now: Instant, input: B, scratch: B) -> Self {
         Self {
             conn: Connection::new(role, config, now),
             inbox: Inbox::new(input),
@@ -78,7 +72,7 @@ impl<'b> Exchange<'b> {
 
     /// Bytes `..n` of the scratch buffer (a head or chunk line just written).
     pub(crate) fn scratch(&self, n: usize) -> &[u8] {
-        self.scratch.get(..n).unwrap_or_default()
+        self.scratch.as_ref().get(..n).unwrap_or_default()
     }
 
     /// Feeds buffered input to the engine once.
@@ -165,7 +159,7 @@ impl<'b> Exchange<'b> {
             request.target,
             request.version,
             &headers,
-            self.scratch,
+            self.scratch.as_mut(),
         )?;
         self.inbox.release_head();
         self.final_early = false;
@@ -238,7 +232,7 @@ impl<'b> Exchange<'b> {
     ) -> Result<usize, DriverError<E>> {
         let n = self
             .conn
-            .send_response(now, status, reason, headers, self.scratch)?;
+            .send_response(now, status, reason, headers, self.scratch.as_mut())?;
         if !(100..200).contains(&status) {
             self.chunked_out = is_chunked(headers);
             // A final response answers: an owed 100 Continue is moot.
@@ -271,7 +265,7 @@ impl<'b> Exchange<'b> {
             self.conn.send_body(data.len())?;
             return Ok(0);
         }
-        let n = write_chunk_header(self.scratch, data.len())
+        let n = write_chunk_header(self.scratch.as_mut(), data.len())
             .map_err(|_| DriverError::Usage(UsageError::BufferTooSmall { needed: 18 }))?;
         self.conn
             .send_body(n.saturating_add(data.len()).saturating_add(2))?;
@@ -288,7 +282,7 @@ impl<'b> Exchange<'b> {
     pub(crate) fn finish<E>(&mut self, now: Instant) -> Result<usize, DriverError<E>> {
         let mut n = 0;
         if self.chunked_out && self.conn.send_state() == HalfState::Body {
-            n = write_last_chunk(self.scratch)
+            n = write_last_chunk(self.scratch.as_mut())
                 .map_err(|_| DriverError::Usage(UsageError::BufferTooSmall { needed: 5 }))?;
             self.conn.send_body(n)?;
         }

@@ -85,12 +85,19 @@ impl<E: fmt::Debug> fmt::Display for DriverError<E> {
 
 impl<E: fmt::Debug> core::error::Error for DriverError<E> {}
 
+/// Storage a driver reads into or writes heads through: `&mut [u8]` or an
+/// array in firmware, `Vec<u8>` or `Box<[u8]>` where there is a heap (so a
+/// driver can own its buffers and be kept in a pool).
+pub trait Buffer: AsRef<[u8]> + AsMut<[u8]> {}
+
+impl<B: AsRef<[u8]> + AsMut<[u8]> + ?Sized> Buffer for B {}
+
 /// Input bytes read from the transport and not yet consumed, plus the head
 /// of the current message, kept in front of them so it stays readable while
 /// the body streams through.
 #[derive(Debug)]
-pub(crate) struct Inbox<'b> {
-    buf: &'b mut [u8],
+pub(crate) struct Inbox<B> {
+    buf: B,
     /// Where the retained head starts, and its length.
     head: Option<(usize, usize)>,
     /// First unconsumed byte.
@@ -119,8 +126,8 @@ pub(crate) enum Step {
     Switched,
 }
 
-impl<'b> Inbox<'b> {
-    pub(crate) fn new(buf: &'b mut [u8]) -> Self {
+impl<B: Buffer> Inbox<B> {
+    pub(crate) fn new(buf: B) -> Self {
         Self {
             buf,
             head: None,
@@ -136,8 +143,9 @@ impl<'b> Inbox<'b> {
         conn: &mut Connection,
         now: Instant,
     ) -> Result<Step, ProtocolError> {
-        let base = self.buf.as_ptr() as usize;
-        let input = self.buf.get(self.start..self.end).unwrap_or_default();
+        let buf = self.buf.as_ref();
+        let base = buf.as_ptr() as usize;
+        let input = buf.get(self.start..self.end).unwrap_or_default();
         let consumed = conn.handle_input(now, input)?;
         let step = match consumed.event {
             Event::Request(_) => Step::Head { interim: false },
@@ -164,12 +172,15 @@ impl<'b> Inbox<'b> {
 
     /// The bytes at `range` of the buffer (from a [`Step::Body`]).
     pub(crate) fn slice(&self, range: Range<usize>) -> &[u8] {
-        self.buf.get(range).unwrap_or_default()
+        self.buf.as_ref().get(range).unwrap_or_default()
     }
 
     /// Unconsumed bytes (after a protocol switch: the new protocol's).
     pub(crate) fn unconsumed(&self) -> &[u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .as_ref()
+            .get(self.start..self.end)
+            .unwrap_or_default()
     }
 
     /// Forgets the retained head (its message is done).
@@ -180,7 +191,7 @@ impl<'b> Inbox<'b> {
     /// The retained head's bytes.
     fn head_bytes(&self) -> Option<&[u8]> {
         let (at, len) = self.head?;
-        self.buf.get(at..at.saturating_add(len))
+        self.buf.as_ref().get(at..at.saturating_add(len))
     }
 
     /// The retained head, parsed again (cheap, and keeps no borrow alive
@@ -203,15 +214,15 @@ impl<'b> Inbox<'b> {
     /// Free space to read into, after moving the retained head and the
     /// unconsumed bytes to the front. Empty when the buffer is full.
     pub(crate) fn spare(&mut self) -> &mut [u8] {
-        if self.end == self.buf.len() {
+        if self.end == self.buf.as_ref().len() {
             self.compact();
         }
-        self.buf.get_mut(self.end..).unwrap_or_default()
+        self.buf.as_mut().get_mut(self.end..).unwrap_or_default()
     }
 
     /// Records `n` bytes read into [`spare`](Self::spare).
     pub(crate) fn filled(&mut self, n: usize) {
-        self.end = self.end.saturating_add(n).min(self.buf.len());
+        self.end = self.end.saturating_add(n).min(self.buf.as_ref().len());
     }
 
     /// The error for a head that does not fit the buffer.
@@ -225,12 +236,14 @@ impl<'b> Inbox<'b> {
         if let Some((at, len)) = self.head {
             // The head sits before the unconsumed bytes, so moving it to the
             // front never overwrites them.
-            self.buf.copy_within(at..at.saturating_add(len), 0);
+            self.buf.as_mut().copy_within(at..at.saturating_add(len), 0);
             self.head = Some((0, len));
             write_at = len;
         }
         let pending = self.end.saturating_sub(self.start);
-        self.buf.copy_within(self.start..self.end, write_at);
+        self.buf
+            .as_mut()
+            .copy_within(self.start..self.end, write_at);
         self.start = write_at;
         self.end = write_at.saturating_add(pending);
     }
@@ -319,13 +332,13 @@ mod tests {
     #[test]
     fn compaction_keeps_head_and_unconsumed_bytes() {
         let mut storage = [0u8; 16];
-        let mut inbox = Inbox::new(&mut storage);
+        let mut inbox = Inbox::new(&mut storage[..]);
         inbox.spare()[..16].copy_from_slice(b"xxHEADbodyREST..");
         inbox.filled(16);
         inbox.head = Some((2, 4));
         inbox.start = 10;
         assert_eq!(inbox.spare().len(), 6);
         assert_eq!(inbox.head_bytes(), Some(&b"HEAD"[..]));
-        assert_eq!(&inbox.buf[inbox.start..inbox.end], b"REST..");
+        assert_eq!(inbox.unconsumed(), b"REST..");
     }
 }
