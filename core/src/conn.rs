@@ -453,6 +453,10 @@ impl Connection {
             return Err(UsageError::WrongState);
         }
         let interim = (100..200).contains(&status) && status != 101;
+        if interim && pending.request.version == Version::Http10 {
+            // RFC 9110 15.2: an HTTP/1.0 client would take it as final.
+            return Err(UsageError::InterimToHttp10);
+        }
         let keep = !interim && self.persistence.is_keep_alive() && self.requests_left != Some(0);
         let announce = self.config.announce_keep_alive.then(|| self.announcement());
         let fields = if interim {
@@ -636,6 +640,20 @@ impl Connection {
             return Ok(consumed(0, Event::NeedData));
         }
         let server = self.role == Role::Server;
+        if server && self.recv == HalfState::Idle {
+            // RFC 9112 2.2: empty lines between requests (a CRLF some
+            // clients send after a body) are ignored; they do not start a
+            // head, nor its deadline.
+            let blank = input
+                .chunks(2)
+                .take_while(|pair| *pair == b"\r\n")
+                .count()
+                .saturating_mul(2);
+            let rest = input.get(blank..).unwrap_or_default();
+            if rest.is_empty() || rest == b"\r" {
+                return Ok(consumed(blank, Event::NeedData));
+            }
+        }
         if !server && self.pending.is_empty() {
             return Err(ProtocolError::new(ErrorKind::UnsolicitedResponse, 0));
         }
@@ -697,8 +715,14 @@ impl Connection {
         let response = MessageSummary::of(head.version, &head.facts);
         let mut decision = exchange_persistence(pending.request, response, body);
         if self.send == HalfState::Body {
-            // The server answered before the request body was sent.
+            // The server answered before the request body was sent: stop
+            // sending it (RFC 9112 9.5); the connection cannot carry
+            // another request, as the server would read the rest of the
+            // body as one.
             decision = decision.and(Persistence::Close(CloseReason::RequestIncomplete));
+            self.body_held = false;
+            self.timers.stop(Timer::Continue);
+            self.step_send(Step::Close);
         }
         if let Some(params) = head.facts.keep_alive {
             self.peer_keep_alive = params;

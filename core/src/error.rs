@@ -198,6 +198,9 @@ pub enum UsageError {
     BodyIncomplete,
     /// A chunked response to an HTTP/1.0 request (which cannot read it).
     ChunkedToHttp10,
+    /// An interim (1xx) response to an HTTP/1.0 request (which would take
+    /// it as the final one).
+    InterimToHttp10,
     /// The request body is held back until `100 Continue` or a deadline.
     BodyHeld,
 }
@@ -214,6 +217,7 @@ impl fmt::Display for UsageError {
             Self::BodyTooLong => f.write_str("body longer than its Content-Length"),
             Self::BodyIncomplete => f.write_str("body shorter than its Content-Length"),
             Self::ChunkedToHttp10 => f.write_str("chunked response to an HTTP/1.0 request"),
+            Self::InterimToHttp10 => f.write_str("interim response to an HTTP/1.0 request"),
             Self::BodyHeld => f.write_str("request body held until 100 Continue"),
         }
     }
