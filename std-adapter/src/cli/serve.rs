@@ -1,0 +1,161 @@
+//! `h1conn serve`: the keep-alive server of the CLI contract, on the
+//! [`server`](crate::server) library with the [`routes`](crate::routes)
+//! handler (built-in routes, or files under `--root`).
+//!
+//! # Output
+//!
+//! The first line on stdout is exactly `listening on http://HOST:PORT`
+//! (the real port when `--addr` asks for port 0; IPv6 hosts in brackets),
+//! flushed at once, so a script can wait for it and read the port.
+//!
+//! Then stderr carries one access-log line per answered request, written
+//! after its response went out, in exactly this format (other tools parse
+//! it):
+//!
+//! ```text
+//! access conn=<N> req=<K> peer=<IP:PORT> method=<METHOD> target=<TARGET> version=<HTTP/1.x> status=<CODE> persist=<keep-alive|close>
+//! ```
+//!
+//! - `conn`: the connection, counting accepted connections from 1;
+//! - `req`: the request on that connection, counting from 1;
+//! - `peer`: the client's address;
+//! - `method`, `target`, `version`: from the request line, as received
+//!   (a method and a target never contain spaces);
+//! - `status`: the status code sent;
+//! - `persist`: `keep-alive` when the engine keeps the connection for
+//!   another request after this exchange, `close` when it closes.
+//!
+//! A malformed request answered with an error status (400, 408, 414, 431,
+//! 505) is logged too; when its head could not be parsed, `method`,
+//! `target` and `version` are `-`. A connection that closes without a
+//! request (idle timeout, peer gone) logs nothing.
+//!
+//! # Options and exit status
+//!
+//! `--keep-alive-timeout SECS` (default 5) closes idle connections and is
+//! announced as `Keep-Alive: timeout=SECS`; a request head must also
+//! complete within that time once started. `--max-requests N` (default
+//! 100; 0 for no limit) caps the requests on one connection. Exit status 2
+//! for bad usage (an address that does not parse or cannot be bound, a
+//! `--root` that is not a directory), 1 when serving fails at run time.
+
+use std::io::{self, Write as _};
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use super::ServeArgs;
+use crate::routes::Routes;
+use crate::server::{AccessRecord, Server, ServerConfig};
+
+/// Runs `h1conn serve` until it fails (it does not stop on its own).
+pub fn run(args: &ServeArgs) -> ExitCode {
+    let server = match prepare(args) {
+        Ok(server) => server,
+        Err(message) => {
+            eprintln!("h1conn: error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut stdout = io::stdout().lock();
+    let announced = writeln!(stdout, "listening on http://{}", server.local_addr())
+        .and_then(|()| stdout.flush());
+    drop(stdout);
+    if let Err(e) = announced {
+        eprintln!("h1conn: error: cannot write to stdout: {e}");
+        return ExitCode::FAILURE;
+    }
+    match server.with_access_log(log_line).run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("h1conn: error: serving failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Checks the options and binds the socket; the message of a usage error.
+fn prepare(args: &ServeArgs) -> Result<Server, String> {
+    let routes = match &args.root {
+        Some(dir) => Routes::files(dir).map_err(|e| format!("--root {}: {e}", dir.display()))?,
+        None => Routes::builtin(),
+    };
+    let addrs: Vec<SocketAddr> = args
+        .addr
+        .to_socket_addrs()
+        .map_err(|e| format!("--addr {}: not an address to listen on ({e})", args.addr))?
+        .collect();
+    if addrs.is_empty() {
+        return Err(format!("--addr {}: resolves to no address", args.addr));
+    }
+    let config = ServerConfig {
+        keep_alive_timeout: Duration::from_secs(args.keep_alive_timeout),
+        max_requests: args.max_requests,
+        ..ServerConfig::default()
+    };
+    Server::bind(&addrs[..], config, routes)
+        .map_err(|e| format!("cannot listen on {}: {e}", args.addr))
+}
+
+/// Writes the access-log line of `record` to stderr, whole.
+fn log_line(record: &AccessRecord<'_>) {
+    let line = format!("{}\n", access_line(record));
+    // One write per line keeps lines from different connections whole.
+    let _ = io::stderr().lock().write_all(line.as_bytes());
+}
+
+/// The access-log line of `record`, without the newline.
+pub fn access_line(record: &AccessRecord<'_>) -> String {
+    format!(
+        "access conn={} req={} peer={} method={} target={} version={} status={} persist={}",
+        record.conn,
+        record.request,
+        record.peer,
+        record.method.unwrap_or("-"),
+        record.target.unwrap_or("-"),
+        record.version.map_or("-", |v| v.as_str()),
+        record.status,
+        if record.persist {
+            "keep-alive"
+        } else {
+            "close"
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use h1conn::wire::Version;
+
+    #[test]
+    fn access_line_format() {
+        let record = AccessRecord {
+            conn: 3,
+            request: 2,
+            peer: "127.0.0.1:5000".parse().unwrap(),
+            method: Some("GET"),
+            target: Some("/bytes/10?x=1"),
+            version: Some(Version::Http10),
+            status: 200,
+            persist: true,
+            close_reason: None,
+        };
+        assert_eq!(
+            access_line(&record),
+            "access conn=3 req=2 peer=127.0.0.1:5000 method=GET target=/bytes/10?x=1 \
+             version=HTTP/1.0 status=200 persist=keep-alive"
+        );
+        let bad = AccessRecord {
+            method: None,
+            target: None,
+            version: None,
+            status: 400,
+            persist: false,
+            ..record
+        };
+        assert!(
+            access_line(&bad).ends_with("method=- target=- version=- status=400 persist=close")
+        );
+    }
+}

@@ -1,0 +1,723 @@
+//! A blocking HTTP/1.x client with a connection pool per origin.
+//!
+//! A request goes on an idle pooled connection only when the engine says
+//! that connection may carry another request *now* (persistence, the
+//! server's `Keep-Alive: max` countdown, and its `timeout` minus a margin),
+//! and a non-blocking peek shows the peer has neither closed it nor sent
+//! anything unexpected. Otherwise a new connection is opened. If a reused
+//! connection turns out dead before any byte of the response arrived, an
+//! idempotent request is retried once on a new connection.
+//!
+//! ```no_run
+//! let client = h1conn_std::client::Client::new();
+//! let mut response = client.get("http://127.0.0.1:8080/")?;
+//! println!("{} {:?}", response.status(), response.header("content-type"));
+//! let body = response.text()?;
+//! # Ok::<(), h1conn_std::client::Error>(())
+//! ```
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io::{self, Read};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant as StdInstant};
+
+use h1conn::io::DriverError;
+use h1conn::io::blocking;
+use h1conn::policy::{CloseReason, Persistence};
+use h1conn::time::Duration as EngineDuration;
+use h1conn::wire::{Header, KeepAlive, Version};
+use h1conn::{Action, Config, ProtocolError, RetrySafety, UsageError};
+
+use crate::net::{SocketClock, TcpTransport};
+
+/// The engine's blocking client over a TCP socket, owning its buffers.
+type Driver = blocking::Client<TcpTransport, SocketClock, Vec<u8>>;
+
+/// Limits and timeouts of a [`Client`].
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ClientConfig {
+    /// Stop reusing an idle connection this long before the server's
+    /// announced `Keep-Alive: timeout` (its clock started first).
+    pub idle_margin: Duration,
+    /// How long an idle connection is reused when the server announced no
+    /// timeout.
+    pub idle_ceiling: Duration,
+    /// Give up on a connect, or on a peer silent for this long.
+    pub timeout: Duration,
+    /// Idle connections kept per origin.
+    pub max_idle_per_origin: usize,
+    /// Input buffer per connection: the largest response head accepted.
+    pub buffer_size: usize,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        Self {
+            idle_margin: Duration::from_secs(1),
+            idle_ceiling: Duration::from_secs(30),
+            timeout: Duration::from_secs(30),
+            max_idle_per_origin: 4,
+            buffer_size: 16 * 1024,
+        }
+    }
+}
+
+impl ClientConfig {
+    /// The default configuration (1 s idle margin, 30 s ceiling and
+    /// timeout, 4 idle connections per origin, 16 KiB buffers).
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// Why a request failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The URL is not `http://host[:port][/path]`.
+    InvalidUrl(String),
+    /// The URL asks for `https`.
+    HttpsUnsupported,
+    /// A header given as `Name: value` was malformed.
+    InvalidHeader(String),
+    /// Connecting failed.
+    Connect(io::Error),
+    /// The transport failed.
+    Io(io::Error),
+    /// The server broke the protocol.
+    Protocol(ProtocolError),
+    /// The request could not be written as given.
+    Usage(UsageError),
+    /// The server closed the connection before responding.
+    Closed,
+    /// A reused connection failed and the method is not safe to retry.
+    NotRetried {
+        /// The method that was not retried.
+        method: String,
+    },
+    /// The peer stayed silent past the timeout.
+    TimedOut,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidUrl(url) => {
+                write!(f, "invalid URL {url:?} (expected http://host[:port]/path)")
+            }
+            Self::HttpsUnsupported => f.write_str("https is not supported"),
+            Self::InvalidHeader(h) => write!(f, "invalid header {h:?} (expected 'Name: value')"),
+            Self::Connect(e) => write!(f, "connect failed: {e}"),
+            Self::Io(e) => write!(f, "connection failed: {e}"),
+            Self::Protocol(e) => write!(f, "malformed response: {e}"),
+            Self::Usage(e) => write!(f, "cannot send request: {e}"),
+            Self::Closed => f.write_str("server closed the connection before responding"),
+            Self::NotRetried { method } => write!(
+                f,
+                "reused connection closed before the response; {method} is not idempotent, not retried"
+            ),
+            Self::TimedOut => f.write_str("timed out"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<DriverError<io::Error>> for Error {
+    fn from(error: DriverError<io::Error>) -> Self {
+        match error {
+            DriverError::Io(e) if is_timeout(&e) => Self::TimedOut,
+            DriverError::Io(e) => Self::Io(e),
+            DriverError::Protocol(e) => Self::Protocol(e),
+            DriverError::Usage(e) => Self::Usage(e),
+            DriverError::Closed => Self::Closed,
+            DriverError::TimedOut => Self::TimedOut,
+            DriverError::TooManyHeaders => {
+                Self::Usage(UsageError::InvalidHead(h1conn::ErrorKind::HeadTooLarge))
+            }
+        }
+    }
+}
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+    )
+}
+
+/// An `http://` URL split into what a request needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Url {
+    /// Host name or address (IPv6 without brackets).
+    pub host: String,
+    /// Port (80 when not given).
+    pub port: u16,
+    /// Path and query, starting with `/`.
+    pub target: String,
+    /// The `Host` field value: `host[:port]` as written in the URL.
+    pub authority: String,
+}
+
+impl Url {
+    /// Parses `http://host[:port][/path]`.
+    pub fn parse(url: &str) -> Result<Self, Error> {
+        let invalid = || Error::InvalidUrl(url.to_owned());
+        let (scheme, rest) = url.split_once("://").ok_or_else(invalid)?;
+        if scheme.eq_ignore_ascii_case("https") {
+            return Err(Error::HttpsUnsupported);
+        }
+        if !scheme.eq_ignore_ascii_case("http") {
+            return Err(invalid());
+        }
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, path) = rest.split_at(end);
+        let path = path.split('#').next().unwrap_or_default();
+        if authority.is_empty() || authority.contains('@') {
+            return Err(invalid());
+        }
+        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+            let (host, after) = v6.split_once(']').ok_or_else(invalid)?;
+            (host, after.strip_prefix(':'))
+        } else {
+            match authority.rsplit_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (authority, None),
+            }
+        };
+        let port = match port {
+            Some(p) => p.parse().map_err(|_| invalid())?,
+            None => 80,
+        };
+        if host.is_empty() {
+            return Err(invalid());
+        }
+        let target = match path {
+            "" => "/".to_owned(),
+            p if p.starts_with('?') => format!("/{p}"),
+            p => p.to_owned(),
+        };
+        Ok(Self {
+            host: host.to_owned(),
+            port,
+            target,
+            authority: authority.to_owned(),
+        })
+    }
+
+    fn origin(&self) -> (String, u16) {
+        (self.host.to_ascii_lowercase(), self.port)
+    }
+}
+
+/// A request to send with [`Client::send`].
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// The method, e.g. `GET`.
+    pub method: String,
+    /// Where to send it.
+    pub url: Url,
+    /// Header fields (`Host` is added unless present).
+    pub headers: Vec<(String, String)>,
+    /// The body, sent with `Content-Length` (empty: none).
+    pub body: Vec<u8>,
+    /// Send HTTP/1.0 instead of HTTP/1.1.
+    pub http10: bool,
+}
+
+impl Request {
+    /// A request with no fields and no body.
+    pub fn new(method: &str, url: &str) -> Result<Self, Error> {
+        Ok(Self {
+            method: method.to_owned(),
+            url: Url::parse(url)?,
+            headers: Vec::new(),
+            body: Vec::new(),
+            http10: false,
+        })
+    }
+
+    /// Adds a header field.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Sets the body.
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    /// Whether an automatic retry is safe (RFC 9110 9.2.2).
+    pub fn is_idempotent(&self) -> bool {
+        ["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"].contains(&self.method.as_str())
+    }
+}
+
+/// A retry the client made: the reused connection that failed, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Retry {
+    /// The number of the connection that failed.
+    pub conn: u64,
+    /// What went wrong on it.
+    pub reason: String,
+}
+
+/// What the engine decided once an exchange was complete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// Whether the connection may carry another request.
+    pub keep_alive: bool,
+    /// Why not, when it may not.
+    pub close_reason: Option<CloseReason>,
+    /// Body bytes received.
+    pub body_bytes: u64,
+}
+
+/// A connection of the pool.
+#[derive(Debug)]
+struct Pooled {
+    driver: Driver,
+    id: u64,
+    origin: (String, u16),
+}
+
+/// A blocking HTTP/1.x client that pools connections per origin.
+#[derive(Debug, Default)]
+pub struct Client {
+    config: ClientConfig,
+    idle: Mutex<HashMap<(String, u16), Vec<Pooled>>>,
+    opened: AtomicU64,
+}
+
+impl Client {
+    /// A client with the default configuration.
+    pub fn new() -> Self {
+        Self::with_config(ClientConfig::default())
+    }
+
+    /// A client with `config`.
+    pub fn with_config(config: ClientConfig) -> Self {
+        Self {
+            config,
+            idle: Mutex::new(HashMap::new()),
+            opened: AtomicU64::new(0),
+        }
+    }
+
+    /// Connections opened so far.
+    pub fn connections_opened(&self) -> u64 {
+        self.opened.load(Ordering::Relaxed)
+    }
+
+    /// Idle connections in the pool.
+    pub fn idle_connections(&self) -> usize {
+        self.lock().values().map(Vec::len).sum()
+    }
+
+    /// `GET url`.
+    pub fn get(&self, url: &str) -> Result<Response<'_>, Error> {
+        self.send(&Request::new("GET", url)?)
+    }
+
+    /// Sends `request` on a reusable pooled connection or a new one, and
+    /// returns the response once its final head arrived. Read the body
+    /// from the [`Response`]; the connection goes back to the pool when
+    /// the body is complete and the engine allows reuse.
+    pub fn send(&self, request: &Request) -> Result<Response<'_>, Error> {
+        let origin = request.url.origin();
+        let (mut conn, reused) = match self.checkout(&origin) {
+            Some(conn) => (conn, true),
+            None => (self.connect(&request.url)?, false),
+        };
+        match exchange(&mut conn, request) {
+            Ok(head) => Ok(Response::new(self, conn, head, reused, None)),
+            Err(error) => {
+                let safety = conn.driver.connection().retry_safety();
+                let dead_before_response = match &error {
+                    Error::Closed => true,
+                    Error::Io(_) => safety != RetrySafety::ResponsePartial,
+                    _ => false,
+                };
+                if !(reused && dead_before_response) {
+                    return Err(error);
+                }
+                if !request.is_idempotent() {
+                    return Err(Error::NotRetried {
+                        method: request.method.clone(),
+                    });
+                }
+                let retry = Retry {
+                    conn: conn.id,
+                    reason: error.to_string(),
+                };
+                drop(conn);
+                let mut conn = self.connect(&request.url)?;
+                let head = exchange(&mut conn, request)?;
+                Ok(Response::new(self, conn, head, false, Some(retry)))
+            }
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, u16), Vec<Pooled>>> {
+        // A panic elsewhere while holding the lock leaves the map usable.
+        self.idle.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// An idle connection to `origin` the engine allows to use now, and
+    /// that the peer has not closed.
+    fn checkout(&self, origin: &(String, u16)) -> Option<Pooled> {
+        let mut idle = self.lock();
+        let conns = idle.get_mut(origin)?;
+        // Most recently used first: the least likely to have timed out.
+        while let Some(mut conn) = conns.pop() {
+            if conn.driver.may_send_request() && peer_is_quiet(conn.driver.transport_mut()) {
+                return Some(conn);
+            }
+        }
+        None
+    }
+
+    fn checkin(&self, conn: Pooled) {
+        let mut idle = self.lock();
+        let conns = idle.entry(conn.origin.clone()).or_default();
+        if conns.len() < self.config.max_idle_per_origin {
+            conns.push(conn);
+        }
+    }
+
+    fn connect(&self, url: &Url) -> Result<Pooled, Error> {
+        let timeout = self.config.timeout;
+        let addrs = (url.host.as_str(), url.port)
+            .to_socket_addrs()
+            .map_err(Error::Connect)?;
+        let mut last = io::Error::new(io::ErrorKind::NotFound, "no address for host");
+        let mut connected = None;
+        for addr in addrs {
+            match TcpStream::connect_timeout(&addr, timeout) {
+                Ok(stream) => {
+                    connected = Some(stream);
+                    break;
+                }
+                Err(e) => last = e,
+            }
+        }
+        let stream = connected.ok_or(Error::Connect(last))?;
+        stream.set_write_timeout(Some(timeout)).map_err(Error::Io)?;
+        let clock =
+            SocketClock::new(StdInstant::now(), &stream, Some(timeout)).map_err(Error::Io)?;
+        let transport = TcpTransport::new(stream).map_err(Error::Io)?;
+        let mut config = Config::new();
+        config.idle_margin = engine_duration(self.config.idle_margin);
+        config.idle_timeout = engine_duration(self.config.idle_ceiling);
+        let size = self.config.buffer_size;
+        let driver = Driver::new(transport, clock, config, vec![0; size], vec![0; size]);
+        let id = self.opened.fetch_add(1, Ordering::Relaxed) + 1;
+        Ok(Pooled {
+            driver,
+            id,
+            origin: url.origin(),
+        })
+    }
+}
+
+fn engine_duration(d: Duration) -> EngineDuration {
+    EngineDuration::from_millis(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Whether an idle connection's peer has neither closed it nor sent
+/// anything (a non-blocking peek).
+fn peer_is_quiet(transport: &mut TcpTransport) -> bool {
+    let stream = transport.stream();
+    if stream.set_nonblocking(true).is_err() {
+        return false;
+    }
+    let mut byte = [0u8; 1];
+    let quiet = matches!(stream.peek(&mut byte), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
+    stream.set_nonblocking(false).is_ok() && quiet
+}
+
+/// What the response head said, copied out of the connection's buffer.
+#[derive(Debug)]
+struct Head {
+    status: u16,
+    version: Version,
+    reason: String,
+    headers: Vec<(String, String)>,
+    keep_alive: Option<KeepAlive>,
+}
+
+/// Sends `request` on `conn` and reads up to the final response head.
+fn exchange(conn: &mut Pooled, request: &Request) -> Result<Head, Error> {
+    let url = &request.url;
+    let mut fields: Vec<Header<'_>> = Vec::with_capacity(request.headers.len() + 1);
+    if !request
+        .headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("host"))
+    {
+        fields.push(Header {
+            name: b"Host",
+            value: url.authority.as_bytes(),
+        });
+    }
+    fields.extend(request.headers.iter().map(|(name, value)| Header {
+        name: name.as_bytes(),
+        value: value.as_bytes(),
+    }));
+    let version = if request.http10 {
+        Version::Http10
+    } else {
+        Version::Http11
+    };
+    let wire = h1conn::io::Request {
+        method: request.method.as_bytes(),
+        target: url.target.as_bytes(),
+        version,
+        headers: &fields,
+        body: &request.body,
+    };
+    conn.driver.send_request(&wire)?;
+    let head = conn.driver.read_response()?;
+    Ok(Head {
+        status: head.status,
+        version: head.version,
+        reason: String::from_utf8_lossy(head.reason).into_owned(),
+        headers: head
+            .headers()
+            .map(|h| {
+                (
+                    String::from_utf8_lossy(h.name).into_owned(),
+                    String::from_utf8_lossy(h.value).into_owned(),
+                )
+            })
+            .collect(),
+        keep_alive: head.facts.keep_alive,
+    })
+}
+
+/// A response whose head has arrived; read the body with [`Read`],
+/// [`copy_to`](Self::copy_to), [`body`](Self::body) or
+/// [`text`](Self::text). Dropping it before the body is complete closes
+/// the connection.
+#[derive(Debug)]
+pub struct Response<'c> {
+    client: &'c Client,
+    conn: Option<Pooled>,
+    conn_id: u64,
+    head: Head,
+    reused: bool,
+    retry: Option<Retry>,
+    /// Body bytes received but not yet handed out by `read`.
+    pending: Vec<u8>,
+    pending_at: usize,
+    body_bytes: u64,
+    outcome: Option<Outcome>,
+}
+
+impl<'c> Response<'c> {
+    fn new(
+        client: &'c Client,
+        conn: Pooled,
+        head: Head,
+        reused: bool,
+        retry: Option<Retry>,
+    ) -> Self {
+        Self {
+            client,
+            conn_id: conn.id,
+            conn: Some(conn),
+            head,
+            reused,
+            retry,
+            pending: Vec::new(),
+            pending_at: 0,
+            body_bytes: 0,
+            outcome: None,
+        }
+    }
+
+    /// The status code.
+    pub fn status(&self) -> u16 {
+        self.head.status
+    }
+
+    /// The response's HTTP version.
+    pub fn version(&self) -> Version {
+        self.head.version
+    }
+
+    /// The reason phrase.
+    pub fn reason(&self) -> &str {
+        &self.head.reason
+    }
+
+    /// All header fields, in order.
+    pub fn headers(&self) -> &[(String, String)] {
+        &self.head.headers
+    }
+
+    /// The first field named `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The response's `Keep-Alive` parameters, if it had the field.
+    pub fn keep_alive(&self) -> Option<KeepAlive> {
+        self.head.keep_alive
+    }
+
+    /// The number of the connection this response came on (from 1, in the
+    /// order the client opened connections).
+    pub fn connection_id(&self) -> u64 {
+        self.conn_id
+    }
+
+    /// Whether the request went on a connection that had served an
+    /// earlier exchange.
+    pub fn reused(&self) -> bool {
+        self.reused
+    }
+
+    /// The retry made for this request, if any.
+    pub fn retry(&self) -> Option<&Retry> {
+        self.retry.as_ref()
+    }
+
+    /// The engine's decision, once the body is complete.
+    pub fn outcome(&self) -> Option<Outcome> {
+        self.outcome
+    }
+
+    /// Streams the rest of the body into `out`; returns the decision.
+    pub fn copy_to(&mut self, out: &mut (impl io::Write + ?Sized)) -> Result<Outcome, Error> {
+        out.write_all(self.pending.get(self.pending_at..).unwrap_or_default())
+            .map_err(Error::Io)?;
+        self.pending.clear();
+        self.pending_at = 0;
+        loop {
+            if let Some(outcome) = self.outcome {
+                return Ok(outcome);
+            }
+            let Some(conn) = self.conn.as_mut() else {
+                return Err(Error::Closed);
+            };
+            match conn.driver.read_body() {
+                Ok(Some(data)) => {
+                    self.body_bytes += data.len() as u64;
+                    out.write_all(data).map_err(Error::Io)?;
+                }
+                Ok(None) => self.finish(),
+                Err(e) => {
+                    self.conn = None;
+                    return Err(e.into());
+                }
+            }
+        }
+    }
+
+    /// The whole body.
+    pub fn body(&mut self) -> Result<Vec<u8>, Error> {
+        let mut body = Vec::new();
+        self.copy_to(&mut body)?;
+        Ok(body)
+    }
+
+    /// The whole body as text (invalid UTF-8 replaced).
+    pub fn text(&mut self) -> Result<String, Error> {
+        Ok(String::from_utf8_lossy(&self.body()?).into_owned())
+    }
+
+    /// The body is complete: record the decision and pool the connection
+    /// if the engine allows reuse.
+    fn finish(&mut self) {
+        let Some(conn) = self.conn.take() else {
+            return;
+        };
+        let engine = conn.driver.connection();
+        let reusable = engine.poll_action() == Action::Reuse;
+        let close_reason = match engine.persistence() {
+            Persistence::Close(reason) => Some(reason),
+            Persistence::KeepAlive if !reusable => Some(CloseReason::LocalClose),
+            Persistence::KeepAlive => None,
+        };
+        self.outcome = Some(Outcome {
+            keep_alive: reusable,
+            close_reason,
+            body_bytes: self.body_bytes,
+        });
+        if reusable {
+            self.client.checkin(conn);
+        }
+    }
+}
+
+impl Read for Response<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pending_at >= self.pending.len() {
+            self.pending.clear();
+            self.pending_at = 0;
+            if self.outcome.is_some() {
+                return Ok(0);
+            }
+            let Some(conn) = self.conn.as_mut() else {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "connection closed",
+                ));
+            };
+            match conn.driver.read_body() {
+                Ok(Some(data)) => {
+                    self.body_bytes += data.len() as u64;
+                    self.pending.extend_from_slice(data);
+                }
+                Ok(None) => self.finish(),
+                Err(e) => {
+                    self.conn = None;
+                    return Err(io::Error::other(Error::from(e)));
+                }
+            }
+        }
+        let available = self.pending.get(self.pending_at..).unwrap_or_default();
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.pending_at += n;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        let url = Url::parse("http://Example.org:8080/a?b=c#frag").unwrap();
+        assert_eq!(url.host, "Example.org");
+        assert_eq!(url.port, 8080);
+        assert_eq!(url.target, "/a?b=c");
+        assert_eq!(url.authority, "Example.org:8080");
+        assert_eq!(Url::parse("http://h").unwrap().target, "/");
+        assert_eq!(Url::parse("http://h?x").unwrap().target, "/?x");
+        assert_eq!(Url::parse("http://[::1]:81/").unwrap().host, "::1");
+        assert!(matches!(
+            Url::parse("https://h/"),
+            Err(Error::HttpsUnsupported)
+        ));
+        assert!(matches!(Url::parse("ftp://h/"), Err(Error::InvalidUrl(_))));
+        assert!(matches!(
+            Url::parse("http://h:99999/"),
+            Err(Error::InvalidUrl(_))
+        ));
+        assert!(matches!(Url::parse("http:///x"), Err(Error::InvalidUrl(_))));
+    }
+}

@@ -1,0 +1,235 @@
+//! `h1conn get` as a black box: exit codes, error lines, output file,
+//! `--trace` lines (exchange and retry), against our server and scripted
+//! raw-socket peers on loopback.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Command, Output};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use h1conn_std::routes::Routes;
+use h1conn_std::server::{Server, ServerConfig, ServerHandle};
+use serde_json::Value;
+
+fn h1conn(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_h1conn"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn server(max_requests: u32) -> ServerHandle {
+    let config = ServerConfig {
+        max_requests,
+        ..ServerConfig::default()
+    };
+    Server::bind("127.0.0.1:0", config, Routes::builtin())
+        .unwrap()
+        .spawn()
+        .unwrap()
+}
+
+fn trace(output: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    let https = h1conn(&["get", "https://127.0.0.1/"]);
+    assert_eq!(https.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&https.stderr);
+    assert!(stderr.contains("https is not supported"), "{stderr}");
+    assert_eq!(h1conn(&["get"]).status.code(), Some(2));
+    assert_eq!(
+        h1conn(&["get", "--repeat", "x", "http://a/"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        h1conn(&["get", "-H", "no colon", "http://a/"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(h1conn(&["get", "not a url"]).status.code(), Some(2));
+    assert_eq!(h1conn(&["frobnicate"]).status.code(), Some(2));
+}
+
+#[test]
+fn refused_connection_exits_1_with_one_error_line() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/x");
+    let output = h1conn(&["get", &url]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].starts_with("h1conn: error: "), "{stderr}");
+    assert!(lines[0].contains(&url), "{stderr}");
+}
+
+#[test]
+fn bodies_in_order_and_trace_lines() {
+    let server = server(2);
+    let base = format!("http://{}", server.local_addr());
+    let a = format!("{base}/bytes/5");
+    let b = format!("{base}/chunked/7");
+    let output = h1conn(&["get", "--trace", "--repeat", "2", &a, &b]);
+    assert!(output.status.success());
+    assert_eq!(output.stdout.len(), 24);
+    let lines = trace(&output);
+    assert_eq!(lines.len(), 4);
+    let conns: Vec<u64> = lines.iter().map(|l| l["conn"].as_u64().unwrap()).collect();
+    assert_eq!(conns, [1, 1, 2, 2]);
+    let first = &lines[0];
+    assert_eq!(first["event"], "exchange");
+    assert_eq!(first["url"], a.as_str());
+    assert_eq!(first["method"], "GET");
+    assert_eq!(first["reused"], false);
+    assert_eq!(first["status"], 200);
+    assert_eq!(first["version"], "HTTP/1.1");
+    assert_eq!(first["body_bytes"], 5);
+    assert_eq!(first["keep_alive"], true);
+    assert_eq!(first["ka_timeout"], 5);
+    assert_eq!(first["ka_max"], 1);
+    assert_eq!(first["close_reason"], Value::Null);
+    let second = &lines[1];
+    assert_eq!(second["reused"], true);
+    assert_eq!(second["body_bytes"], 7);
+    assert_eq!(second["keep_alive"], false);
+    assert_eq!(second["close_reason"], "response_close");
+    assert_eq!(second["ka_max"], Value::Null);
+}
+
+#[test]
+fn no_keep_alive_and_http10_modes() {
+    let server = server(100);
+    let url = format!("http://{}/", server.local_addr());
+    let output = h1conn(&["get", "--trace", "--no-keep-alive", "--repeat", "3", &url]);
+    assert!(output.status.success());
+    let lines = trace(&output);
+    let conns: Vec<u64> = lines.iter().map(|l| l["conn"].as_u64().unwrap()).collect();
+    assert_eq!(conns, [1, 2, 3]);
+    assert!(lines.iter().all(|l| l["close_reason"] == "request_close"));
+
+    let output = h1conn(&["get", "--trace", "--http1.0", "--repeat", "3", &url]);
+    let lines = trace(&output);
+    let conns: Vec<u64> = lines.iter().map(|l| l["conn"].as_u64().unwrap()).collect();
+    assert_eq!(conns, [1, 1, 1]);
+    assert_eq!(lines[2]["ka_max"], 97);
+
+    // A user `Connection: close` makes that request the last on its connection.
+    let output = h1conn(&["get", "--trace", "-H", "Connection: close", &url, &url]);
+    let lines = trace(&output);
+    assert_eq!(lines[0]["close_reason"], "request_close");
+    assert_eq!(lines[1]["conn"], 2);
+}
+
+#[test]
+fn output_file_and_post_data() {
+    let server = server(100);
+    let url = format!("http://{}/echo", server.local_addr());
+    let dir = std::env::temp_dir().join(format!("h1conn-get-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("out.txt");
+    let output = h1conn(&[
+        "get",
+        "-X",
+        "POST",
+        "-d",
+        "payload",
+        "-H",
+        "X-Test: 1",
+        "-o",
+        file.to_str().unwrap(),
+        &url,
+    ]);
+    assert!(output.status.success());
+    assert!(output.stdout.is_empty());
+    let body = std::fs::read_to_string(&file).unwrap();
+    assert!(body.starts_with("POST /echo HTTP/1.1\r\n"), "{body}");
+    assert!(body.contains("X-Test: 1\r\n"), "{body}");
+    assert!(body.contains("Content-Length: 7\r\n"), "{body}");
+    assert!(body.ends_with("\r\n\r\npayload"), "{body}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A peer that answers the first request, then closes the connection when
+/// the second arrives, and answers on a second connection.
+fn closing_peer() -> (String, thread::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/r", listener.local_addr().unwrap());
+    let handle = thread::spawn(move || {
+        for (i, stream) in listener.incoming().take(2).enumerate() {
+            let stream = stream.unwrap();
+            let mut reader = BufReader::new(&stream);
+            read_head(&mut reader);
+            (&stream)
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                .unwrap();
+            if i == 0 {
+                read_head(&mut reader);
+            }
+        }
+    });
+    (url, handle)
+}
+
+fn read_head(reader: &mut BufReader<&TcpStream>) {
+    let mut line = String::new();
+    while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+        line.clear();
+    }
+}
+
+#[test]
+fn retry_is_traced_and_non_idempotent_fails() {
+    let (url, peer) = closing_peer();
+    let output = h1conn(&["get", "--trace", &url, &url]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines = trace(&output);
+    let events: Vec<&str> = lines.iter().map(|l| l["event"].as_str().unwrap()).collect();
+    assert_eq!(events, ["exchange", "retry", "exchange"]);
+    assert_eq!(lines[1]["conn"], 1);
+    assert_eq!(lines[1]["url"], url.as_str());
+    assert_eq!(lines[2]["conn"], 2);
+    assert_eq!(lines[2]["reused"], false);
+    peer.join().unwrap();
+
+    let (url, peer) = closing_peer();
+    let output = h1conn(&["get", "-X", "POST", "-d", "x", &url, &url]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("h1conn: error: ") && stderr.contains("not retried"),
+        "{stderr}"
+    );
+    drop(TcpStream::connect(
+        url.trim_start_matches("http://").trim_end_matches("/r"),
+    ));
+    peer.join().unwrap();
+}
+
+#[test]
+fn silent_peer_gives_up_after_timeout() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let started = Instant::now();
+    let output = h1conn(&["get", "--timeout", "400", &url]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("timed out"), "{stderr}");
+    drop(listener);
+}
