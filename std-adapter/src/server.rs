@@ -688,7 +688,7 @@ enum Phase {
     /// The whole response went out.
     Done(u16),
     /// Sending failed: the connection cannot carry anything more.
-    Broken(Option<u16>),
+    Broken(u16),
 }
 
 /// Reading state of the request body.
@@ -893,7 +893,7 @@ impl<'a> Request<'a> {
                 self.phase = Phase::Done(status);
                 Ok(())
             }
-            Err(e) => Err(self.broken(e, Some(status))),
+            Err(e) => Err(self.broken(e, status)),
         }
     }
 
@@ -926,7 +926,7 @@ impl<'a> Request<'a> {
         let fields = fields(headers, close, framing);
         let reason = reason_of(status);
         if let Err(e) = self.wire.send_head(status, reason, &fields) {
-            return Err(self.broken(e, Some(status)));
+            return Err(self.broken(e, status));
         }
         self.phase = Phase::Streaming(status);
         let sends_body = self.wire.connection().send_state() == HalfState::Body;
@@ -975,8 +975,14 @@ impl<'a> Request<'a> {
         }
     }
 
-    fn broken(&mut self, error: DriverError<io::Error>, status: Option<u16>) -> io::Error {
-        self.phase = Phase::Broken(status);
+    /// Records a failed send. A head the engine refused (an invalid field,
+    /// say) left nothing on the wire: the request can still be answered.
+    fn broken(&mut self, error: DriverError<io::Error>, status: u16) -> io::Error {
+        let refused = matches!(error, DriverError::Usage(_) | DriverError::TooManyHeaders)
+            && self.wire.connection().send_state() == HalfState::Idle;
+        if !refused {
+            self.phase = Phase::Broken(status);
+        }
         io_error(error)
     }
 }
@@ -1124,7 +1130,7 @@ impl ResponseBody<'_> {
                 Ok(())
             }
             Err(e) => {
-                *self.phase = Phase::Broken(Some(status));
+                *self.phase = Phase::Broken(status);
                 Err(io_error(e))
             }
         }
@@ -1132,8 +1138,8 @@ impl ResponseBody<'_> {
 
     fn status(&self) -> u16 {
         match *self.phase {
-            Phase::Streaming(status) | Phase::Done(status) | Phase::Broken(Some(status)) => status,
-            Phase::Waiting | Phase::Broken(None) => 0,
+            Phase::Streaming(status) | Phase::Done(status) | Phase::Broken(status) => status,
+            Phase::Waiting => 0,
         }
     }
 }
@@ -1152,7 +1158,7 @@ impl Write for ResponseBody<'_> {
         match self.wire.write_body(buf) {
             Ok(()) => Ok(buf.len()),
             Err(e) => {
-                *self.phase = Phase::Broken(Some(self.status()));
+                *self.phase = Phase::Broken(self.status());
                 Err(io_error(e))
             }
         }
@@ -1219,13 +1225,9 @@ fn exchange(handler: &dyn Handler, request: &mut Request<'_>) -> Outcome {
         },
         // The handler gave up in the middle of the body: the peer must see
         // the response end early, by the connection closing.
-        Phase::Streaming(status) | Phase::Done(status) | Phase::Broken(Some(status)) => {
+        Phase::Streaming(status) | Phase::Done(status) | Phase::Broken(status) => {
             abort = !matches!(request.phase, Phase::Done(_));
             Some(status)
-        }
-        Phase::Broken(None) => {
-            abort = true;
-            None
         }
     };
     let persists = request.wire.connection().persistence().is_keep_alive();
