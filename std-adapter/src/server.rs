@@ -1275,6 +1275,30 @@ fn serve_connection(shared: &Shared, stream: TcpStream, peer: SocketAddr, id: u6
     let mut number = 0u32;
     loop {
         let head = match driver.read_request() {
+            Ok(Some(head)) if has_unknown_coding(&head) => {
+                // RFC 9112 6.1: a transfer coding we cannot decode gets 501;
+                // the body cannot be skipped reliably, so the connection closes.
+                let head = Head::of(&head);
+                let close = [Header {
+                    name: b"Connection",
+                    value: b"close",
+                }];
+                let sent = driver.send_response(501, b"Not Implemented", &close, b"");
+                number = number.saturating_add(1);
+                if sent.is_ok() {
+                    log_exchange(
+                        shared,
+                        &driver,
+                        id,
+                        number,
+                        peer,
+                        Some(&head),
+                        Some(501),
+                        true,
+                    );
+                }
+                break;
+            }
             Ok(Some(head)) => Head::of(&head),
             Ok(None) => break,
             Err(DriverError::Protocol(error)) => {
@@ -1316,6 +1340,22 @@ fn serve_connection(shared: &Shared, stream: TcpStream, peer: SocketAddr, id: u6
         }
     }
     driver.into_transport().close(config.close_linger);
+}
+
+/// Whether a request's `Transfer-Encoding` names a coding other than
+/// `chunked` (the only one this server decodes).
+fn has_unknown_coding(head: &RequestHead<'_>) -> bool {
+    head.headers()
+        .filter(|h| h.name.eq_ignore_ascii_case(b"transfer-encoding"))
+        .flat_map(|h| h.value.split(|&b| b == b','))
+        .map(|coding| {
+            coding
+                .split(|&b| b == b';')
+                .next()
+                .unwrap_or_default()
+                .trim_ascii()
+        })
+        .any(|coding| !coding.is_empty() && !coding.eq_ignore_ascii_case(b"chunked"))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -312,6 +312,16 @@ fn malformed_requests_get_their_status_and_a_graceful_close() {
             b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n".to_vec(),
             400,
         ),
+        (
+            "unknown transfer coding",
+            b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: zstd, chunked\r\n\r\n0\r\n\r\n".to_vec(),
+            501,
+        ),
+        (
+            "transfer coding list not ending in chunked",
+            b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n".to_vec(),
+            400,
+        ),
         ("HTTP/2.0 request line", b"GET / HTTP/2.0\r\nHost: t\r\n\r\n".to_vec(), 505),
         ("bare LF", b"GET / HTTP/1.1\nHost: t\n\n".to_vec(), 400),
         ("missing Host", b"GET / HTTP/1.1\r\n\r\n".to_vec(), 400),
