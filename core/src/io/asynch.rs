@@ -261,6 +261,20 @@ impl<T: Read + Write, C: Clock, B: Buffer> Client<T, C, B> {
     pub fn switched_bytes(&self) -> &[u8] {
         self.io.exchange.inbox.unconsumed()
     }
+
+    /// Gives back the transport, the clock and the two buffers (input,
+    /// scratch), so firmware without a heap can reconnect the same socket
+    /// and build a new client on the same buffers. The engine's state and
+    /// any unread input are dropped.
+    pub fn into_parts(self) -> (T, C, B, B) {
+        let Io {
+            exchange,
+            transport,
+            clock,
+        } = self.io;
+        let (input, scratch) = exchange.into_buffers();
+        (transport, clock, input, scratch)
+    }
 }
 
 /// An async HTTP/1.x server on one transport connection.

@@ -70,6 +70,11 @@ impl<B: Buffer> Exchange<B> {
         }
     }
 
+    /// Gives both buffers back: (input, scratch).
+    pub(crate) fn into_buffers(self) -> (B, B) {
+        (self.inbox.into_inner(), self.scratch)
+    }
+
     /// Bytes `..n` of the scratch buffer (a head or chunk line just written).
     pub(crate) fn scratch(&self, n: usize) -> &[u8] {
         self.scratch.as_ref().get(..n).unwrap_or_default()

@@ -1,4 +1,4 @@
-//! Drivers that run a [`Connection`](crate::Connection) over a byte
+//! Drivers that run a [`Connection`] over a byte
 //! transport, so adapters never write the exchange loop themselves.
 //!
 //! Two flavours with the same shape: [`blocking`] over
@@ -134,6 +134,11 @@ impl<B: Buffer> Inbox<B> {
             start: 0,
             end: 0,
         }
+    }
+
+    /// Gives the buffer back (its bytes are stale).
+    pub(crate) fn into_inner(self) -> B {
+        self.buf
     }
 
     /// Feeds the unconsumed bytes to the engine once. A head's bytes are
