@@ -79,6 +79,49 @@ pub(crate) fn split_pair(pair: &[u8; 16]) -> (u64, u64) {
     (word(first), word(second))
 }
 
+/// Whether the target has 128-bit vectors (SSE2, NEON, simd128). There,
+/// scans test sixteen bytes at once with a fold that compiles to one vector
+/// compare and a mask test; elsewhere they go a word at a time with the
+/// zero-byte trick, which is smaller and faster without vectors.
+pub(crate) const VECTOR: bool = cfg!(any(
+    target_feature = "sse2",
+    target_feature = "neon",
+    target_feature = "simd128"
+));
+
+/// Whether `pred` holds for some byte of `block`, as a vector fold.
+#[inline(always)]
+fn fold_any(block: &[u8; 16], pred: impl Fn(u8) -> bool) -> bool {
+    block.iter().fold(false, |any, &b| any | pred(b))
+}
+
+/// Whether `marks` marks some byte of either word of `block`.
+#[inline(always)]
+fn words_any(block: &[u8; 16], marks: impl Fn(u64) -> u64) -> bool {
+    let (first, second) = split_pair(block);
+    marks(first) | marks(second) != 0
+}
+
+/// Whether some byte of a 16-byte block is `byte`.
+#[inline(always)]
+pub(crate) fn block_has(block: &[u8; 16], byte: u8) -> bool {
+    if VECTOR {
+        fold_any(block, |b| b == byte)
+    } else {
+        words_any(block, |w| byte_marks(w, byte))
+    }
+}
+
+/// Whether some byte of a 16-byte block is a control byte (HTAB included).
+#[inline(always)]
+pub(crate) fn block_has_ctl(block: &[u8; 16]) -> bool {
+    if VECTOR {
+        fold_any(block, is_ctl)
+    } else {
+        words_any(block, ctl_marks)
+    }
+}
+
 /// Marks the control bytes of the little-endian word `w`: the high bit of
 /// each byte below 0x20 or equal to DEL is set.
 ///
@@ -140,32 +183,33 @@ fn find_marked(
 }
 
 /// Index of the first control byte (including HTAB) in `s` at or after
-/// `from`, eight bytes at a time.
-#[inline(always)]
+/// `from`, sixteen bytes at a time with vectors, else eight.
+#[inline]
 pub(crate) fn find_ctl_from(s: &[u8], from: usize) -> Option<usize> {
-    // Field values are a few dozen bytes: sixteen at a time until the
-    // line ends, then locate the byte within those sixteen.
+    // Field values are a few dozen bytes: with vectors, sixteen at a time
+    // until the line ends, then locate the byte a word at a time.
     let mut at = from;
     let mut rest = s.get(from..)?;
-    while let Some((pair, tail)) = rest.split_first_chunk::<16>() {
-        let (first, second) = split_pair(pair);
-        if ctl_marks(first) | ctl_marks(second) != 0 {
-            break;
+    if VECTOR {
+        while let Some((block, tail)) = rest.split_first_chunk::<16>() {
+            if block_has_ctl(block) {
+                break;
+            }
+            at += 16;
+            rest = tail;
         }
-        at += 16;
-        rest = tail;
     }
     find_marked(s, at, ctl_marks, is_ctl)
 }
 
 /// Index of the first control byte (including HTAB) in `s`, eight bytes at a time.
-#[inline(always)]
+#[inline]
 pub(crate) fn find_ctl(s: &[u8]) -> Option<usize> {
     find_ctl_from(s, 0)
 }
 
 /// Index of the first byte of `s` that is not visible ASCII, or `s.len()`.
-#[inline(always)]
+#[inline]
 pub(crate) fn vchar_len(s: &[u8]) -> usize {
     find_marked(s, 0, non_vchar_marks, |b| !(0x21..=0x7e).contains(&b)).unwrap_or(s.len())
 }
@@ -180,23 +224,27 @@ pub(crate) fn find_lf(s: &[u8]) -> Option<usize> {
 }
 
 /// Length of the run of token characters at the start of `s`.
-#[inline(always)]
+#[inline]
 pub(crate) fn token_len(s: &[u8]) -> usize {
-    // Eight table look-ups per branch: names are a dozen bytes on average.
-    let mut rest = s;
+    // Names are a dozen bytes on average: four look-ups per loop step,
+    // each with its own exit, so the loop overhead is paid once per four.
     let mut len = 0;
-    while let Some((chunk, tail)) = rest.split_first_chunk::<8>() {
-        if !chunk.iter().fold(true, |all, &b| all & is_tchar(b)) {
-            break;
+    let mut rest = s;
+    while let Some((&[a, b, c, d], tail)) = rest.split_first_chunk::<4>() {
+        if !is_tchar(a) {
+            return len;
         }
-        len += 8;
+        if !is_tchar(b) {
+            return len + 1;
+        }
+        if !is_tchar(c) {
+            return len + 2;
+        }
+        if !is_tchar(d) {
+            return len + 3;
+        }
+        len += 4;
         rest = tail;
-    }
-    if let Some((chunk, tail)) = rest.split_first_chunk::<4>() {
-        if chunk.iter().fold(true, |all, &b| all & is_tchar(b)) {
-            len += 4;
-            rest = tail;
-        }
     }
     len + rest
         .iter()
@@ -288,6 +336,26 @@ mod tests {
                 assert_eq!(vchar_len(&s), expected, "byte {b:#x} at {pos}");
                 let expected = s.iter().position(|&c| !is_tchar(c)).unwrap_or(19);
                 assert_eq!(token_len(&s), expected, "byte {b:#x} at {pos}");
+            }
+        }
+    }
+
+    #[test]
+    fn block_tests_agree_with_bytewise_tests() {
+        for b in 0..=255u8 {
+            for pos in 0..16 {
+                let mut block = [b'a'; 16];
+                block[pos] = b;
+                for byte in [b'\n', b'a', b'\r', 0, 0xff] {
+                    let expected = block.contains(&byte);
+                    assert_eq!(block_has(&block, byte), expected);
+                    assert_eq!(fold_any(&block, |c| c == byte), expected);
+                    assert_eq!(words_any(&block, |w| byte_marks(w, byte)), expected);
+                }
+                let expected = block.iter().any(|&c| is_ctl(c));
+                assert_eq!(block_has_ctl(&block), expected, "byte {b:#x} at {pos}");
+                assert_eq!(fold_any(&block, is_ctl), expected);
+                assert_eq!(words_any(&block, ctl_marks), expected);
             }
         }
     }

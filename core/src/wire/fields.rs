@@ -85,35 +85,36 @@ impl<'a> FieldCursor<'a> {
         let start = self.pos;
         let line = self.block.get(start..)?;
         let (name, after_name) = line.split_at_checked(token_len(line))?;
-        let [b':', after_colon @ ..] = after_name else {
+        let [b':', ..] = after_name else {
             return self.name_error(start, name.len(), after_name);
         };
         if name.is_empty() {
             return self.fail(ErrorKind::InvalidHeaderName, start);
         }
-        let mut value = after_colon;
-        while let [b' ' | b'\t', rest @ ..] = value {
-            value = rest;
+        // Offsets from here on are positions in the block.
+        let block = self.block;
+        let mut value_at = start + name.len() + 1;
+        while let Some(b' ' | b'\t') = block.get(value_at) {
+            value_at += 1;
         }
-        // From here on offsets are relative to `value`, which starts at
-        // `value_at` in the block.
-        let value_at = start + (line.len() - value.len());
-        let mut from = 0;
+        let mut from = value_at;
         let value_end = loop {
-            let Some(ctl) = find_ctl_from(value, from) else {
-                return self.fail(ErrorKind::MissingColon, start + line.len());
+            let Some(ctl) = find_ctl_from(block, from) else {
+                return self.fail(ErrorKind::MissingColon, block.len());
             };
-            match value.get(ctl..).unwrap_or_default() {
-                [b'\r', b'\n', b' ' | b'\t', ..] if self.allow_fold => from = ctl + 2,
-                [b'\r', b'\n', ..] => break ctl,
+            match block.get(ctl..).unwrap_or_default() {
+                [b'\r', b'\n', rest @ ..] => match rest {
+                    [b' ' | b'\t', ..] if self.allow_fold => from = ctl + 2,
+                    _ => break ctl,
+                },
                 [b'\t', ..] => from = ctl + 1,
-                [b'\n', ..] => return self.fail(ErrorKind::BareLf, value_at + ctl),
-                [b'\r', ..] => return self.fail(ErrorKind::BareCr, value_at + ctl),
-                _ => return self.fail(ErrorKind::InvalidHeaderValue, value_at + ctl),
+                [b'\n', ..] => return self.fail(ErrorKind::BareLf, ctl),
+                [b'\r', ..] => return self.fail(ErrorKind::BareCr, ctl),
+                _ => return self.fail(ErrorKind::InvalidHeaderValue, ctl),
             }
         };
-        self.pos = value_at + value_end + 2;
-        let mut value = value.get(..value_end).unwrap_or_default();
+        self.pos = value_end + 2;
+        let mut value = block.get(value_at..value_end).unwrap_or_default();
         while let [rest @ .., b' ' | b'\t'] = value {
             value = rest;
         }

@@ -6,7 +6,7 @@
 //! It remembers how far it got, so a head that arrives in many small reads
 //! is scanned once in total, not once per read.
 
-use super::chars::{byte_marks, find_lf, first_marked, load_word, split_pair};
+use super::chars::{VECTOR, block_has, byte_marks, find_lf, first_marked, load_word, split_pair};
 use crate::error::{ErrorKind, ProtocolError};
 
 /// Where a complete head lies in the buffer.
@@ -102,23 +102,26 @@ impl HeadScanner {
                 line_start = lf + 1;
             }};
         }
-        // Sixteen bytes at a time while there is no LF (lines are a few
-        // dozen bytes long), then eight; the LF marks are exact, so every
-        // LF of a word is handled without loading it again.
+        // With vectors, sixteen bytes at a time while there is no LF (lines
+        // are a few dozen bytes long); then, or without vectors, eight. The
+        // LF marks are exact, so every LF of a word is handled without
+        // loading it again.
         let mut rest = window.get(from..).unwrap_or_default();
-        while let Some((pair, tail)) = rest.split_first_chunk::<16>() {
-            let (first, second) = split_pair(pair);
-            if lf_bits(first) | lf_bits(second) != 0 {
-                for (at, word) in [(from, first), (from + 8, second)] {
-                    let mut marks = byte_marks(word, b'\n');
-                    while marks != 0 {
-                        line_feed!(at + first_marked(marks));
-                        marks &= marks - 1;
+        if VECTOR {
+            while let Some((block, tail)) = rest.split_first_chunk::<16>() {
+                if block_has(block, b'\n') {
+                    let (first, second) = split_pair(block);
+                    for (at, word) in [(from, first), (from + 8, second)] {
+                        let mut marks = byte_marks(word, b'\n');
+                        while marks != 0 {
+                            line_feed!(at + first_marked(marks));
+                            marks &= marks - 1;
+                        }
                     }
                 }
+                from += 16;
+                rest = tail;
             }
-            from += 16;
-            rest = tail;
         }
         while let Some(word) = load_word(window, from) {
             let mut marks = byte_marks(word, b'\n');
@@ -158,14 +161,6 @@ impl HeadScanner {
             Err(ProtocolError::new(ErrorKind::HeadTooLarge, max_head_len))
         }
     }
-}
-
-/// Non-zero if some byte of `w` is LF (the classic zero-byte test: without
-/// a zero byte there is no borrow, so no false positive).
-#[inline(always)]
-const fn lf_bits(w: u64) -> u64 {
-    let x = w ^ 0x0a0a_0a0a_0a0a_0a0a;
-    x.wrapping_sub(0x0101_0101_0101_0101) & !x & 0x8080_8080_8080_8080
 }
 
 /// Head lengths are bounded by `max_head_len`, which callers keep far below

@@ -1,0 +1,66 @@
+//! The whole client engine: a `Connection` in the client role writes a
+//! request head (`send_request`), reads the response head, decides
+//! persistence (`Connection`, `Keep-Alive` timeout and max), decodes the
+//! body (length, chunked with trailers, or until close), and answers
+//! `poll_action`, `poll_timeout`, `may_send_request`, `handle_eof`,
+//! `handle_timeout` and `retry_safety`.
+#![no_std]
+#![no_main]
+
+use h1conn::time::Instant;
+use h1conn::wire::{Header, Version};
+use h1conn::{Action, Config, Connection, Event, Role};
+use h1conn_footprint as fp;
+
+#[unsafe(no_mangle)]
+fn image_main() {
+    let now = Instant::from_millis(0);
+    let mut conn = Connection::new(Role::Client, Config::new(), now);
+    let mut out = [0u8; 256];
+    let host = Header {
+        name: b"Host",
+        value: b"example.org",
+    };
+    let sent = conn.send_request(
+        now,
+        b"GET",
+        b"/index.html",
+        Version::Http11,
+        &[host],
+        &mut out,
+    );
+    fp::keep(&sent);
+    fp::keep(&out);
+    let input = fp::response();
+    let mut at = 0;
+    let mut body = 0usize;
+    while let Some(rest) = input.get(at..) {
+        match conn.handle_input(now, rest) {
+            Ok(step) => {
+                at += step.bytes;
+                match step.event {
+                    Event::Body(data) => body += data.len(),
+                    Event::NeedData => {
+                        fp::keep(&conn.handle_eof(now));
+                        break;
+                    }
+                    Event::MessageEnd => break,
+                    event => fp::keep(&event),
+                }
+            }
+            Err(error) => {
+                fp::keep(&error);
+                fp::keep(&conn.retry_safety());
+                break;
+            }
+        }
+    }
+    fp::keep(&body);
+    let action = conn.poll_action();
+    // The sample response has a 12-byte chunked body and keeps the connection.
+    fp::check(body == 12 && action == Action::Reuse);
+    fp::keep(&action);
+    fp::keep(&conn.poll_timeout());
+    conn.handle_timeout(Instant::from_millis(10_000));
+    fp::keep(&conn.may_send_request(Instant::from_millis(10_000)));
+}

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Instruction counts of h1conn and httparse on the same inputs, by callgrind.
+#
+# Usage: scripts/instructions.sh [iterations]   (default 20000)
+#
+# Instruction counts do not depend on the machine's load, so they compare
+# runs made at different times, unlike wall-clock benchmarks. For each
+# corpus head (core/testdata/corpus/*.http) the `parse_loop` example parses
+# it `iterations` times with h1conn and with httparse; for the exchange,
+# the `exchange_loop` example runs the work of the `exchange` bench (two
+# keep-alive exchanges per iteration through a client and a server
+# Connection, or the same job by hand around httparse). A run with zero
+# iterations is subtracted, so process start-up does not count.
+#
+# Prints a table: instructions per message (per exchange for the last row)
+# and the ratio h1conn / httparse (below 1: h1conn runs fewer). Results also
+# go to target/bench-results/instructions.tsv (for bench.sh). Installs
+# valgrind with apt-get if missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+iterations=${1:-20000}
+
+if ! command -v valgrind >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends valgrind >/dev/null
+fi
+
+cargo build --quiet --release -p h1conn --example parse_loop --example exchange_loop
+target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+examples="$target_dir/release/examples"
+
+# Instructions executed by a command, as callgrind counts them.
+count() {
+  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 |
+    sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+}
+
+# Instructions per iteration of a command whose iteration-count argument
+# is written ITER.
+per_iteration() {
+  local with=() without=() arg
+  for arg in "$@"; do
+    with+=("${arg/ITER/$iterations}")
+    without+=("${arg/ITER/0}")
+  done
+  local full empty
+  full=$(count "${with[@]}")
+  empty=$(count "${without[@]}")
+  echo $(((full - empty) / iterations))
+}
+
+out="$(pwd)/target/bench-results"
+mkdir -p "$out"
+tsv="$out/instructions.tsv"
+: >"$tsv"
+
+echo
+echo "Instructions per message (callgrind, $iterations iterations, start-up subtracted):"
+echo
+echo "| input | bytes | h1conn | httparse | h1conn / httparse |"
+echo "| --- | ---: | ---: | ---: | ---: |"
+row() {
+  local name=$1 bytes=$2 ours=$3 theirs=$4
+  local ratio
+  ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.2f", a / b }')
+  echo "| $name | $bytes | $ours | $theirs | ${ratio}x |"
+  printf 'instructions\t%s\t%s\t%s\t%s\n' "$name" "$ours" "$theirs" "$ratio" >>"$tsv"
+}
+for file in core/testdata/corpus/*.http; do
+  name=$(basename "$file" .http)
+  bytes=$(wc -c <"$file")
+  ours=$(per_iteration "$examples/parse_loop" "$file" ITER)
+  theirs=$(per_iteration "$examples/parse_loop" "$file" ITER httparse)
+  row "$name" "$bytes" "$ours" "$theirs"
+done
+# Two exchanges per iteration: report per exchange.
+ours=$(per_iteration "$examples/exchange_loop" ITER)
+theirs=$(per_iteration "$examples/exchange_loop" ITER httparse)
+row "exchange (per exchange, both ends)" "-" "$((ours / 2))" "$((theirs / 2))"
