@@ -24,7 +24,10 @@ pub enum BodyEvent<'a> {
 enum Chunk {
     /// In the hex digits of a chunk size (`digits` read so far).
     Size { digits: u8 },
-    /// After the size: skipping a chunk extension up to CR.
+    /// Whitespace after the size (`BWS`): only `;` or CR may follow, so
+    /// `5 5` is not read as a chunk of 5 with an extension `5`.
+    SizeSpace,
+    /// After `;`: skipping a chunk extension up to CR.
     Extension,
     /// After the CR of a size line.
     SizeLf,
@@ -167,10 +170,16 @@ impl BodyDecoder {
                         digits: digits.saturating_add(1),
                     }
                 }
-                (Chunk::Size { digits: 1.. }, b';' | b' ' | b'\t') => Chunk::Extension,
-                (Chunk::Size { digits: 1.. }, b'\r') => Chunk::SizeLf,
-                (Chunk::Size { .. }, b'\n') => return error(ErrorKind::BareLf, at),
-                (Chunk::Size { .. }, _) => return error(ErrorKind::InvalidChunkSize, at),
+                // chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] )
+                (Chunk::Size { digits: 1.. } | Chunk::SizeSpace, b';') => Chunk::Extension,
+                (Chunk::Size { digits: 1.. } | Chunk::SizeSpace, b' ' | b'\t') => Chunk::SizeSpace,
+                (Chunk::Size { digits: 1.. } | Chunk::SizeSpace, b'\r') => Chunk::SizeLf,
+                (Chunk::Size { .. } | Chunk::SizeSpace, b'\n') => {
+                    return error(ErrorKind::BareLf, at);
+                }
+                (Chunk::Size { .. } | Chunk::SizeSpace, _) => {
+                    return error(ErrorKind::InvalidChunkSize, at);
+                }
                 (Chunk::Extension, b'\r') => Chunk::SizeLf,
                 (Chunk::Extension, b'\n') => return error(ErrorKind::BareLf, at),
                 (Chunk::Extension, b) if b != b'\t' && (b < 0x20 || b == 0x7f) => {
@@ -212,7 +221,13 @@ impl BodyDecoder {
         let window = rest
             .get(..max_trailer_len.min(rest.len()))
             .unwrap_or_default();
-        let Some(end) = memchr::memmem::find(window, b"\r\n\r\n").map(|p| p + 4) else {
+        // Trailers are rare and short: a plain search keeps memchr's
+        // substring searcher (about 2 KiB of flash) out of firmware.
+        let Some(end) = window
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map(|p| p + 4)
+        else {
             if rest.len() >= max_trailer_len {
                 return Err(ProtocolError::new(
                     ErrorKind::HeadTooLarge,
@@ -301,6 +316,17 @@ mod tests {
     }
 
     #[test]
+    fn whitespace_before_an_extension_or_the_line_end() {
+        for input in [
+            &b"5 ;a=b\r\nhello\r\n0\r\n\r\n"[..],
+            b"5\t \r\nhello\r\n0\r\n\r\n",
+        ] {
+            let (body, _, end) = decode_all(BodyKind::Chunked, input, 2).unwrap();
+            assert_eq!((body.as_slice(), end), (&b"hello"[..], true));
+        }
+    }
+
+    #[test]
     fn chunked_without_trailers() {
         let (body, trailers, end) =
             decode_all(BodyKind::Chunked, b"A\r\n0123456789\r\n0\r\n\r\n", 3).unwrap();
@@ -322,6 +348,10 @@ mod tests {
             (b"5\r\nhello\rX", ErrorKind::MissingChunkCrlf, 9),
             (b"10000000000000000\r\n", ErrorKind::InvalidChunkSize, 16),
             (b"1;a\x00b\r\n", ErrorKind::InvalidChunkSize, 3),
+            // Whitespace after the size may only lead to `;` or CR.
+            (b"5 5\r\nhello\r\n", ErrorKind::InvalidChunkSize, 2),
+            (b"5\tx\r\nhello\r\n", ErrorKind::InvalidChunkSize, 2),
+            (b"5 \nhello", ErrorKind::BareLf, 2),
             (b"0\r\nBad Trailer: x\r\n\r\n", ErrorKind::InvalidTrailer, 6),
         ];
         for &(input, kind, offset) in cases {
