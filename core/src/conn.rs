@@ -99,7 +99,8 @@ pub enum Event<'a> {
     /// The message is complete.
     MessageEnd,
     /// All input so far is consumed or retained; read more and call again
-    /// with the unconsumed bytes first.
+    /// with the unconsumed bytes first. `Consumed::bytes` may be non-zero
+    /// here (e.g. blank lines between requests): drop those bytes too.
     NeedData,
     /// Server: the next request must wait until the current response is
     /// finished (pipelining). Call again after finishing it.
