@@ -34,6 +34,22 @@ impl core::fmt::Display for WriteError {
 
 impl core::error::Error for WriteError {}
 
+/// `n` in decimal ASCII, written at the end of `digits`.
+pub(crate) fn decimal(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        if let Some(d) = digits.get_mut(start) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || start == 0 {
+            break;
+        }
+    }
+    digits.get(start..).unwrap_or_default()
+}
+
 /// Appends to a byte buffer, counting what does not fit.
 struct Cursor<'b> {
     buf: &'b mut [u8],
@@ -49,20 +65,8 @@ impl Cursor<'_> {
         self.len = end;
     }
 
-    fn put_decimal(&mut self, mut n: u64) {
-        let mut digits = [0u8; 20];
-        let mut start = digits.len();
-        loop {
-            start -= 1;
-            if let Some(d) = digits.get_mut(start) {
-                *d = b'0' + (n % 10) as u8;
-            }
-            n /= 10;
-            if n == 0 || start == 0 {
-                break;
-            }
-        }
-        self.put(digits.get(start..).unwrap_or_default());
+    fn put_decimal(&mut self, n: u64) {
+        self.put(decimal(n, &mut [0; 20]));
     }
 
     fn field(&mut self, name: &[u8], value: &[u8]) {
@@ -223,6 +227,16 @@ pub fn write_last_chunk(buf: &mut [u8]) -> Result<usize, WriteError> {
 
 #[cfg(test)]
 mod tests {
+    use super::decimal;
+
+    #[test]
+    fn decimal_digits() {
+        let mut buf = [0; 20];
+        assert_eq!(decimal(0, &mut buf), b"0");
+        assert_eq!(decimal(1234, &mut buf), b"1234");
+        assert_eq!(decimal(u64::MAX, &mut buf), b"18446744073709551615");
+    }
+
     use super::*;
     use crate::policy::{ConnectionValue, request_fields, response_fields};
 

@@ -88,6 +88,29 @@ impl<T: Read + Write, C: Clock, B: Buffer> Io<T, C, B> {
             .map_err(DriverError::Io)
     }
 
+    fn new(role: Role, transport: T, clock: C, config: Config, input: B, scratch: B) -> Self {
+        let now = clock.now();
+        Self {
+            exchange: Exchange::new(role, config, now, input, scratch),
+            transport,
+            clock,
+        }
+    }
+
+    /// Writes body bytes, framed as one chunk when the message is chunked.
+    async fn write_body(&mut self, data: &[u8]) -> Result<(), T::Error> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        let line = self.exchange.body_chunk(data)?;
+        self.write_scratch(line).await?;
+        self.write(data).await?;
+        if self.exchange.chunked_out() {
+            self.write(b"\r\n").await?;
+        }
+        Ok(())
+    }
+
     async fn fill(&mut self) -> Result<Filled, T::Error> {
         let now = self.clock.now();
         let deadline = self.exchange.conn.poll_timeout();
@@ -162,13 +185,8 @@ impl<T: Read + Write, C: Clock, B: Buffer> Client<T, C, B> {
     /// A client on `transport`, reading into `input` (which must hold the
     /// largest response head; `&mut [u8]`, an array, or a `Vec<u8>`) and writing heads through `scratch`.
     pub fn new(transport: T, clock: C, config: Config, input: B, scratch: B) -> Self {
-        let now = clock.now();
         Self {
-            io: Io {
-                exchange: Exchange::new(Role::Client, config, now, input, scratch),
-                transport,
-                clock,
-            },
+            io: Io::new(Role::Client, transport, clock, config, input, scratch),
         }
     }
 
@@ -214,13 +232,8 @@ impl<T: Read + Write, C: Clock, B: Buffer> Client<T, C, B> {
                 _ => {}
             }
         }
-        if self.io.exchange.body_wanted() && !request.body.is_empty() {
-            let line = self.io.exchange.body_chunk(request.body)?;
-            self.io.write_scratch(line).await?;
-            self.io.write(request.body).await?;
-            if self.io.exchange.chunked_out() {
-                self.io.write(b"\r\n").await?;
-            }
+        if self.io.exchange.body_wanted() {
+            self.io.write_body(request.body).await?;
         }
         self.io.finish().await
     }
@@ -294,13 +307,8 @@ impl<T: Read + Write, C: Clock, B: Buffer> Server<T, C, B> {
     /// A server on `transport`, reading into `input` (which must hold the
     /// largest request head; `&mut [u8]`, an array, or a `Vec<u8>`) and writing heads through `scratch`.
     pub fn new(transport: T, clock: C, config: Config, input: B, scratch: B) -> Self {
-        let now = clock.now();
         Self {
-            io: Io {
-                exchange: Exchange::new(Role::Server, config, now, input, scratch),
-                transport,
-                clock,
-            },
+            io: Io::new(Role::Server, transport, clock, config, input, scratch),
         }
     }
 
@@ -403,16 +411,7 @@ impl<T: Read + Write, C: Clock, B: Buffer> Server<T, C, B> {
 
     /// Writes body bytes (as one chunk when the response is chunked).
     pub async fn write_body(&mut self, data: &[u8]) -> Result<(), T::Error> {
-        if data.is_empty() {
-            return Ok(());
-        }
-        let line = self.io.exchange.body_chunk(data)?;
-        self.io.write_scratch(line).await?;
-        self.io.write(data).await?;
-        if self.io.exchange.chunked_out() {
-            self.io.write(b"\r\n").await?;
-        }
-        Ok(())
+        self.io.write_body(data).await
     }
 
     /// Ends the response (the last chunk when chunked) and flushes.

@@ -3,11 +3,11 @@
 //! drivers wrap it with reads and writes only.
 
 use crate::error::{ErrorKind, ProtocolError, UsageError};
-use crate::io::{Buffer, DriverError, Inbox, Step, decimal, is_chunked, with_length};
+use crate::io::{Buffer, DriverError, Inbox, Step, is_chunked, with_length};
 use crate::state::HalfState;
 use crate::time::Instant;
 use crate::wire::{BodyKind, Header, RequestHead, ResponseHead, Version};
-use crate::write::{write_chunk_header, write_last_chunk};
+use crate::write::{decimal, write_chunk_header, write_last_chunk};
 use crate::{Action, Config, Connection, RetrySafety, Role};
 
 /// A request for a client driver to send.
@@ -155,7 +155,7 @@ impl<B: Buffer> Exchange<B> {
         request: &Request<'_>,
     ) -> Result<usize, DriverError<E>> {
         let mut digits = [0; 20];
-        let length = decimal(request.body.len(), &mut digits);
+        let length = decimal(request.body.len() as u64, &mut digits);
         let headers = with_length(request.headers, !request.body.is_empty(), length)
             .ok_or(DriverError::TooManyHeaders)?;
         let n = self.conn.send_request(
@@ -258,7 +258,7 @@ impl<B: Buffer> Exchange<B> {
     ) -> Result<usize, DriverError<E>> {
         let no_body = (100..200).contains(&status) || status == 204 || status == 304;
         let mut digits = [0; 20];
-        let length = decimal(body_len, &mut digits);
+        let length = decimal(body_len as u64, &mut digits);
         let all = with_length(headers, !no_body, length).ok_or(DriverError::TooManyHeaders)?;
         self.start_response(now, status, reason, &all)
     }

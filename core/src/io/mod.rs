@@ -293,34 +293,9 @@ pub(crate) fn is_chunked(headers: &[Header<'_>]) -> bool {
         })
 }
 
-/// `n` in decimal, in `buf`.
-pub(crate) fn decimal(n: usize, buf: &mut [u8; 20]) -> &[u8] {
-    let mut at = buf.len();
-    let mut rest = n;
-    loop {
-        at -= 1;
-        if let Some(d) = buf.get_mut(at) {
-            *d = b'0' + (rest % 10) as u8;
-        }
-        rest /= 10;
-        if rest == 0 || at == 0 {
-            break;
-        }
-    }
-    buf.get(at..).unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn decimal_digits() {
-        let mut buf = [0; 20];
-        assert_eq!(decimal(0, &mut buf), b"0");
-        assert_eq!(decimal(1234, &mut buf), b"1234");
-        assert_eq!(decimal(4_294_967_295, &mut buf), b"4294967295");
-    }
 
     #[test]
     fn chunked_detection() {
