@@ -166,7 +166,8 @@ impl TransferEncodingReader {
                 ));
             }
             if eq_lower(name, b"chunked") {
-                if self.chunked_seen {
+                // RFC 9112 7.1: `chunked` takes no parameters.
+                if self.chunked_seen || name_len < element.len() {
                     return Err(ProtocolError::new(
                         ErrorKind::InvalidTransferEncoding,
                         offset,
@@ -307,6 +308,8 @@ mod tests {
             (&[b"chunked, chunked"], 9),
             (&[b"chunked", b"chunked"], 0),
             (&[b"\"chunked\""], 0),
+            (&[b"chunked;x=1"], 0),
+            (&[b"gzip, chunked ; x=1"], 6),
             (&[b""], 0),
         ];
         for &(values, offset) in bad {
