@@ -94,8 +94,13 @@ impl<'a> FieldCursor<'a> {
         // Offsets from here on are positions in the block.
         let block = self.block;
         let mut value_at = start + name.len() + 1;
-        while let Some(b' ' | b'\t') = block.get(value_at) {
-            value_at += 1;
+        loop {
+            match block.get(value_at..).unwrap_or_default() {
+                [b' ' | b'\t', ..] => value_at += 1,
+                // A fold at the start of a value is whitespace too (RFC 9112 5.2).
+                [b'\r', b'\n', b' ' | b'\t', ..] if self.allow_fold => value_at += 3,
+                _ => break,
+            }
         }
         let mut from = value_at;
         let value_end = loop {
@@ -115,7 +120,8 @@ impl<'a> FieldCursor<'a> {
         };
         self.pos = value_end + 2;
         let mut value = block.get(value_at..value_end).unwrap_or_default();
-        while let [rest @ .., b' ' | b'\t'] = value {
+        // Only an accepted fold can leave CRLF in a value: trim it like SP.
+        while let [rest @ .., b' ' | b'\t'] | [rest @ .., b'\r', b'\n'] = value {
             value = rest;
         }
         Some(FieldLine {

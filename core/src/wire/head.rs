@@ -8,6 +8,7 @@ use super::framing::{
     BodyKind, ContentLengthReader, Method, TransferEncoding, TransferEncodingReader,
     request_body_kind, response_body_kind,
 };
+use super::host::check_authority;
 use super::keep_alive::KeepAlive;
 use super::scan::{HeadBounds, HeadScanner};
 use super::start_line::{Version, request_line, status_line};
@@ -51,6 +52,8 @@ struct FactsReader {
     hosts: u8,
     /// Offset of the second `Host` field line, if any.
     second_host_at: usize,
+    /// Offset of the first byte that breaks the `Host` grammar, if any.
+    bad_host_at: Option<usize>,
 }
 
 impl FactsReader {
@@ -63,6 +66,7 @@ impl FactsReader {
             content_length_at: 0,
             hosts: 0,
             second_host_at: 0,
+            bad_host_at: None,
         }
     }
 
@@ -80,6 +84,9 @@ impl FactsReader {
                     self.hosts = self.hosts.saturating_add(1);
                     if self.hosts == 2 {
                         self.second_host_at = base + line.name_offset;
+                    }
+                    if let Err(i) = check_authority(value, false) {
+                        self.bad_host_at.get_or_insert(at + i);
                     }
                 }
                 6 if eq_lower(name, b"expect") => {
@@ -199,7 +206,8 @@ impl TargetForm {
         };
         let fits = match (form, method) {
             (Self::Asterisk, m) => m == Method::Options,
-            (Self::Authority, _) => true,
+            // RFC 9112 3.2.3: authority-form is `uri-host ":" port`.
+            (Self::Authority, _) => check_authority(target, true).is_ok(),
             (_, Method::Connect) => false,
             _ => true,
         };
@@ -250,6 +258,9 @@ impl<'a> RequestHead<'a> {
         }
         if reader.hosts == 0 && parsed.version == Version::Http11 {
             return Err(ProtocolError::new(ErrorKind::InvalidHost, fields_at));
+        }
+        if let Some(at) = reader.bad_host_at {
+            return Err(ProtocolError::new(ErrorKind::MalformedHost, at));
         }
         if reader.facts.transfer_encoding == TransferEncoding::NotChunked {
             // A request body must be chunked last, or its length is unknowable.

@@ -18,6 +18,7 @@ mod connection;
 mod fields;
 mod framing;
 mod head;
+mod host;
 mod keep_alive;
 mod scan;
 mod start_line;
