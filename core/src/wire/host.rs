@@ -111,7 +111,6 @@ fn check_ipv6(s: &[u8]) -> Result<(), usize> {
             // An IPv4 tail counts as two groups and ends the address.
             check_ipv4(rest).map_err(|i| at + i)?;
             groups += 2;
-            at = s.len();
             break;
         }
         if digits == 0 || digits > 4 {

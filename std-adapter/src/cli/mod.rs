@@ -95,6 +95,17 @@ pub struct ServeArgs {
     /// Serve files under DIR for GET and HEAD instead of the built-in routes.
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
+    /// Connections served at once at most; above it a new connection gets
+    /// 503 with Connection: close at once.
+    #[arg(long, default_value_t = 1024, value_name = "N")]
+    pub max_connections: usize,
+    /// A request body must arrive within SECS, extended by 1 s for every
+    /// --body-min-rate bytes received; past it: 408 and a close.
+    #[arg(long, default_value_t = 20, value_name = "SECS")]
+    pub body_timeout: u64,
+    /// Bytes of request body that earn one more second (see --body-timeout).
+    #[arg(long, default_value_t = 500, value_name = "BYTES")]
+    pub body_min_rate: u32,
 }
 
 /// Runs the parsed command line.
