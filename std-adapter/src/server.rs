@@ -2,7 +2,7 @@
 //!
 //! Each accepted connection gets its own thread running the core's
 //! [`blocking::Server`] driver over a [`TcpTransport`], with a
-//! [`SocketClock`] that turns the engine's deadlines into socket read
+//! [`SystemClock`]; the transport turns the engine's deadlines into socket read
 //! timeouts. The engine decides everything about persistence: whether a
 //! connection carries another request, the `Connection` and
 //! `Keep-Alive: timeout=T, max=M` fields of each response, the idle and
@@ -74,7 +74,7 @@ use h1conn::time::Duration as EngineDuration;
 use h1conn::wire::{BodyKind, Header, ParseConfig, RequestHead, Version};
 use h1conn::{Config, ProtocolError};
 
-use crate::net::{SocketClock, TcpTransport};
+use crate::net::{SystemClock, TcpTransport};
 
 /// Bytes of input buffer beyond the longest head: room for body bytes to
 /// stream through while the head stays readable.
@@ -597,6 +597,12 @@ impl embedded_io::ErrorType for Buffered {
     type Error = io::Error;
 }
 
+impl blocking::Transport for Buffered {
+    fn set_read_timeout(&mut self, timeout: Option<h1conn::time::Duration>) -> io::Result<()> {
+        self.inner.set_read_timeout(timeout)
+    }
+}
+
 impl embedded_io::Read for Buffered {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.write_out()?;
@@ -627,7 +633,7 @@ impl embedded_io::Write for Buffered {
 }
 
 /// The driver of one connection, owning its buffers.
-type Driver = blocking::Server<Buffered, SocketClock, Vec<u8>>;
+type Driver = blocking::Server<Buffered, SystemClock, Vec<u8>>;
 
 fn io_error(error: DriverError<io::Error>) -> io::Error {
     let kind = match &error {
@@ -637,7 +643,7 @@ fn io_error(error: DriverError<io::Error>) -> io::Error {
                 other => io::Error::other(other),
             };
         }
-        DriverError::Protocol(_) => io::ErrorKind::InvalidData,
+        DriverError::Protocol(_) | DriverError::InputBufferFull => io::ErrorKind::InvalidData,
         DriverError::Usage(_) | DriverError::TooManyHeaders => io::ErrorKind::InvalidInput,
         DriverError::Closed => io::ErrorKind::UnexpectedEof,
         DriverError::TimedOut => io::ErrorKind::TimedOut,
@@ -1256,17 +1262,8 @@ fn serve_connection(shared: &Shared, stream: TcpStream, peer: SocketAddr, id: u6
     let Ok(transport) = TcpTransport::new(stream) else {
         return;
     };
-    let clock = match SocketClock::new(
-        StdInstant::now(),
-        transport.stream(),
-        Some(config.silence_limit()),
-    ) {
-        Ok(clock) => clock,
-        Err(_) => {
-            transport.close_gracefully(config.close_linger);
-            return;
-        }
-    };
+    let transport = transport.with_silence_limit(Some(config.silence_limit()));
+    let clock = SystemClock::new();
     let engine = config.engine();
     let input = vec![0u8; engine.parse.max_head_len + INPUT_SLACK];
     let scratch = vec![0u8; SCRATCH_LEN];
