@@ -59,12 +59,23 @@ pub struct Config {
     pub pipeline_depth: u8,
     /// Server: announce `Keep-Alive: timeout=T, max=M` on persistent responses.
     pub announce_keep_alive: bool,
+    /// A body being received must arrive within this time, extended by one
+    /// second for every [`body_min_rate`](Self::body_min_rate) bytes that
+    /// arrived (both sides): a dribbling peer is cut off, a slow but honest
+    /// one is not.
+    pub body_timeout: Duration,
+    /// Bytes of body that earn one more second of
+    /// [`body_timeout`](Self::body_timeout) (0: no extension).
+    pub body_min_rate: u32,
+    /// Client: most interim (1xx) responses accepted before the final one.
+    pub max_interim: u16,
 }
 
 impl Config {
     /// Defaults: 5 s idle timeout, 10 s head timeout, 1 s idle margin, 1 s
-    /// continue timeout, 100 requests per connection, no pipelining, and
-    /// `Keep-Alive` announced.
+    /// continue timeout, 100 requests per connection, no pipelining,
+    /// `Keep-Alive` announced, bodies within 20 s plus 1 s per 500 bytes,
+    /// and at most 100 interim responses.
     pub const fn new() -> Self {
         Self {
             parse: ParseConfig::strict(),
@@ -75,6 +86,9 @@ impl Config {
             max_requests: Some(100),
             pipeline_depth: 1,
             announce_keep_alive: true,
+            body_timeout: Duration::from_secs(20),
+            body_min_rate: 500,
+            max_interim: 100,
         }
     }
 }
@@ -148,13 +162,51 @@ pub enum RetrySafety {
     ResponsePartial,
 }
 
+/// Why a connection may not carry the next request now (see
+/// [`Connection::reusable`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum NotReusable {
+    /// An exchange is still in progress on it.
+    Busy,
+    /// It must close, for this reason.
+    Closing(CloseReason),
+}
+
+impl core::fmt::Display for NotReusable {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Busy => f.write_str("an exchange is in progress"),
+            Self::Closing(reason) => write!(f, "closing: {reason}"),
+        }
+    }
+}
+
 /// A request on the connection that has not been answered yet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 struct Pending {
     method: Method,
     request: MessageSummary,
+    /// The request expects `100 Continue` before its body (HTTP/1.1 and
+    /// later only: RFC 9110 10.1.1 has HTTP/1.0 expectations ignored).
     expect_continue: bool,
+    /// The request asked for a protocol switch (`Upgrade`, listed in
+    /// `Connection`): only then is a `101` acceptable.
+    upgrade: bool,
+}
+
+impl Pending {
+    fn of_request(head: &RequestHead<'_>) -> Self {
+        let facts = &head.facts;
+        Self {
+            method: head.method_kind(),
+            request: MessageSummary::of(head.version, facts),
+            expect_continue: facts.expect_continue && head.version != Version::Http10,
+            upgrade: facts.upgrade && facts.connection.upgrade,
+        }
+    }
 }
 
 /// How the body being sent is framed, and what is left of it.
@@ -162,7 +214,8 @@ struct Pending {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 enum Outgoing {
     Length(u64),
-    Open,
+    Chunked,
+    UntilClose,
 }
 
 /// One HTTP/1.x connection, client or server, driven by the caller.
@@ -212,9 +265,12 @@ pub struct Connection {
     peer_keep_alive: KeepAlive,
     requests_left: Option<u32>,
     exchanges: u32,
-    idle_since: Option<Instant>,
     body_held: bool,
     response_started: bool,
+    /// Client: interim responses received for the oldest request.
+    interim_seen: u16,
+    /// Body bytes received since the body deadline was last extended.
+    body_credit: u32,
 }
 
 impl Connection {
@@ -237,9 +293,10 @@ impl Connection {
                 Role::Client => None,
             },
             exchanges: 0,
-            idle_since: None,
             body_held: false,
             response_started: false,
+            interim_seen: 0,
+            body_credit: 0,
         };
         conn.become_idle(now);
         conn
@@ -311,7 +368,11 @@ impl Connection {
             HalfState::Body => self.read_body(now, input),
         };
         if let Err(error) = result {
-            self.fail(CloseReason::ProtocolError);
+            let reason = match error.kind {
+                ErrorKind::UnsolicitedResponse => CloseReason::UnsolicitedData,
+                _ => CloseReason::ProtocolError,
+            };
+            self.fail(reason);
             return Err(error);
         }
         result
@@ -341,22 +402,33 @@ impl Connection {
 
     /// Acts on the deadlines that passed by `now`. Calls before any
     /// deadline do nothing.
-    pub fn handle_timeout(&mut self, now: Instant) {
-        let mut expired = [false; 3];
-        for (slot, timer) in expired
-            .iter_mut()
-            .zip([Timer::Idle, Timer::Head, Timer::Continue])
-        {
+    ///
+    /// Returns the error when the peer was too slow (a head, a body, or the
+    /// whole exchange past its deadline): the connection is then marked to
+    /// close, and a server may still answer with the error's status (408).
+    /// An idle timeout or the end of a `100-continue` wait is no error.
+    pub fn handle_timeout(&mut self, now: Instant) -> Option<ProtocolError> {
+        let mut expired = [false; Timer::ALL.len()];
+        for (slot, timer) in expired.iter_mut().zip(Timer::ALL) {
             *slot = self.timers.expired(now).any(|t| t == timer);
         }
-        let [idle, head, continue_] = expired;
+        let [idle, head, continue_, body, exchange] = expired;
         if continue_ {
             self.timers.stop(Timer::Continue);
             self.body_held = false;
         }
-        if head {
-            self.timers.stop(Timer::Head);
-            self.fail(CloseReason::HeadTimeout);
+        let slow = if exchange {
+            Some((ErrorKind::ExchangeTimeout, CloseReason::ExchangeTimeout))
+        } else if head {
+            Some((ErrorKind::HeadTimeout, CloseReason::HeadTimeout))
+        } else if body {
+            Some((ErrorKind::BodyTimeout, CloseReason::BodyTimeout))
+        } else {
+            None
+        };
+        if let Some((kind, reason)) = slow {
+            self.fail(reason);
+            return Some(ProtocolError::new(kind, 0));
         }
         if idle {
             self.timers.stop(Timer::Idle);
@@ -365,6 +437,7 @@ impl Connection {
                 .and(Persistence::Close(CloseReason::IdleTimeout));
             self.settle(now);
         }
+        None
     }
 
     // ----- commands -----
@@ -395,18 +468,14 @@ impl Connection {
         let len = write_request_head(buf, method, target, version, headers, fields)
             .map_err(usage_of_write)?;
         let written = buf.get(..len).unwrap_or_default();
-        let head = match RequestHead::parse(written, &ParseConfig::strict()) {
+        let head = match RequestHead::parse(written, &self.read_back_config(len)) {
             Ok(Parsed::Complete(head)) => head,
             Ok(Parsed::Partial) => return Err(UsageError::InvalidHead(ErrorKind::HeadTooLarge)),
             Err(e) => return Err(UsageError::InvalidHead(e.kind)),
         };
-        let request = MessageSummary::of(head.version, &head.facts);
+        let pending = Pending::of_request(&head);
+        let request = pending.request;
         let has_body = head.body != BodyKind::None;
-        let pending = Pending {
-            method: kind,
-            request,
-            expect_continue: head.facts.expect_continue,
-        };
         if self.pending.push_back(pending).is_err() {
             return Err(UsageError::MayNotSend);
         }
@@ -414,7 +483,9 @@ impl Connection {
         self.persistence = self.persistence.and(request_persistence(request));
         self.requests_left = self.requests_left.map(|n| n.saturating_sub(1));
         self.timers.stop(Timer::Idle);
-        self.idle_since = None;
+        if self.pending.len() == 1 {
+            self.interim_seen = 0;
+        }
         self.step_send(Step::HeadDone { body: has_body });
         if has_body && pending.expect_continue {
             self.body_held = true;
@@ -465,12 +536,29 @@ impl Connection {
         } else {
             response_fields(pending.request.version, keep, announce)
         };
-        let (mut len, body, response) =
-            write_response(buf, status, reason, headers, fields, pending.method)?;
+        let read_back = self.read_back_config(buf.len());
+        let (mut len, body, response) = write_response(
+            buf,
+            status,
+            reason,
+            headers,
+            fields,
+            pending.method,
+            &read_back,
+        )?;
         if body == BodyKind::Chunked && pending.request.version == Version::Http10 {
             return Err(UsageError::ChunkedToHttp10);
         }
+        if body == BodyKind::Tunnel && status == 101 && !pending.upgrade {
+            return Err(UsageError::UnrequestedSwitch);
+        }
         if interim {
+            if status == 100 {
+                // The expectation is met: the body may now be read.
+                if let Some(front) = self.pending.front_mut() {
+                    front.expect_continue = false;
+                }
+            }
             return Ok(len);
         }
         let max_reached = if self.requests_left == Some(0) {
@@ -490,7 +578,16 @@ impl Connection {
             response_fields(pending.request.version, false, None)
         };
         if wanted != fields {
-            len = write_response(buf, status, reason, headers, wanted, pending.method)?.0;
+            len = write_response(
+                buf,
+                status,
+                reason,
+                headers,
+                wanted,
+                pending.method,
+                &read_back,
+            )?
+            .0;
         }
         self.persistence = self.persistence.and(decision);
         if body == BodyKind::Tunnel {
@@ -608,16 +705,79 @@ impl Connection {
         {
             return false;
         }
-        match self.idle_since {
-            Some(since) => now.saturating_since(since) < self.reuse_window(),
-            None => true,
-        }
+        // The idle deadline is the last moment of reuse (armed when the
+        // connection became idle, stopped when a request went out).
+        self.timers.get(Timer::Idle).is_none_or(|last| now < last)
     }
 
     /// Client: whether the request body may be sent now (not held back
     /// waiting for `100 Continue`).
     pub const fn may_send_body(&self) -> bool {
         matches!(self.send, HalfState::Body) && !self.body_held
+    }
+
+    /// The one reuse question: may this connection carry the next request
+    /// now? Acts on the deadlines that passed by `now` first, so the answer
+    /// and [`poll_action`](Self::poll_action) agree afterwards.
+    ///
+    /// Feed every byte the transport delivered to
+    /// [`handle_input`](Self::handle_input) before asking: bytes that
+    /// arrive when no response is outstanding are unsolicited data, and the
+    /// connection is then never reused ([`CloseReason::UnsolicitedData`]).
+    ///
+    /// A client's idle clock starts at [`Connection::new`] (a server times
+    /// out a fresh connection too) and again after each exchange.
+    pub fn reusable(&mut self, now: Instant) -> Result<(), NotReusable> {
+        let _ = self.handle_timeout(now);
+        match self.poll_action() {
+            Action::Reuse if self.role == Role::Server || self.may_send_request(now) => Ok(()),
+            Action::Reuse => Err(NotReusable::Closing(CloseReason::MaxReached)),
+            Action::Continue => Err(NotReusable::Busy),
+            Action::Close(reason) => Err(NotReusable::Closing(reason)),
+            Action::Switched => Err(NotReusable::Closing(CloseReason::ProtocolSwitch)),
+        }
+    }
+
+    /// Client: the one retry rule. After this connection failed, may the
+    /// oldest outstanding request be sent again on a new connection? Only
+    /// when the connection had carried an earlier exchange (a reused
+    /// connection the server may have closed as we sent), no byte of the
+    /// response arrived, and the method is idempotent (RFC 9110 9.2.2).
+    pub fn may_retry(&self) -> bool {
+        self.role == Role::Client
+            && self.exchanges > 0
+            && self.retry_safety() == RetrySafety::SentNoResponse
+            && self
+                .pending
+                .front()
+                .is_some_and(|p| p.method.is_idempotent())
+    }
+
+    /// Sets (or clears) a deadline for the whole exchange in progress or
+    /// about to start: past it, [`handle_timeout`](Self::handle_timeout)
+    /// fails the connection with [`ErrorKind::ExchangeTimeout`]. It is
+    /// cleared when the exchange completes.
+    pub fn set_exchange_deadline(&mut self, at: Option<Instant>) {
+        match at {
+            Some(at) => self.timers.set(Timer::Exchange, at),
+            None => self.timers.stop(Timer::Exchange),
+        }
+    }
+
+    /// Server: whether the request being read expects `100 Continue`
+    /// before its body, and none was sent yet (never for HTTP/1.0
+    /// requests, whose expectation is ignored).
+    pub fn awaits_continue(&self) -> bool {
+        self.role == Role::Server
+            && self.recv == HalfState::Body
+            && self.send == HalfState::Idle
+            && self.pending.front().is_some_and(|p| p.expect_continue)
+    }
+
+    /// Whether the body being sent is chunked, as the head the engine wrote
+    /// says: the caller frames each write as a chunk.
+    pub fn sends_chunked(&self) -> bool {
+        self.send == HalfState::Body && self.outgoing == Outgoing::Chunked
     }
 
     /// Client: after a failure, how safe it is to retry the oldest
@@ -663,54 +823,71 @@ impl Connection {
             self.response_started = true;
             if server {
                 self.timers.stop(Timer::Idle);
-                self.timers.set(Timer::Head, now + self.config.head_timeout);
             }
+            // A head that started must complete in time, on both sides: a
+            // peer dribbling a head must not hold the caller.
+            self.timers.set(Timer::Head, now + self.config.head_timeout);
         }
         let config = self.config.parse;
         let Some(bounds) = self.scanner.scan(input, config.max_head_len, server)? else {
             return Ok(consumed(0, Event::NeedData));
         };
         self.scanner = HeadScanner::new();
+        self.timers.stop(Timer::Head);
         if server {
             let head = RequestHead::parse_bounded(input, bounds, &config)?;
-            self.accept_request(&head);
+            self.accept_request(now, &head);
             Ok(consumed(bounds.end, Event::Request(head)))
         } else {
             let head = ResponseHead::parse_bounded(input, bounds, &config)?;
-            self.accept_response(now, &head);
+            self.accept_response(now, &head)?;
             Ok(consumed(bounds.end, Event::Response(head)))
         }
     }
 
-    fn accept_request(&mut self, head: &RequestHead<'_>) {
-        self.timers.stop(Timer::Head);
-        let request = MessageSummary::of(head.version, &head.facts);
-        let pending = Pending {
-            method: head.method_kind(),
-            request,
-            expect_continue: head.facts.expect_continue,
-        };
+    fn accept_request(&mut self, now: Instant, head: &RequestHead<'_>) {
+        let pending = Pending::of_request(head);
         // The queue only ever holds the request being answered: the next
         // head is not read (Paused) until the response is finished.
         let _ = self.pending.push_back(pending);
         self.requests_left = self.requests_left.map(|n| n.saturating_sub(1));
-        self.persistence = self.persistence.and(request_persistence(request));
-        self.decoder = BodyDecoder::new(head.body);
+        self.persistence = self.persistence.and(request_persistence(pending.request));
+        self.start_body(now, head.body);
         self.step_recv(Step::HeadDone { body: true });
     }
 
-    fn accept_response(&mut self, now: Instant, head: &ResponseHead<'_>) {
+    /// Starts decoding a body, and its deadline when bytes are due.
+    fn start_body(&mut self, now: Instant, body: BodyKind) {
+        self.decoder = BodyDecoder::new(body);
+        self.body_credit = 0;
+        if body != BodyKind::None && body != BodyKind::Length(0) {
+            self.timers.set(Timer::Body, now + self.config.body_timeout);
+        }
+    }
+
+    fn accept_response(
+        &mut self,
+        now: Instant,
+        head: &ResponseHead<'_>,
+    ) -> Result<(), ProtocolError> {
         let Some(&pending) = self.pending.front() else {
-            return;
+            return Err(ProtocolError::new(ErrorKind::UnsolicitedResponse, 0));
         };
         if head.is_interim() {
+            self.interim_seen = self.interim_seen.saturating_add(1);
+            if self.interim_seen > self.config.max_interim {
+                return Err(ProtocolError::new(ErrorKind::TooManyInterim, 0));
+            }
             if head.status == 100 && self.body_held {
                 self.body_held = false;
                 self.timers.stop(Timer::Continue);
             }
             // Back to waiting for the next head of this exchange.
             self.step_recv(Step::InterimDone);
-            return;
+            return Ok(());
+        }
+        if head.status == 101 && !pending.upgrade {
+            return Err(ProtocolError::new(ErrorKind::UnrequestedSwitch, 0));
         }
         let body = head.body_kind(pending.method);
         let response = MessageSummary::of(head.version, &head.facts);
@@ -739,11 +916,11 @@ impl Connection {
         self.persistence = self.persistence.and(decision);
         if body == BodyKind::Tunnel {
             self.switch();
-            return;
+            return Ok(());
         }
-        self.decoder = BodyDecoder::new(body);
-        let _ = now;
+        self.start_body(now, body);
         self.step_recv(Step::HeadDone { body: true });
+        Ok(())
     }
 
     fn read_body<'a>(
@@ -752,11 +929,13 @@ impl Connection {
         input: &'a [u8],
     ) -> Result<Consumed<'a>, ProtocolError> {
         let (bytes, event) = self.decoder.decode(input, self.config.parse.max_head_len)?;
+        self.credit_body(bytes);
         let event = match event {
             BodyEvent::Data(data) => Event::Body(data),
             BodyEvent::Trailers(trailers) => Event::Trailers(trailers),
             BodyEvent::NeedData => Event::NeedData,
             BodyEvent::End => {
+                self.timers.stop(Timer::Body);
                 self.step_recv(Step::BodyDone);
                 self.on_received_message_end(now);
                 Event::MessageEnd
@@ -765,12 +944,36 @@ impl Connection {
         Ok(consumed(bytes, event))
     }
 
+    /// Extends the body deadline by a second for every `body_min_rate`
+    /// bytes that arrived (framing bytes count: they are progress too).
+    fn credit_body(&mut self, bytes: usize) {
+        let rate = self.config.body_min_rate;
+        let Some(deadline) = self.timers.get(Timer::Body) else {
+            return;
+        };
+        if rate == 0 || bytes == 0 {
+            return;
+        }
+        let credit = u64::from(self.body_credit).saturating_add(bytes as u64);
+        let seconds = credit / u64::from(rate);
+        // The remainder is below `rate`, a u32.
+        self.body_credit = u32::try_from(credit % u64::from(rate)).unwrap_or(0);
+        if seconds > 0 {
+            self.timers
+                .set(Timer::Body, deadline + Duration::from_secs(seconds));
+        }
+    }
+
     /// A received message ended: the client's exchange ends with it.
     fn on_received_message_end(&mut self, now: Instant) {
         if self.role == Role::Client {
             let _ = self.pending.pop_front();
             self.response_started = false;
+            self.interim_seen = 0;
             self.exchanges = self.exchanges.saturating_add(1);
+            if self.pending.is_empty() {
+                self.timers.stop(Timer::Exchange);
+            }
         }
         self.settle(now);
     }
@@ -790,6 +993,7 @@ impl Connection {
                     // The response is complete: its request is answered.
                     let _ = self.pending.pop_front();
                     self.exchanges = self.exchanges.saturating_add(1);
+                    self.timers.stop(Timer::Exchange);
                     self.step_send(Step::ExchangeDone { keep });
                 }
                 if self.recv == HalfState::Done && self.pending.is_empty() {
@@ -834,12 +1038,20 @@ impl Connection {
     /// Starts the idle period: the server arms its idle deadline, the
     /// client its last moment of reuse.
     fn become_idle(&mut self, now: Instant) {
-        self.idle_since = Some(now);
         let window = match self.role {
             Role::Server => self.config.idle_timeout,
             Role::Client => self.reuse_window(),
         };
         self.timers.set(Timer::Idle, now + window);
+    }
+
+    /// The limits for reading back a head the engine wrote: the caller's,
+    /// except that our own head may be as long as the buffer it was written
+    /// into (the limit guards against peers, not against ourselves).
+    fn read_back_config(&self, len: usize) -> ParseConfig {
+        let mut config = self.config.parse;
+        config.max_head_len = config.max_head_len.max(len);
+        config
     }
 
     /// Client: how long an idle connection may be reused.
@@ -896,6 +1108,7 @@ impl Connection {
                     method: Method::Other,
                     request: MessageSummary::plain(Version::Http11),
                     expect_continue: false,
+                    upgrade: false,
                 };
                 let _ = self.pending.push_back(unknown);
             }
@@ -935,7 +1148,8 @@ const fn outgoing_of(body: BodyKind) -> Outgoing {
     match body {
         BodyKind::Length(n) => Outgoing::Length(n),
         BodyKind::None | BodyKind::Tunnel => Outgoing::Length(0),
-        BodyKind::Chunked | BodyKind::UntilClose => Outgoing::Open,
+        BodyKind::Chunked => Outgoing::Chunked,
+        BodyKind::UntilClose => Outgoing::UntilClose,
     }
 }
 
@@ -948,11 +1162,12 @@ fn write_response(
     headers: &[Header<'_>],
     fields: PersistenceFields,
     method: Method,
+    read_back: &ParseConfig,
 ) -> Result<(usize, BodyKind, MessageSummary), UsageError> {
     let len = write_response_head(buf, Version::Http11, status, reason, headers, fields)
         .map_err(usage_of_write)?;
     let written = buf.get(..len).unwrap_or_default();
-    match ResponseHead::parse(written, &ParseConfig::strict()) {
+    match ResponseHead::parse(written, read_back) {
         Ok(Parsed::Complete(head)) => Ok((
             len,
             head.body_kind(method),

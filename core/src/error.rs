@@ -77,6 +77,17 @@ pub enum ErrorKind {
     IncompleteMessage,
     /// The peer did not send a complete head in time.
     HeadTimeout,
+    /// A body did not arrive in time: slower than the configured base time
+    /// plus one second per `body_min_rate` bytes.
+    BodyTimeout,
+    /// The whole exchange took longer than the deadline the caller set.
+    ExchangeTimeout,
+    /// More interim (1xx) responses than the configured cap before the
+    /// final one.
+    TooManyInterim,
+    /// A protocol switch the request did not ask for: a `101` without
+    /// `Upgrade` in the request.
+    UnrequestedSwitch,
     /// A chunk size with more hex digits (leading zeros included) than the
     /// configured limit.
     ChunkSizeTooLong,
@@ -101,7 +112,7 @@ impl ErrorKind {
             Self::HeadTooLarge => 431,
             Self::RequestLineTooLong => 414,
             Self::UnsupportedVersion => 505,
-            Self::HeadTimeout => 408,
+            Self::HeadTimeout | Self::BodyTimeout | Self::ExchangeTimeout => 408,
             Self::TrailerTooLarge => 431,
             _ => 400,
         }
@@ -139,6 +150,10 @@ impl ErrorKind {
             Self::UnsolicitedResponse => "response without a request",
             Self::IncompleteMessage => "connection closed mid-message",
             Self::HeadTimeout => "head not received in time",
+            Self::BodyTimeout => "body not received in time",
+            Self::ExchangeTimeout => "exchange deadline passed",
+            Self::TooManyInterim => "too many interim responses",
+            Self::UnrequestedSwitch => "switching protocols without an Upgrade request",
             Self::ChunkSizeTooLong => "chunk size has too many digits",
             Self::InvalidChunkExtension => "invalid chunk extension",
             Self::ChunkExtensionTooLong => "chunk extension too long",
@@ -224,6 +239,9 @@ pub enum UsageError {
     InterimToHttp10,
     /// The request body is held back until `100 Continue` or a deadline.
     BodyHeld,
+    /// A `101 Switching Protocols` answer to a request that did not ask for
+    /// a switch with `Upgrade`.
+    UnrequestedSwitch,
 }
 
 impl fmt::Display for UsageError {
@@ -240,6 +258,7 @@ impl fmt::Display for UsageError {
             Self::ChunkedToHttp10 => f.write_str("chunked response to an HTTP/1.0 request"),
             Self::InterimToHttp10 => f.write_str("interim response to an HTTP/1.0 request"),
             Self::BodyHeld => f.write_str("request body held until 100 Continue"),
+            Self::UnrequestedSwitch => f.write_str("101 answer to a request without Upgrade"),
         }
     }
 }

@@ -13,7 +13,8 @@
 //! - [`policy`]: the persistence rules of RFC 9112 9.3 as pure functions.
 //! - [`body`]: body decoders (length, chunked with trailers, until close).
 //! - [`state`]: the transition table of each half of a connection.
-//! - [`timer`] and [`time`]: deadlines; the core never reads a clock.
+//! - [`time`]: instants and durations; the core never reads a clock (its
+//!   deadlines live in a fixed table inside the connection).
 //! - [`Connection`]: the state machine that ties them together.
 //! - [`write`](mod@write): head serialization into a caller buffer.
 //!
@@ -202,9 +203,11 @@ pub mod io;
 pub mod policy;
 pub mod state;
 pub mod time;
-pub mod timer;
+mod timer;
 pub mod wire;
 pub mod write;
 
-pub use conn::{Action, Config, Connection, Consumed, Event, MAX_PIPELINE, RetrySafety, Role};
+pub use conn::{
+    Action, Config, Connection, Consumed, Event, MAX_PIPELINE, NotReusable, RetrySafety, Role,
+};
 pub use error::{ErrorKind, ProtocolError, UsageError};

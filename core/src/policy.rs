@@ -41,6 +41,13 @@ pub enum CloseReason {
     LocalClose,
     /// A final response arrived before the request body was completely sent.
     RequestIncomplete,
+    /// Bytes arrived when no response was outstanding (after a complete
+    /// response, or after a bodiless HEAD, 204 or 304 response).
+    UnsolicitedData,
+    /// A body did not arrive in time.
+    BodyTimeout,
+    /// The exchange deadline the caller set passed.
+    ExchangeTimeout,
 }
 
 impl CloseReason {
@@ -61,6 +68,9 @@ impl CloseReason {
             Self::PeerClosed => "peer_closed",
             Self::LocalClose => "local_close",
             Self::RequestIncomplete => "request_incomplete",
+            Self::UnsolicitedData => "unsolicited_data",
+            Self::BodyTimeout => "body_timeout",
+            Self::ExchangeTimeout => "exchange_timeout",
         }
     }
 }

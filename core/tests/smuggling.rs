@@ -33,6 +33,8 @@ enum Side {
     Client(&'static str),
     /// A client that sent nothing.
     ClientIdle,
+    /// A client that sent a GET asking to switch (`Upgrade: x`).
+    ClientUpgrade,
 }
 
 /// Where an error is expected: the first occurrence of a marker in the
@@ -122,22 +124,37 @@ fn run(case: &Case, piece: usize) -> Outcome {
     }
     let role = match case.side {
         Side::Server => Role::Server,
-        Side::Client(_) | Side::ClientIdle => Role::Client,
+        Side::Client(_) | Side::ClientIdle | Side::ClientUpgrade => Role::Client,
     };
     let mut conn = Connection::new(role, config, now);
     let mut head = [0u8; 256];
-    if let Side::Client(method) = case.side {
+    let (method, upgrade) = match case.side {
+        Side::Client(method) => (Some(method), false),
+        Side::ClientUpgrade => (Some("GET"), true),
+        Side::Server | Side::ClientIdle => (None, false),
+    };
+    if let Some(method) = method {
         let target: &[u8] = if method == "CONNECT" { b"a:443" } else { b"/" };
-        let host = Header {
+        let mut headers = vec![Header {
             name: b"Host",
             value: b"a",
-        };
+        }];
+        if upgrade {
+            headers.push(Header {
+                name: b"Upgrade",
+                value: b"x",
+            });
+            headers.push(Header {
+                name: b"Connection",
+                value: b"upgrade",
+            });
+        }
         conn.send_request(
             now,
             method.as_bytes(),
             target,
             Version::Http11,
-            &[host],
+            &headers,
             &mut head,
         )
         .unwrap();
@@ -887,7 +904,7 @@ fn head_cases() -> Vec<Case> {
 
 fn sequence_cases() -> Vec<Case> {
     use Expect::{Error, Switched};
-    use Side::{Client, ClientIdle, Server};
+    use Side::{Client, ClientIdle, ClientUpgrade, Server};
     vec![
         case(
             "a request after the client asked to close",
@@ -944,8 +961,14 @@ fn sequence_cases() -> Vec<Case> {
             Error(K::UnsolicitedResponse, Where::At("hello", 0)),
         ),
         case(
-            "a 101 hands the bytes after it to the new protocol",
+            "a 101 to a request without Upgrade is refused",
             Client("GET"),
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: evil\r\nConnection: upgrade\r\n\r\n",
+            Error(K::UnrequestedSwitch, Where::Offset(0)),
+        ),
+        case(
+            "a 101 hands the bytes after it to the new protocol",
+            ClientUpgrade,
             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: upgrade\r\n\r\nGET / HTTP/1.1\r\n\r\n",
             Switched,
         ),

@@ -46,7 +46,8 @@
 //! `# config:` takes space-separated `key=value` settings of [`Config`]:
 //! `idle_timeout`, `head_timeout`, `idle_margin`, `continue_timeout` (a
 //! duration: `5s` or `500ms`), `max_requests` (a number or `none`),
-//! `pipeline_depth`, `announce_keep_alive` (`yes`/`no`), `max_head_len`, and
+//! `pipeline_depth`, `body_timeout` (a duration), `body_min_rate`,
+//! `max_interim`, `announce_keep_alive` (`yes`/`no`), `max_head_len`, and
 //! the parse leniencies `allow_obs_fold_in_responses`, `allow_missing_reason`,
 //! `allow_multiple_spaces`, `allow_content_length_with_transfer_encoding`
 //! (`yes`/`no`). Anything unknown is an error, so a typo cannot go unnoticed.
@@ -82,6 +83,7 @@
 //!                                     first byte the peer ever sent, so it does not
 //!                                     depend on how the input was split
 //! = error IncompleteMessage at eof    a ProtocolError from handle_eof
+//! = error BodyTimeout at timeout      a ProtocolError from handle_timeout (after `@`)
 //! = usage MayNotSend                  a command was refused (UsageError)
 //! ```
 //!
@@ -103,6 +105,9 @@
 //! = exchanges 2                       exchanges
 //! = wrote Connection: close           the last head written has exactly this line
 //! = wrote-no Keep-Alive               the last head written has no field of this name
+//! = awaits-continue no                awaits_continue (server): yes or no
+//! = may-retry yes                     may_retry (client): yes or no
+//! = reusable no unsolicited_data      reusable(now) on a copy: yes, busy, no <reason>
 //! ```
 //!
 //! Close reasons are spelled as [`CloseReason::as_str`] spells them.
@@ -123,7 +128,7 @@ use std::path::PathBuf;
 use h1conn::policy::Persistence;
 use h1conn::time::{Duration, Instant};
 use h1conn::wire::{Header, Version};
-use h1conn::{Action, Config, Connection, Event, RetrySafety, Role};
+use h1conn::{Action, Config, Connection, Event, NotReusable, RetrySafety, Role};
 
 // ----- the format -----
 
@@ -194,6 +199,9 @@ enum Check {
     Exchanges,
     Wrote,
     WroteNo,
+    AwaitsContinue,
+    MayRetry,
+    Reusable,
 }
 
 impl Check {
@@ -210,6 +218,9 @@ impl Check {
             "exchanges" => Self::Exchanges,
             "wrote" => Self::Wrote,
             "wrote-no" => Self::WroteNo,
+            "awaits-continue" => Self::AwaitsContinue,
+            "may-retry" => Self::MayRetry,
+            "reusable" => Self::Reusable,
             _ => return None,
         })
     }
@@ -227,6 +238,9 @@ impl Check {
             Self::Exchanges => "exchanges",
             Self::Wrote => "wrote",
             Self::WroteNo => "wrote-no",
+            Self::AwaitsContinue => "awaits-continue",
+            Self::MayRetry => "may-retry",
+            Self::Reusable => "reusable",
         }
     }
 }
@@ -326,6 +340,11 @@ fn parse_config(text: &str) -> Result<Config, String> {
             "head_timeout" => config.head_timeout = duration()?,
             "idle_margin" => config.idle_margin = duration()?,
             "continue_timeout" => config.continue_timeout = duration()?,
+            "body_timeout" => config.body_timeout = duration()?,
+            "body_min_rate" => config.body_min_rate = number()?,
+            "max_interim" => {
+                config.max_interim = u16::try_from(number()?).map_err(|e| e.to_string())?;
+            }
             "max_requests" if value == "none" => config.max_requests = None,
             "max_requests" => config.max_requests = Some(number()?),
             "pipeline_depth" => {
@@ -880,7 +899,12 @@ impl<'s> Run<'s> {
                     return Err(format!("the clock cannot go back from {}ms", self.now));
                 }
                 self.now = to;
-                self.conn.handle_timeout(self.now());
+                if let Some(error) = self.conn.handle_timeout(self.now()) {
+                    self.produce(Produced::Other(format!(
+                        "error {:?} at timeout",
+                        error.kind
+                    )));
+                }
             }
             Op::Event(expected) => {
                 let Some(got) = self.unmatched.pop_front() else {
@@ -944,6 +968,14 @@ impl<'s> Run<'s> {
             },
             Check::MaySend => yes_no(self.conn.may_send_request(now)),
             Check::MaySendBody => yes_no(self.conn.may_send_body()),
+            Check::AwaitsContinue => yes_no(self.conn.awaits_continue()),
+            Check::MayRetry => yes_no(self.conn.may_retry()),
+            Check::Reusable => match self.conn.clone().reusable(now) {
+                Ok(()) => "yes".into(),
+                Err(NotReusable::Busy) => "busy".into(),
+                Err(NotReusable::Closing(reason)) => format!("no {}", reason.as_str()),
+                Err(other) => format!("other {other}"),
+            },
             Check::RequestsLeft => self
                 .conn
                 .requests_left()

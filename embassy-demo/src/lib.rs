@@ -6,7 +6,7 @@
 //! long as the engine allows (persistence, the server's `Keep-Alive: max`
 //! and `timeout`), reconnects when the engine says close, and sends an
 //! idempotent request once more when a reused connection turns out dead
-//! (see [`may_retry`]).
+//! (the engine's rule: [`h1conn::Connection::may_retry`]).
 //!
 //! - [`EmbassyClock`]: the engine's clock on `embassy_time`; the driver
 //!   races each read against the engine's next deadline with it.
@@ -57,7 +57,7 @@ mod session;
 mod transport;
 
 pub use clock::EmbassyClock;
-pub use session::{Outcome, Session, SessionError, may_retry};
+pub use session::{Outcome, Session, SessionError};
 pub use transport::{CLOSE_TIMEOUT, Connect, NetError, SOCKET_TIMEOUT, TcpTransport};
 
 use core::fmt::Write as _;

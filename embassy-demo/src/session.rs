@@ -7,8 +7,7 @@ use core::fmt;
 use h1conn::io::asynch::{Client, Clock};
 use h1conn::io::{Buffer, DriverError, Request};
 use h1conn::policy::CloseReason;
-use h1conn::wire::Method;
-use h1conn::{Action, Config, Connection, RetrySafety, UsageError};
+use h1conn::{Config, Connection, NotReusable, UsageError};
 
 use crate::fmt::{log_debug, log_info, log_warn};
 use crate::transport::Connect;
@@ -57,29 +56,6 @@ impl<E: fmt::Debug> fmt::Display for SessionError<E> {
 
 impl<E: fmt::Debug> core::error::Error for SessionError<E> {}
 
-/// Whether a request that failed may be sent once more, on a new
-/// connection.
-///
-/// Only when all of these hold: the connection was reused (a server may
-/// close an idle connection just as our request is on its way: the request
-/// was never processed; a fresh connection that fails says something else
-/// about the server), the method is idempotent (RFC 9110 9.2.2: sending it
-/// twice does no harm if the server did act on it after all), and no byte
-/// of the response arrived (the peer closed or reset the connection first).
-pub fn may_retry<E>(
-    method: Method,
-    reused: bool,
-    error: &DriverError<E>,
-    safety: RetrySafety,
-) -> bool {
-    let dead_before_response = match error {
-        DriverError::Closed => safety != RetrySafety::ResponsePartial,
-        DriverError::Io(_) => matches!(safety, RetrySafety::SentNoResponse | RetrySafety::NotSent),
-        _ => false,
-    };
-    reused && method.is_idempotent() && dead_before_response
-}
-
 /// A short name of a driver error for log lines (the error's own type may
 /// not be printable with both `log` and `defmt`).
 fn error_name<E>(error: &DriverError<E>) -> &'static str {
@@ -90,6 +66,7 @@ fn error_name<E>(error: &DriverError<E>) -> &'static str {
         DriverError::Closed => "closed before responding",
         DriverError::TimedOut => "timed out",
         DriverError::TooManyHeaders => "too many header fields",
+        DriverError::InputBufferFull => "input buffer full",
     }
 }
 
@@ -160,7 +137,6 @@ impl<T: Connect, C: Clock, B: Buffer> Session<T, C, B> {
         request: &Request<'_>,
         body: &mut [u8],
     ) -> Result<Outcome, T::Error> {
-        let method = Method::from_bytes(request.method);
         let mut retried = false;
         loop {
             let reused = self.ready().await?;
@@ -180,12 +156,15 @@ impl<T: Connect, C: Clock, B: Buffer> Session<T, C, B> {
                     });
                 }
                 Err(error) => {
-                    let safety = self.client()?.connection().retry_safety();
+                    // Only a connection that died under us is a candidate;
+                    // whether to retry is the engine's one rule.
+                    let died = matches!(error, DriverError::Closed | DriverError::Io(_));
+                    let retry = died && self.client()?.may_retry();
                     // A peer that closed gets a FIN back; after anything
                     // else what is in flight is garbage: reset.
                     self.drop_connection(matches!(error, DriverError::Closed))
                         .await;
-                    if !retried && may_retry(method, reused, &error, safety) {
+                    if !retried && retry {
                         log_warn!(
                             "conn {}: reused connection failed ({}), retrying on a new one",
                             connection,
@@ -223,7 +202,7 @@ impl<T: Connect, C: Clock, B: Buffer> Session<T, C, B> {
         let n = self.connections;
         if self.open {
             let client = self.client()?;
-            let engine_allows = client.may_send_request();
+            let engine_allows = client.reusable().is_ok();
             let alive = client.transport_mut().is_usable();
             if engine_allows && alive {
                 let conn = client.connection();
@@ -260,17 +239,12 @@ impl<T: Connect, C: Clock, B: Buffer> Session<T, C, B> {
     async fn settle(&mut self) -> Option<CloseReason> {
         let n = self.connections;
         let client = self.client.as_mut()?;
-        let reason = match client.connection().poll_action() {
-            Action::Reuse if client.may_send_request() => return None,
-            // Reusable, but no request may follow: `max` is used up, or the
-            // server's timeout is no longer than our margin.
-            Action::Reuse if client.connection().requests_left() == Some(0) => {
-                CloseReason::MaxReached
-            }
-            Action::Reuse => CloseReason::IdleTimeout,
-            Action::Close(reason) => reason,
-            // A complete exchange leaves neither; be safe and start over.
-            Action::Continue | Action::Switched => CloseReason::LocalClose,
+        let reason = match client.reusable() {
+            Ok(()) => return None,
+            Err(NotReusable::Closing(reason)) => reason,
+            // A complete exchange leaves no exchange in progress; be safe
+            // and start over.
+            Err(_) => CloseReason::LocalClose,
         };
         log_info!("conn {}: closing ({})", n, reason.as_str());
         self.drop_connection(true).await;
@@ -316,42 +290,4 @@ async fn exchange<T: Connect, C: Clock, B: Buffer>(
         body_len = body_len.saturating_add(chunk.len());
     }
     Ok((status, body_len, stored))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retry_rules() {
-        let closed = DriverError::<()>::Closed;
-        let io = DriverError::Io(());
-        let sent = RetrySafety::SentNoResponse;
-        // The one case the session retries: reused, idempotent, no response.
-        assert!(may_retry(Method::Get, true, &closed, sent));
-        assert!(may_retry(Method::Put, true, &io, sent));
-        // A fresh connection, a POST, or a partial response: never.
-        assert!(!may_retry(Method::Get, false, &closed, sent));
-        assert!(!may_retry(Method::Post, true, &closed, sent));
-        assert!(!may_retry(Method::Patch, true, &io, sent));
-        assert!(!may_retry(
-            Method::Get,
-            true,
-            &io,
-            RetrySafety::ResponsePartial
-        ));
-        // Errors that are not a dead connection: never.
-        assert!(!may_retry(
-            Method::Get,
-            true,
-            &DriverError::<()>::TimedOut,
-            sent
-        ));
-        assert!(!may_retry(
-            Method::Get,
-            true,
-            &DriverError::<()>::TooManyHeaders,
-            sent
-        ));
-    }
 }

@@ -22,19 +22,19 @@ use std::io::{self, Read};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant as StdInstant};
+use std::time::Duration;
 
 use h1conn::io::DriverError;
 use h1conn::io::blocking;
-use h1conn::policy::{CloseReason, Persistence};
+use h1conn::policy::CloseReason;
 use h1conn::time::Duration as EngineDuration;
 use h1conn::wire::{Header, KeepAlive, Version};
-use h1conn::{Action, Config, ProtocolError, RetrySafety, UsageError};
+use h1conn::{Config, NotReusable, ProtocolError, RetrySafety, UsageError};
 
-use crate::net::{SocketClock, TcpTransport};
+use crate::net::{SystemClock, TcpTransport};
 
 /// The engine's blocking client over a TCP socket, owning its buffers.
-type Driver = blocking::Client<TcpTransport, SocketClock, Vec<u8>>;
+type Driver = blocking::Client<TcpTransport, SystemClock, Vec<u8>>;
 
 /// Limits and timeouts of a [`Client`].
 #[derive(Clone, Debug)]
@@ -101,6 +101,9 @@ pub enum Error {
     },
     /// The peer stayed silent past the timeout.
     TimedOut,
+    /// The response head did not fit the client's input buffer
+    /// ([`ClientConfig::buffer_size`]).
+    ResponseHeadTooLarge,
 }
 
 impl fmt::Display for Error {
@@ -121,6 +124,9 @@ impl fmt::Display for Error {
                 "reused connection closed before the response; {method} is not idempotent, not retried"
             ),
             Self::TimedOut => f.write_str("timed out"),
+            Self::ResponseHeadTooLarge => {
+                f.write_str("response head larger than the client's input buffer")
+            }
         }
     }
 }
@@ -139,6 +145,7 @@ impl From<DriverError<io::Error>> for Error {
             DriverError::TooManyHeaders => {
                 Self::Usage(UsageError::InvalidHead(h1conn::ErrorKind::HeadTooLarge))
             }
+            DriverError::InputBufferFull => Self::ResponseHeadTooLarge,
         }
     }
 }
@@ -252,11 +259,6 @@ impl Request {
         self.body = body.into();
         self
     }
-
-    /// Whether an automatic retry is safe (RFC 9110 9.2.2).
-    pub fn is_idempotent(&self) -> bool {
-        ["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"].contains(&self.method.as_str())
-    }
 }
 
 /// A retry the client made: the reused connection that failed, and why.
@@ -338,19 +340,21 @@ impl Client {
         match exchange(&mut conn, request) {
             Ok(head) => Ok(Response::new(self, conn, head, reused, None)),
             Err(error) => {
-                let safety = conn.driver.connection().retry_safety();
-                let dead_before_response = match &error {
-                    Error::Closed => true,
-                    Error::Io(_) => safety != RetrySafety::ResponsePartial,
-                    _ => false,
-                };
-                if !(reused && dead_before_response) {
+                // Only a connection that died under us (closed or reset) is
+                // a retry candidate; whether to retry is the engine's rule.
+                let connection_died = matches!(error, Error::Closed | Error::Io(_));
+                if !connection_died {
                     return Err(error);
                 }
-                if !request.is_idempotent() {
-                    return Err(Error::NotRetried {
-                        method: request.method.clone(),
-                    });
+                if !conn.driver.may_retry() {
+                    let engine = conn.driver.connection();
+                    let unanswered = engine.retry_safety() == RetrySafety::SentNoResponse;
+                    if reused && unanswered {
+                        return Err(Error::NotRetried {
+                            method: request.method.clone(),
+                        });
+                    }
+                    return Err(error);
                 }
                 let retry = Retry {
                     conn: conn.id,
@@ -376,7 +380,10 @@ impl Client {
         let conns = idle.get_mut(origin)?;
         // Most recently used first: the least likely to have timed out.
         while let Some(mut conn) = conns.pop() {
-            if conn.driver.may_send_request() && peer_is_quiet(conn.driver.transport_mut()) {
+            // The engine answers first (it sees every byte the driver
+            // holds); the peek is a second line of defence for bytes or a
+            // close still in the socket.
+            if conn.driver.reusable().is_ok() && peer_is_quiet(conn.driver.transport_mut()) {
                 return Some(conn);
             }
         }
@@ -409,9 +416,10 @@ impl Client {
         }
         let stream = connected.ok_or(Error::Connect(last))?;
         stream.set_write_timeout(Some(timeout)).map_err(Error::Io)?;
-        let clock =
-            SocketClock::new(StdInstant::now(), &stream, Some(timeout)).map_err(Error::Io)?;
-        let transport = TcpTransport::new(stream).map_err(Error::Io)?;
+        let transport = TcpTransport::new(stream)
+            .map_err(Error::Io)?
+            .with_silence_limit(Some(timeout));
+        let clock = SystemClock::new();
         let mut config = Config::new();
         config.idle_margin = engine_duration(self.config.idle_margin);
         config.idle_timeout = engine_duration(self.config.idle_ceiling);
@@ -640,22 +648,20 @@ impl<'c> Response<'c> {
     /// The body is complete: record the decision and pool the connection
     /// if the engine allows reuse.
     fn finish(&mut self) {
-        let Some(conn) = self.conn.take() else {
+        let Some(mut conn) = self.conn.take() else {
             return;
         };
-        let engine = conn.driver.connection();
-        let reusable = engine.poll_action() == Action::Reuse;
-        let close_reason = match engine.persistence() {
-            Persistence::Close(reason) => Some(reason),
-            Persistence::KeepAlive if !reusable => Some(CloseReason::LocalClose),
-            Persistence::KeepAlive => None,
+        let (keep_alive, close_reason) = match conn.driver.reusable() {
+            Ok(()) => (true, None),
+            Err(NotReusable::Closing(reason)) => (false, Some(reason)),
+            Err(_) => (false, None),
         };
         self.outcome = Some(Outcome {
-            keep_alive: reusable,
+            keep_alive,
             close_reason,
             body_bytes: self.body_bytes,
         });
-        if reusable {
+        if keep_alive {
             self.client.checkin(conn);
         }
     }

@@ -1,26 +1,51 @@
 //! The std pieces the core's blocking drivers need: a TCP transport that
-//! speaks `embedded_io`, and a clock that turns the engine's deadlines into
-//! socket read timeouts.
+//! speaks `embedded_io` and turns the engine's deadlines into socket read
+//! timeouts itself, and a system clock.
+//!
+//! Anyone with the core can use them: wrap a connected `TcpStream` in a
+//! [`TcpTransport`], take a [`SystemClock`], and hand both to
+//! `h1conn::io::blocking::Client::new` or `Server::new`.
 
 use std::io::{self, Read as _, Write as _};
 use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, Instant as StdInstant};
 
-use h1conn::io::blocking::Clock;
-use h1conn::time::Instant;
+use h1conn::io::blocking::{Clock, Transport};
+use h1conn::time::{Duration as EngineDuration, Instant};
 
-/// A connected TCP stream as an `embedded_io` transport.
+/// A connected TCP stream as an `embedded_io` transport whose reads time out
+/// at the engine's next deadline, or after a limit on silence, whichever
+/// comes first.
 #[derive(Debug)]
 pub struct TcpTransport {
     stream: TcpStream,
+    silence_limit: Option<Duration>,
 }
 
 impl TcpTransport {
     /// Wraps `stream` (Nagle is turned off: heads and bodies are written
-    /// in pieces and must not wait for each other's ACK).
+    /// in pieces and must not wait for each other's ACK). Reads wait for
+    /// the engine's deadlines only; see
+    /// [`with_silence_limit`](Self::with_silence_limit).
     pub fn new(stream: TcpStream) -> io::Result<Self> {
         stream.set_nodelay(true)?;
-        Ok(Self { stream })
+        Ok(Self {
+            stream,
+            silence_limit: None,
+        })
+    }
+
+    /// Also gives up on a read after `limit` without data (the caller's
+    /// own patience, e.g. the CLI's `--timeout`): the driver then reports
+    /// `TimedOut`.
+    pub fn with_silence_limit(mut self, limit: Option<Duration>) -> Self {
+        self.silence_limit = limit;
+        self
+    }
+
+    /// The socket, mutably (to set a write timeout, for one).
+    pub fn stream_mut(&mut self) -> &mut TcpStream {
+        &mut self.stream
     }
 
     /// The socket.
@@ -70,6 +95,18 @@ impl embedded_io::Read for TcpTransport {
     }
 }
 
+impl Transport for TcpTransport {
+    fn set_read_timeout(&mut self, timeout: Option<EngineDuration>) -> io::Result<()> {
+        // A zero timeout means "block forever" to the OS: wait 1 ms at least.
+        let until_deadline = timeout.map(|left| Duration::from_millis(left.as_millis().max(1)));
+        let timeout = match (until_deadline, self.silence_limit) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.stream.set_read_timeout(timeout)
+    }
+}
+
 impl embedded_io::Write for TcpTransport {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.stream.write(buf)
@@ -80,47 +117,40 @@ impl embedded_io::Write for TcpTransport {
     }
 }
 
-/// Milliseconds since a fixed origin, with each read's timeout set to the
-/// engine's next deadline, capped by an overall limit on silence.
-#[derive(Debug)]
-pub struct SocketClock {
+/// Milliseconds since a fixed origin (the moment it was made): the time
+/// source the engine's deadlines are measured with.
+#[derive(Clone, Copy, Debug)]
+pub struct SystemClock {
     origin: StdInstant,
-    socket: TcpStream,
-    silence_limit: Option<Duration>,
 }
 
-impl SocketClock {
-    /// A clock for reads on `socket` (a clone of the transport's stream)
-    /// that gives up after `silence_limit` without data.
-    pub fn new(
-        origin: StdInstant,
-        socket: &TcpStream,
-        silence_limit: Option<Duration>,
-    ) -> io::Result<Self> {
-        Ok(Self {
-            origin,
-            socket: socket.try_clone()?,
-            silence_limit,
-        })
+impl SystemClock {
+    /// A clock whose epoch is now.
+    pub fn new() -> Self {
+        Self::since(StdInstant::now())
     }
-}
 
-impl Clock for SocketClock {
-    fn now(&self) -> Instant {
-        let millis = self.origin.elapsed().as_millis();
+    /// A clock whose epoch is `origin` (share one origin between clocks
+    /// whose instants are compared).
+    pub fn since(origin: StdInstant) -> Self {
+        Self { origin }
+    }
+
+    /// The engine instant of `at` (the epoch if `at` is earlier).
+    pub fn instant_of(&self, at: StdInstant) -> Instant {
+        let millis = at.saturating_duration_since(self.origin).as_millis();
         Instant::from_millis(u64::try_from(millis).unwrap_or(u64::MAX))
     }
+}
 
-    fn set_read_deadline(&mut self, deadline: Option<Instant>) {
-        let until_deadline = deadline.map(|at| {
-            let millis = at.saturating_since(self.now()).as_millis();
-            // A zero timeout means "block forever" to the OS: wait 1 ms.
-            Duration::from_millis(millis.max(1))
-        });
-        let timeout = match (until_deadline, self.silence_limit) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        let _ = self.socket.set_read_timeout(timeout);
+impl Default for SystemClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Clock for SystemClock {
+    fn now(&self) -> Instant {
+        self.instant_of(StdInstant::now())
     }
 }

@@ -2,13 +2,13 @@
 //! and the bookkeeping of the exchange in progress. The blocking and async
 //! drivers wrap it with reads and writes only.
 
-use crate::error::{ErrorKind, ProtocolError, UsageError};
-use crate::io::{Buffer, DriverError, Inbox, Step, is_chunked, with_length};
+use crate::error::{ProtocolError, UsageError};
+use crate::io::{Buffer, DriverError, Inbox, Step, with_length};
 use crate::state::HalfState;
 use crate::time::Instant;
-use crate::wire::{BodyKind, Header, RequestHead, ResponseHead, Version};
+use crate::wire::{Header, RequestHead, ResponseHead, Version};
 use crate::write::{decimal, write_chunk_header, write_last_chunk};
-use crate::{Action, Config, Connection, RetrySafety, Role};
+use crate::{Config, Connection, NotReusable, RetrySafety, Role};
 
 /// A request for a client driver to send.
 #[derive(Clone, Copy, Debug)]
@@ -20,10 +20,11 @@ pub struct Request<'a> {
     /// HTTP/1.1 (needs a `Host` field) or HTTP/1.0.
     pub version: Version,
     /// Header fields; the driver adds `Content-Length` for a non-empty body
-    /// unless these frame it, and the engine adds `Connection` as needed.
+    /// unless these name a `Content-Length` or `Transfer-Encoding`, and the
+    /// engine adds `Connection` as needed.
     pub headers: &'a [Header<'a>],
-    /// The whole body (empty for none). With `Transfer-Encoding: chunked`
-    /// among the headers it is sent as one chunk.
+    /// The whole body (empty for none). When the head the engine wrote is
+    /// chunked, it is sent as one chunk.
     pub body: &'a [u8],
 }
 
@@ -51,10 +52,6 @@ pub(crate) struct Exchange<B> {
     reading_body: bool,
     /// Client: the final response arrived before the request body was sent.
     final_early: bool,
-    /// The message being sent is chunked: the driver frames body writes.
-    chunked_out: bool,
-    /// Server: the request expects `100 Continue` before its body.
-    continue_owed: bool,
 }
 
 impl<B: Buffer> Exchange<B> {
@@ -65,8 +62,6 @@ impl<B: Buffer> Exchange<B> {
             scratch,
             reading_body: false,
             final_early: false,
-            chunked_out: false,
-            continue_owed: false,
         }
     }
 
@@ -84,28 +79,36 @@ impl<B: Buffer> Exchange<B> {
     pub(crate) fn step(&mut self, now: Instant) -> Result<Step, ProtocolError> {
         let step = self.inbox.feed(&mut self.conn, now)?;
         match step {
-            Step::Head { interim: false } => {
-                self.reading_body = true;
-                if self.conn.role() == Role::Server {
-                    let config = self.conn.config().parse;
-                    self.continue_owed = self
-                        .inbox
-                        .request_head(&config)
-                        .is_some_and(|h| h.facts.expect_continue && h.body != BodyKind::None);
-                }
-            }
+            Step::Head { interim: false } => self.reading_body = true,
             Step::End | Step::Switched => self.reading_body = false,
             _ => {}
         }
         Ok(step)
     }
 
+    /// Client: hands the engine the bytes the driver holds while no
+    /// response is outstanding, so it can refuse them as unsolicited (the
+    /// error marks the connection; the exchange that just ended is fine).
+    pub(crate) fn account_leftover(&mut self, now: Instant) {
+        let idle = self.conn.role() == Role::Client
+            && self.conn.retry_safety() == RetrySafety::NotSent
+            && !self.reading_body;
+        if idle && !self.inbox.unconsumed().is_empty() {
+            let _ = self.inbox.feed(&mut self.conn, now);
+        }
+    }
+
+    /// Client: the engine's reuse answer, once it has seen every byte held.
+    pub(crate) fn reusable(&mut self, now: Instant) -> Result<(), NotReusable> {
+        self.account_leftover(now);
+        self.conn.reusable(now)
+    }
+
     /// Free space to read into; an error when a head does not fit.
-    pub(crate) fn spare(&mut self, now: Instant) -> Result<&mut [u8], ProtocolError> {
+    pub(crate) fn spare<E>(&mut self, now: Instant) -> Result<&mut [u8], DriverError<E>> {
         if self.inbox.spare().is_empty() {
-            let error = self.inbox.full_error();
             self.conn.close(now);
-            return Err(error);
+            return Err(DriverError::InputBufferFull);
         }
         Ok(self.inbox.spare())
     }
@@ -130,18 +133,14 @@ impl<B: Buffer> Exchange<B> {
     /// the caller's own limit.
     pub(crate) fn on_timeout<E>(&mut self, now: Instant) -> Result<(), DriverError<E>> {
         match self.conn.poll_timeout() {
-            Some(deadline) if deadline <= now => {
-                self.conn.handle_timeout(now);
-                if self.conn.poll_action() == Action::Close(crate::policy::CloseReason::HeadTimeout)
-                {
-                    let pending = self.inbox.unconsumed().len();
-                    return Err(DriverError::Protocol(ProtocolError::new(
-                        ErrorKind::HeadTimeout,
-                        pending,
-                    )));
+            Some(deadline) if deadline <= now => match self.conn.handle_timeout(now) {
+                Some(error) => {
+                    // Where the peer stopped: the bytes held so far.
+                    let held = self.inbox.unconsumed().len();
+                    Err(DriverError::Protocol(ProtocolError::new(error.kind, held)))
                 }
-                Ok(())
-            }
+                None => Ok(()),
+            },
             _ => Err(DriverError::TimedOut),
         }
     }
@@ -169,7 +168,6 @@ impl<B: Buffer> Exchange<B> {
         self.inbox.release_head();
         self.final_early = false;
         self.reading_body = false;
-        self.chunked_out = is_chunked(request.headers);
         Ok(n)
     }
 
@@ -216,15 +214,9 @@ impl<B: Buffer> Exchange<B> {
         self.reading_body
     }
 
-    /// Server: takes the owed `100 Continue` (write it before reading the body).
-    pub(crate) fn take_continue_owed(&mut self) -> bool {
-        core::mem::replace(&mut self.continue_owed, false)
-    }
-
     /// Starts the next request on a server: forgets the previous head.
     pub(crate) fn next_request(&mut self) {
         self.inbox.release_head();
-        self.continue_owed = false;
     }
 
     /// Writes a response head into scratch; returns its length.
@@ -235,15 +227,9 @@ impl<B: Buffer> Exchange<B> {
         reason: &[u8],
         headers: &[Header<'_>],
     ) -> Result<usize, DriverError<E>> {
-        let n = self
+        Ok(self
             .conn
-            .send_response(now, status, reason, headers, self.scratch.as_mut())?;
-        if !(100..200).contains(&status) {
-            self.chunked_out = is_chunked(headers);
-            // A final response answers: an owed 100 Continue is moot.
-            self.continue_owed = false;
-        }
-        Ok(n)
+            .send_response(now, status, reason, headers, self.scratch.as_mut())?)
     }
 
     /// Writes a response head with `Content-Length` added for `body` where
@@ -266,7 +252,7 @@ impl<B: Buffer> Exchange<B> {
     /// Counts `data` as body about to be written; returns the length of a
     /// chunk-size line put in scratch first (0 when not chunked).
     pub(crate) fn body_chunk<E>(&mut self, data: &[u8]) -> Result<usize, DriverError<E>> {
-        if !self.chunked_out {
+        if !self.conn.sends_chunked() {
             self.conn.send_body(data.len())?;
             return Ok(0);
         }
@@ -277,16 +263,17 @@ impl<B: Buffer> Exchange<B> {
         Ok(n)
     }
 
-    /// Whether body writes are chunk-framed.
+    /// Whether body writes are chunk-framed (the head the engine wrote
+    /// says so).
     pub(crate) fn chunked_out(&self) -> bool {
-        self.chunked_out
+        self.conn.sends_chunked()
     }
 
     /// Ends the message being sent; returns the length of a last chunk put
     /// in scratch (0 when not chunked or nothing is being sent).
     pub(crate) fn finish<E>(&mut self, now: Instant) -> Result<usize, DriverError<E>> {
         let mut n = 0;
-        if self.chunked_out && self.conn.send_state() == HalfState::Body {
+        if self.conn.sends_chunked() {
             n = write_last_chunk(self.scratch.as_mut())
                 .map_err(|_| DriverError::Usage(UsageError::BufferTooSmall { needed: 5 }))?;
             self.conn.send_body(n)?;
@@ -294,7 +281,6 @@ impl<B: Buffer> Exchange<B> {
         if !self.final_early {
             self.conn.finish_message(now)?;
         }
-        self.chunked_out = false;
         Ok(n)
     }
 

@@ -168,6 +168,8 @@ impl ServerConfig {
         let mut config = Config::new();
         config.parse = ParseConfig::strict().with_max_head_len(self.max_head_len.max(64));
         config.head_timeout = engine_duration(self.effective_head_timeout());
+        config.body_timeout = engine_duration(self.body_timeout);
+        config.body_min_rate = self.body_min_rate;
         if self.keep_alive() {
             config.idle_timeout = engine_duration(self.keep_alive_timeout);
             config.max_requests = (self.max_requests != 0).then_some(self.max_requests);

@@ -13,8 +13,9 @@ use h1conn::policy::Persistence;
 use h1conn::wire::{Header, RequestHead};
 
 use super::request::{Head, Phase, Request};
-use super::socket::{ConnIo, Limits};
+use super::socket::ConnIo;
 use super::{AccessRecord, Driver, Handler, Shared};
+use crate::net::SystemClock;
 
 /// Bytes of input buffer beyond the longest head: room for body bytes to
 /// stream through while the head stays readable.
@@ -38,11 +39,6 @@ fn exchange(handler: &dyn Handler, request: &mut Request<'_>) -> Outcome {
     let handler_ok = matches!(result, Ok(Ok(())));
     let mut abort = false;
     let status = match request.phase {
-        Phase::Waiting if request.body.timed_out => {
-            abort = true;
-            let message = b"the request body did not arrive in time\n";
-            request.respond_and_close(408, message).ok().map(|()| 408)
-        }
         Phase::Waiting if request.body.dead => {
             abort = true;
             None
@@ -101,15 +97,10 @@ fn exchange(handler: &dyn Handler, request: &mut Request<'_>) -> Outcome {
 /// Serves one connection until the engine, the peer or the handler ends it.
 pub(super) fn serve_connection(shared: &Shared, stream: Arc<TcpStream>, peer: SocketAddr, id: u64) {
     let config = &shared.config;
-    let limits = Limits {
-        silence: config.silence_limit(),
-        write: config.write_timeout,
-        body: config.body_timeout,
-        body_min_rate: config.body_min_rate,
-    };
-    let Ok((transport, clock)) = ConnIo::new(stream, limits) else {
+    let Ok(transport) = ConnIo::new(stream, config.silence_limit(), config.write_timeout) else {
         return;
     };
+    let clock = SystemClock::new();
     let engine = config.engine();
     let input = vec![0u8; engine.parse.max_head_len + INPUT_SLACK];
     let scratch = vec![0u8; SCRATCH_LEN];
@@ -117,7 +108,6 @@ pub(super) fn serve_connection(shared: &Shared, stream: Arc<TcpStream>, peer: So
     let mut number = 0u32;
     loop {
         driver.transport_mut().end_response();
-        driver.transport_mut().end_body();
         let head = match driver.read_request() {
             Ok(Some(head)) if has_unknown_coding(&head) => {
                 // RFC 9112 6.1: a transfer coding we cannot decode gets 501;

@@ -81,10 +81,10 @@ pub use listen::{Server, ServerHandle};
 pub use request::{Request, ResponseBody};
 
 use listen::Shared;
-use socket::{ConnClock, ConnIo};
+use socket::ConnIo;
 
 /// The driver of one connection, owning its buffers.
-type Driver = blocking::Server<ConnIo, ConnClock, Vec<u8>>;
+type Driver = blocking::Server<ConnIo, crate::net::SystemClock, Vec<u8>>;
 
 /// Answers requests. Called once per request, on the connection's thread.
 ///

@@ -21,7 +21,7 @@ pub(super) fn io_error(error: DriverError<io::Error>) -> io::Error {
                 other => io::Error::other(other),
             };
         }
-        DriverError::Protocol(_) => io::ErrorKind::InvalidData,
+        DriverError::Protocol(_) | DriverError::InputBufferFull => io::ErrorKind::InvalidData,
         DriverError::Usage(_) | DriverError::TooManyHeaders => io::ErrorKind::InvalidInput,
         DriverError::Closed => io::ErrorKind::UnexpectedEof,
         DriverError::TimedOut => io::ErrorKind::TimedOut,
@@ -91,8 +91,6 @@ pub(super) struct BodyState {
     pub(super) error: Option<ProtocolError>,
     /// The transport failed (or stayed silent too long) while reading it.
     pub(super) dead: bool,
-    /// It did not arrive within its deadline (then `dead` too).
-    pub(super) timed_out: bool,
 }
 
 /// One request, as a [`Handler`] sees it: its head, its body (through
@@ -142,9 +140,6 @@ impl<'a> Request<'a> {
             done: head.body == BodyKind::None,
             ..BodyState::default()
         };
-        if !body.done {
-            wire.transport_mut().start_body();
-        }
         Self {
             wire,
             head,
@@ -337,24 +332,6 @@ impl<'a> Request<'a> {
         })
     }
 
-    /// Sends a short plain-text response with `Connection: close`, for
-    /// failures found by the server itself (a body too slow).
-    pub(super) fn respond_and_close(&mut self, status: u16, message: &[u8]) -> io::Result<()> {
-        self.check_can_respond(status)?;
-        let fields = fields(&[("Content-Type", "text/plain")], true, None);
-        self.wire.transport_mut().start_response();
-        match self
-            .wire
-            .send_response(status, reason_of(status), &fields, message)
-        {
-            Ok(()) => {
-                self.phase = Phase::Done(status);
-                Ok(())
-            }
-            Err(e) => Err(self.broken(e, status)),
-        }
-    }
-
     /// Whether a response was sent (or started).
     pub fn responded(&self) -> bool {
         self.phase != Phase::Waiting
@@ -473,22 +450,12 @@ impl Read for Request<'_> {
             Ok(None) => None,
             Err(e) => Some(e),
         };
-        let transport = self.wire.transport_mut();
         match error {
             None => {
                 body.done = true;
-                transport.end_body();
                 Ok(0)
             }
-            Some(DriverError::TimedOut) if transport.body_timed_out() => {
-                // Too slow: nothing more is read; a 408 and a close follow.
-                body.dead = true;
-                body.timed_out = true;
-                Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "the request body did not arrive in time",
-                ))
-            }
+            // An invalid chunk, or a body slower than its deadline (408).
             Some(DriverError::Protocol(error)) => {
                 body.error = Some(error);
                 Err(io::Error::new(io::ErrorKind::InvalidData, error))
