@@ -819,3 +819,26 @@ fn one_file_descriptor_per_connection() {
     );
     drop(peers);
 }
+
+#[test]
+fn serve_refuses_nonsense_options_with_exit_status_2() {
+    for args in [
+        &["--max-connections", "0"][..],
+        &["--body-timeout", "0"],
+        &["--body-min-rate", "0"],
+        &["--keep-alive-timeout", "9999999"],
+    ] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_h1conn"))
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.starts_with("h1conn: error: invalid options: "),
+            "{stderr}"
+        );
+        assert!(output.stdout.is_empty(), "{args:?} listened anyway");
+    }
+}
