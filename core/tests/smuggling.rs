@@ -724,6 +724,38 @@ fn head_cases() -> Vec<Case> {
     let long_value = format!("X-Long: {}\r\n", "v".repeat(9000));
     let long_target = format!("GET /{} HTTP/1.1\r\nHost: a\r\n\r\n", "t".repeat(9000));
     vec![
+        // A Host that is not uri-host [":" port] could route differently
+        // in a proxy than in the origin.
+        case(
+            "a Host with a space",
+            Server,
+            "GET / HTTP/1.1\r\nHost: a b\r\n\r\n",
+            Error(K::MalformedHost, Where::At("a b", 1)),
+        ),
+        case(
+            "a Host with userinfo",
+            Server,
+            "GET / HTTP/1.1\r\nHost: user@evil\r\n\r\n",
+            Error(K::MalformedHost, Where::At("@", 0)),
+        ),
+        case(
+            "a Host with a path",
+            Server,
+            "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n",
+            Error(K::MalformedHost, Where::At("/b", 0)),
+        ),
+        case(
+            "an unclosed IP literal in Host",
+            Server,
+            "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n",
+            Error(K::MalformedHost, Where::At("[::1", 4)),
+        ),
+        case(
+            "CONNECT without a port",
+            Server,
+            "CONNECT a.example HTTP/1.1\r\nHost: a.example\r\n\r\n",
+            Error(K::InvalidTarget, Where::At("a.example", 0)),
+        ),
         case(
             "NUL in a value",
             Server,

@@ -42,8 +42,9 @@ pub struct ServerConfig {
     /// Longest silence while a request body is being read (never shorter
     /// than the keep-alive and head timeouts). Default 30 s.
     pub read_timeout: Duration,
-    /// Longest a whole response may take to write to a peer that reads
-    /// slowly (total, not per write call). Default 30 s.
+    /// Longest a whole response may take to write (total, not per write
+    /// call, so a peer reading a byte at a time cannot stretch it; a larger
+    /// download to a slow client needs a longer one). Default 30 s.
     pub write_timeout: Duration,
     /// A request body must arrive within this time, extended by 1 s for
     /// every [`body_min_rate`](Self::body_min_rate) bytes received; past

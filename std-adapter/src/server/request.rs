@@ -403,8 +403,10 @@ impl<'a> Request<'a> {
 impl Read for Request<'_> {
     /// Reads the request body; `Ok(0)` at its end. The first read sends
     /// `100 Continue` when the request expects it. A body that breaks the
-    /// protocol (an invalid chunk) fails with `InvalidData`; the server then
-    /// answers it with `400` unless the handler responded already.
+    /// protocol (an invalid chunk) or arrives too slowly (see
+    /// [`ServerConfig::body_timeout`](super::ServerConfig::body_timeout))
+    /// fails with `InvalidData`; the server then answers it with `400` or
+    /// `408` and closes, unless the handler responded already.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if buf.is_empty() {
             return Ok(0);

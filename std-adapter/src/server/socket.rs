@@ -54,11 +54,10 @@ impl ConnIo {
         })
     }
 
-    /// Starts the write deadline of a response (no-op if running).
+    /// Starts the write deadline of a final response: a fresh one, so the
+    /// time a `100 Continue` and the body upload took does not count.
     pub(super) fn start_response(&mut self) {
-        if self.write_deadline.is_none() {
-            self.write_deadline = Some(StdInstant::now() + self.write_timeout);
-        }
+        self.write_deadline = Some(StdInstant::now() + self.write_timeout);
     }
 
     /// The response is complete: its write deadline stops.
