@@ -208,6 +208,7 @@ pub mod wire;
 pub mod write;
 
 pub use conn::{
-    Action, Config, Connection, Consumed, Event, MAX_PIPELINE, NotReusable, RetrySafety, Role,
+    Action, Config, Connection, Consumed, Event, MAX_PIPELINE, NotReusable, RetrySafety,
 };
+pub use state::Role;
 pub use error::{ErrorKind, ProtocolError, UsageError};
