@@ -1,5 +1,5 @@
 //! Every transition of a connection, in one place: the table of one half
-//! (what a side sends, or what it receives) in [`next`], and the joint
+//! (what a side sends, or what it receives) in `next`, and the joint
 //! rules that move the two halves on together once messages complete.
 //!
 //! A half goes `Idle -> Head -> Body -> Done` for each message, then back to
