@@ -44,7 +44,7 @@ const RESPONSES: [&[u8]; 10] = [
 impl Arbitrary for Op {
     fn arbitrary(g: &mut Gen) -> Self {
         match u8::arbitrary(g) % 8 {
-            0 | 1 => Op::Send(*g.choose(&METHODS).unwrap()),
+            0 | 1 => Op::Send(g.choose(&METHODS).unwrap()),
             2..=5 => Op::Bytes(g.choose(&RESPONSES).unwrap()),
             6 => Op::Wait(*g.choose(&[0, 500, 1_000, 3_000, 10_000]).unwrap()),
             _ => Op::Eof,
