@@ -10,7 +10,7 @@ use crate::policy::{
     CloseReason, MessageSummary, Persistence, PersistenceFields, exchange_persistence,
     request_fields, request_persistence, response_fields,
 };
-use crate::state::{HalfState, Step, next};
+use crate::state::{HalfState, Joint, Role, Step, joint_steps, next};
 use crate::time::{Duration, Instant};
 use crate::timer::{Timer, TimerTable};
 use crate::wire::{
@@ -18,16 +18,6 @@ use crate::wire::{
     ResponseHead, Version,
 };
 use crate::write::{WriteError, write_request_head, write_response_head};
-
-/// Which side of the connection this engine plays.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum Role {
-    /// Sends requests, receives responses.
-    Client,
-    /// Receives requests, sends responses.
-    Server,
-}
 
 /// Most requests a client keeps outstanding (pipelined) on one connection.
 pub const MAX_PIPELINE: usize = 4;
@@ -892,7 +882,7 @@ impl Connection {
         let body = head.body_kind(pending.method);
         let response = MessageSummary::of(head.version, &head.facts);
         let mut decision = exchange_persistence(pending.request, response, body);
-        if self.send == HalfState::Body {
+        if self.send == HalfState::Body && body != BodyKind::Tunnel {
             // The server answered before the request body was sent: stop
             // sending it (RFC 9112 9.5); the connection cannot carry
             // another request, as the server would read the rest of the
@@ -987,45 +977,30 @@ impl Connection {
                 .and(Persistence::Close(CloseReason::MaxReached));
         }
         let keep = self.persistence.is_keep_alive();
-        match self.role {
-            Role::Server => {
-                if self.send == HalfState::Done {
-                    // The response is complete: its request is answered.
-                    let _ = self.pending.pop_front();
-                    self.exchanges = self.exchanges.saturating_add(1);
-                    self.timers.stop(Timer::Exchange);
-                    self.step_send(Step::ExchangeDone { keep });
-                }
-                if self.recv == HalfState::Done && self.pending.is_empty() {
-                    self.step_recv(Step::ExchangeDone { keep });
-                }
+        if self.role == Role::Server && self.send == HalfState::Done {
+            // The response is complete: its request is answered.
+            let _ = self.pending.pop_front();
+            self.exchanges = self.exchanges.saturating_add(1);
+            self.timers.stop(Timer::Exchange);
+        }
+        let joint = Joint {
+            role: self.role,
+            keep,
+            outstanding: !self.pending.is_empty(),
+            pipelining: self.config.pipeline_depth > 1,
+        };
+        // The joint rules settle in at most two rounds (a message ends the
+        // exchange, then the half closes or goes idle).
+        for _ in 0..2 {
+            let (send, recv) = joint_steps(self.send, self.recv, joint);
+            if let Some(step) = send {
+                self.step_send(step);
             }
-            Role::Client => {
-                if self.recv == HalfState::Done {
-                    self.step_recv(Step::ExchangeDone { keep });
-                }
-                if self.send == HalfState::Done {
-                    let pipelining = self.config.pipeline_depth > 1;
-                    if self.pending.is_empty() || (pipelining && keep) {
-                        self.step_send(Step::ExchangeDone { keep });
-                    }
-                }
+            if let Some(step) = recv {
+                self.step_recv(step);
             }
         }
         if !keep {
-            // A half with a message still owed (a server's response, a
-            // client's awaited response) finishes it before closing.
-            let owed = !self.pending.is_empty();
-            let (send_owes, recv_owes) = match self.role {
-                Role::Server => (owed, false),
-                Role::Client => (false, owed),
-            };
-            if !send_owes {
-                self.step_send(Step::MustClose);
-            }
-            if !recv_owes {
-                self.step_recv(Step::MustClose);
-            }
             self.timers.stop(Timer::Idle);
         } else if self.send == HalfState::Idle
             && self.recv == HalfState::Idle
@@ -1087,8 +1062,8 @@ impl Connection {
         self.persistence = self
             .persistence
             .and(Persistence::Close(CloseReason::ProtocolSwitch));
-        self.send = HalfState::Switched;
-        self.recv = HalfState::Switched;
+        self.step_send(Step::Switch);
+        self.step_recv(Step::Switch);
         self.timers.stop_all();
     }
 
@@ -1097,7 +1072,7 @@ impl Connection {
     /// response (`Connection: close` is added), then must close.
     fn fail(&mut self, reason: CloseReason) {
         self.persistence = self.persistence.and(Persistence::Close(reason));
-        self.recv = HalfState::Closed;
+        self.step_recv(Step::Close);
         self.timers.stop_all();
         let can_answer = self.role == Role::Server
             && self.send == HalfState::Idle
@@ -1115,27 +1090,29 @@ impl Connection {
         } else if self.role == Role::Client {
             // Nothing more can be received: the request is pointless too.
             self.step_send(Step::Close);
-        } else if let Some(state) = next(self.send, Step::MustClose) {
-            self.send = state;
+        } else {
+            self.step_send(Step::MustClose);
         }
     }
 
     fn close_with(&mut self, reason: CloseReason) {
         self.persistence = self.persistence.and(Persistence::Close(reason));
-        self.send = HalfState::Closed;
-        self.recv = HalfState::Closed;
+        self.step_send(Step::Close);
+        self.step_recv(Step::Close);
         self.timers.stop_all();
     }
 
     fn step_send(&mut self, step: Step) {
-        if let Some(state) = next(self.send, step) {
-            self.send = state;
+        match next(self.send, step) {
+            Some(state) => self.send = state,
+            None => debug_assert!(false, "send: {:?} -/-> {step:?}", self.send),
         }
     }
 
     fn step_recv(&mut self, step: Step) {
-        if let Some(state) = next(self.recv, step) {
-            self.recv = state;
+        match next(self.recv, step) {
+            Some(state) => self.recv = state,
+            None => debug_assert!(false, "recv: {:?} -/-> {step:?}", self.recv),
         }
     }
 }

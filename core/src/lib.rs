@@ -12,11 +12,18 @@
 //!   header fields, `Connection`, `Keep-Alive`, and framing.
 //! - [`policy`]: the persistence rules of RFC 9112 9.3 as pure functions.
 //! - [`body`]: body decoders (length, chunked with trailers, until close).
-//! - [`state`]: the transition table of each half of a connection.
+//! - [`state`]: every transition of a connection: the table of each half
+//!   and the joint rules of the two.
 //! - [`time`]: instants and durations; the core never reads a clock (its
 //!   deadlines live in a fixed table inside the connection).
-//! - [`Connection`]: the state machine that ties them together.
-//! - [`write`](mod@write): head serialization into a caller buffer.
+//! - [`Connection`]: the state machine that ties them together, and the one
+//!   authority over a connection's life: reuse
+//!   ([`Connection::reusable`]), retry ([`Connection::may_retry`]), the
+//!   framing of what it sends (from the head it wrote), protocol switches,
+//!   and every deadline (head, body progress, whole exchange, idle).
+//! - [`write`](mod@write): chunk framing for bodies the caller writes.
+//! - `io` (features `embedded-io`, `embedded-io-async`): drivers that run a
+//!   `Connection` over a byte transport and only move bytes.
 //!
 //! ## Parsing a head and deciding persistence
 //!
@@ -208,6 +215,7 @@ pub mod wire;
 pub mod write;
 
 pub use conn::{
-    Action, Config, Connection, Consumed, Event, MAX_PIPELINE, NotReusable, RetrySafety, Role,
+    Action, Config, Connection, Consumed, Event, MAX_PIPELINE, NotReusable, RetrySafety,
 };
 pub use error::{ErrorKind, ProtocolError, UsageError};
+pub use state::Role;

@@ -1,4 +1,5 @@
-//! Head serialization into a caller buffer.
+//! Head serialization into a caller buffer (used by the `Connection`,
+//! which writes every head itself), and chunk framing for the caller.
 //!
 //! Writers never fail half-way silently: if the buffer is too small they
 //! keep counting and report the size the head needs.
@@ -141,7 +142,7 @@ fn keep_alive_field(out: &mut Cursor<'_>, params: KeepAlive) {
 /// Writes a request head: `method SP target SP version CRLF`, the caller's
 /// fields, the persistence fields the caller did not set, and the empty
 /// line. Returns the head's length.
-pub fn write_request_head(
+pub(crate) fn write_request_head(
     buf: &mut [u8],
     method: &[u8],
     target: &[u8],
@@ -169,7 +170,7 @@ pub fn write_request_head(
 
 /// Writes a response head: `version SP status SP reason CRLF`, the caller's
 /// fields, the persistence fields the caller did not set, and the empty line.
-pub fn write_response_head(
+pub(crate) fn write_response_head(
     buf: &mut [u8],
     version: Version,
     status: u16,

@@ -73,7 +73,7 @@ fn error_name<E>(error: &DriverError<E>) -> &'static str {
 /// Requests to one server, over one reconnectable transport.
 ///
 /// Each [`request`](Self::request) reuses the open connection when the
-/// engine allows it ([`Client::may_send_request`]: the connection
+/// engine allows it ([`Client::reusable`]: the connection
 /// persists, the server's `Keep-Alive: max` is not used up, and it has not
 /// been idle past the server's `Keep-Alive: timeout` minus the configured
 /// margin) and the transport still looks alive; otherwise it closes it and

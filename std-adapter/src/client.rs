@@ -2,11 +2,12 @@
 //!
 //! A request goes on an idle pooled connection only when the engine says
 //! that connection may carry another request *now* (persistence, the
-//! server's `Keep-Alive: max` countdown, and its `timeout` minus a margin),
-//! and a non-blocking peek shows the peer has neither closed it nor sent
-//! anything unexpected. Otherwise a new connection is opened. If a reused
-//! connection turns out dead before any byte of the response arrived, an
-//! idempotent request is retried once on a new connection.
+//! server's `Keep-Alive: max` countdown, its `timeout` minus a margin, and
+//! no byte or close arrived while it was idle: the transport's non-blocking
+//! peek hands those to the engine first). Otherwise a new connection is
+//! opened. If a reused connection turns out dead before any byte of the
+//! response arrived, an idempotent request is retried once on a new
+//! connection (the engine's retry rule).
 //!
 //! ```no_run
 //! let client = h1conn_std::client::Client::new();
@@ -380,10 +381,9 @@ impl Client {
         let conns = idle.get_mut(origin)?;
         // Most recently used first: the least likely to have timed out.
         while let Some(mut conn) = conns.pop() {
-            // The engine answers first (it sees every byte the driver
-            // holds); the peek is a second line of defence for bytes or a
-            // close still in the socket.
-            if conn.driver.reusable().is_ok() && peer_is_quiet(conn.driver.transport_mut()) {
+            // The engine answers, after the driver handed it every byte it
+            // holds and whatever the socket has waiting (bytes or a close).
+            if conn.driver.reusable().is_ok() {
                 return Some(conn);
             }
         }
@@ -436,18 +436,6 @@ impl Client {
 
 fn engine_duration(d: Duration) -> EngineDuration {
     EngineDuration::from_millis(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
-/// Whether an idle connection's peer has neither closed it nor sent
-/// anything (a non-blocking peek).
-fn peer_is_quiet(transport: &mut TcpTransport) -> bool {
-    let stream = transport.stream();
-    if stream.set_nonblocking(true).is_err() {
-        return false;
-    }
-    let mut byte = [0u8; 1];
-    let quiet = matches!(stream.peek(&mut byte), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
-    stream.set_nonblocking(false).is_ok() && quiet
 }
 
 /// What the response head said, copied out of the connection's buffer.

@@ -105,6 +105,19 @@ impl Transport for TcpTransport {
         };
         self.stream.set_read_timeout(timeout)
     }
+
+    fn read_ready(&mut self) -> io::Result<bool> {
+        // A non-blocking peek: bytes waiting, or a close (0), both count.
+        self.stream.set_nonblocking(true)?;
+        let mut byte = [0u8; 1];
+        let peeked = self.stream.peek(&mut byte);
+        self.stream.set_nonblocking(false)?;
+        match peeked {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 impl embedded_io::Write for TcpTransport {

@@ -86,14 +86,18 @@ impl<B: Buffer> Exchange<B> {
         Ok(step)
     }
 
+    /// Client with no response outstanding and no body being read.
+    pub(crate) fn idle_client(&self) -> bool {
+        self.conn.role() == Role::Client
+            && self.conn.retry_safety() == RetrySafety::NotSent
+            && !self.reading_body
+    }
+
     /// Client: hands the engine the bytes the driver holds while no
     /// response is outstanding, so it can refuse them as unsolicited (the
     /// error marks the connection; the exchange that just ended is fine).
     pub(crate) fn account_leftover(&mut self, now: Instant) {
-        let idle = self.conn.role() == Role::Client
-            && self.conn.retry_safety() == RetrySafety::NotSent
-            && !self.reading_body;
-        if idle && !self.inbox.unconsumed().is_empty() {
+        if self.idle_client() && !self.inbox.unconsumed().is_empty() {
             let _ = self.inbox.feed(&mut self.conn, now);
         }
     }

@@ -1,4 +1,4 @@
-//! Drivers that run a [`Connection`] over a byte
+//! Drivers that run a [`Connection`](crate::Connection) over a byte
 //! transport, so adapters never write the exchange loop themselves.
 //!
 //! Two flavours with the same shape: [`blocking`] over

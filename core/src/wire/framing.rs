@@ -136,6 +136,8 @@ impl ContentLengthReader {
 pub(crate) struct TransferEncodingReader {
     pub(crate) state: TransferEncoding,
     chunked_seen: bool,
+    /// A coding other than `chunked` was listed.
+    pub(crate) other_codings: bool,
 }
 
 impl TransferEncodingReader {
@@ -177,6 +179,7 @@ impl TransferEncodingReader {
                 self.state = TransferEncoding::Chunked;
             } else {
                 self.state = TransferEncoding::NotChunked;
+                self.other_codings = true;
             }
         }
         if elements == 0 {

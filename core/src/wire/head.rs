@@ -28,6 +28,9 @@ pub struct HeadFacts {
     pub content_length: Option<u64>,
     /// What `Transfer-Encoding` says.
     pub transfer_encoding: TransferEncoding,
+    /// `Transfer-Encoding` lists a coding other than `chunked` (`gzip`,
+    /// ...): a server that decodes only `chunked` answers 501 (RFC 9112 6.1).
+    pub other_codings: bool,
     /// `Expect: 100-continue` was present.
     pub expect_continue: bool,
     /// An `Upgrade` field was present.
@@ -127,6 +130,7 @@ impl FactsReader {
         }
         self.facts.content_length = self.content_length.value;
         self.facts.transfer_encoding = self.transfer_encoding.state;
+        self.facts.other_codings = self.transfer_encoding.other_codings;
         Ok(())
     }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use h1conn::io::DriverError;
 use h1conn::io::blocking;
 use h1conn::policy::Persistence;
-use h1conn::wire::{Header, RequestHead};
+use h1conn::wire::Header;
 
 use super::request::{Head, Phase, Request};
 use super::socket::ConnIo;
@@ -109,7 +109,7 @@ pub(super) fn serve_connection(shared: &Shared, stream: Arc<TcpStream>, peer: So
     loop {
         driver.transport_mut().end_response();
         let head = match driver.read_request() {
-            Ok(Some(head)) if has_unknown_coding(&head) => {
+            Ok(Some(head)) if head.facts.other_codings => {
                 // RFC 9112 6.1: a transfer coding we cannot decode gets 501;
                 // the body cannot be skipped reliably, so the connection closes.
                 let head = Head::of(&head);
@@ -182,22 +182,6 @@ pub(super) fn serve_connection(shared: &Shared, stream: Arc<TcpStream>, peer: So
         }
     }
     driver.into_transport().close(config.close_linger);
-}
-
-/// Whether a request's `Transfer-Encoding` names a coding other than
-/// `chunked` (the only one this server decodes).
-fn has_unknown_coding(head: &RequestHead<'_>) -> bool {
-    head.headers()
-        .filter(|h| h.name.eq_ignore_ascii_case(b"transfer-encoding"))
-        .flat_map(|h| h.value.split(|&b| b == b','))
-        .map(|coding| {
-            coding
-                .split(|&b| b == b';')
-                .next()
-                .unwrap_or_default()
-                .trim_ascii()
-        })
-        .any(|coding| !coding.is_empty() && !coding.eq_ignore_ascii_case(b"chunked"))
 }
 
 #[allow(clippy::too_many_arguments)]

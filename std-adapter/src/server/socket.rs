@@ -144,6 +144,19 @@ impl Transport for ConnIo {
             timeout.map(|left| StdInstant::now() + Duration::from_millis(left.as_millis()));
         Ok(())
     }
+
+    fn read_ready(&mut self) -> io::Result<bool> {
+        // A non-blocking peek: bytes waiting, or a close (0), both count.
+        self.stream.set_nonblocking(true)?;
+        let mut byte = [0u8; 1];
+        let peeked = self.stream.peek(&mut byte);
+        self.stream.set_nonblocking(false)?;
+        match peeked {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 impl embedded_io::Read for ConnIo {
