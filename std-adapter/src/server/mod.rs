@@ -1,7 +1,7 @@
 //! A threaded keep-alive HTTP/1.x server over `std::net`.
 //!
 //! Each accepted connection gets its own thread running the core's
-//! [`blocking::Server`](h1conn::io::blocking::Server) driver over its
+//! [`h1conn::io::blocking::Server`] driver over its
 //! socket (one file descriptor per connection), whose read timeouts follow
 //! the engine's deadlines. The engine decides everything about persistence: whether a
 //! connection carries another request, the `Connection` and
@@ -89,7 +89,7 @@ type Driver = blocking::Server<ConnIo, crate::net::SystemClock, Vec<u8>>;
 /// Answers requests. Called once per request, on the connection's thread.
 ///
 /// A handler reads what it needs of the request (the body through
-/// [`Read`] or [`Request::read_body`]) and sends exactly one response with
+/// [`Read`](std::io::Read) or [`Request::read_body`]) and sends exactly one response with
 /// [`Request::respond`] or [`Request::start_response`]. Returning an error
 /// before responding sends a `500`; returning an error in the middle of a
 /// streamed response closes the connection (the response is incomplete).

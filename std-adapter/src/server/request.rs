@@ -93,7 +93,7 @@ pub(super) struct BodyState {
     pub(super) dead: bool,
 }
 
-/// One request, as a [`Handler`] sees it: its head, its body (through
+/// One request, as a [`Handler`](super::Handler) sees it: its head, its body (through
 /// [`Read`], or whole with [`read_body`](Self::read_body)), and the means to
 /// answer it once.
 ///
