@@ -51,8 +51,9 @@ pub struct Config {
     pub announce_keep_alive: bool,
     /// A body being received must arrive within this time, extended by one
     /// second for every [`body_min_rate`](Self::body_min_rate) bytes that
-    /// arrived (both sides): a dribbling peer is cut off, a slow but honest
-    /// one is not.
+    /// arrived (both sides), though never to more than this time after the
+    /// latest bytes: a dribbling peer is cut off, a slow but honest one is
+    /// not, and a burst buys no long silence.
     pub body_timeout: Duration,
     /// Bytes of body that earn one more second of
     /// [`body_timeout`](Self::body_timeout) (0: no extension).
@@ -918,8 +919,8 @@ impl Connection {
         now: Instant,
         input: &'a [u8],
     ) -> Result<Consumed<'a>, ProtocolError> {
-        let (bytes, event) = self.decoder.decode(input, self.config.parse.max_head_len)?;
-        self.credit_body(bytes);
+        let (bytes, event) = self.decoder.decode_with(input, &self.config.parse)?;
+        self.credit_body(now, bytes);
         let event = match event {
             BodyEvent::Data(data) => Event::Body(data),
             BodyEvent::Trailers(trailers) => Event::Trailers(trailers),
@@ -935,8 +936,10 @@ impl Connection {
     }
 
     /// Extends the body deadline by a second for every `body_min_rate`
-    /// bytes that arrived (framing bytes count: they are progress too).
-    fn credit_body(&mut self, bytes: usize) {
+    /// bytes that arrived (framing bytes count: they are progress too), but
+    /// never past `body_timeout` from now: a peer that sends a burst cannot
+    /// bank hours of slack and then dribble.
+    fn credit_body(&mut self, now: Instant, bytes: usize) {
         let rate = self.config.body_min_rate;
         let Some(deadline) = self.timers.get(Timer::Body) else {
             return;
@@ -949,8 +952,10 @@ impl Connection {
         // The remainder is below `rate`, a u32.
         self.body_credit = u32::try_from(credit % u64::from(rate)).unwrap_or(0);
         if seconds > 0 {
-            self.timers
-                .set(Timer::Body, deadline + Duration::from_secs(seconds));
+            let extended = (deadline + Duration::from_secs(seconds))
+                .min(now + self.config.body_timeout)
+                .max(deadline);
+            self.timers.set(Timer::Body, extended);
         }
     }
 
