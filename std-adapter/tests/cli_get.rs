@@ -8,7 +8,13 @@ use std::process::{Command, Output};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use h1conn_std::routes::Routes;
+// The built-in routes of `h1conn serve` belong to the binary, not to the
+// library's API; the tests compile the same file (it names `crate::server`).
+#[allow(dead_code, unreachable_pub)]
+#[path = "../src/routes.rs"]
+mod routes;
+use h1conn_std::server;
+use routes::Routes;
 use h1conn_std::server::{Server, ServerConfig, ServerHandle};
 use serde_json::Value;
 

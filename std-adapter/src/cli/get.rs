@@ -15,7 +15,7 @@ use crate::client::{Client, ClientConfig, Error, Request, Response, Url};
 
 /// Runs `h1conn get`; the exit status follows the CLI contract (0: every
 /// request got a complete final response; 1: a request failed; 2: bad usage).
-pub fn run(args: &GetArgs) -> ExitCode {
+pub(crate) fn run(args: &GetArgs) -> ExitCode {
     let requests = match build_requests(args) {
         Ok(requests) => requests,
         Err(message) => {
