@@ -90,6 +90,7 @@ fn error_name<E>(error: &DriverError<E>) -> &'static str {
         DriverError::Closed => "closed before responding",
         DriverError::TimedOut => "timed out",
         DriverError::TooManyHeaders => "too many header fields",
+        _ => "driver error",
     }
 }
 
@@ -269,8 +270,9 @@ impl<T: Connect, C: Clock, B: Buffer> Session<T, C, B> {
             }
             Action::Reuse => CloseReason::IdleTimeout,
             Action::Close(reason) => reason,
-            // A complete exchange leaves neither; be safe and start over.
-            Action::Continue | Action::Switched => CloseReason::LocalClose,
+            // A complete exchange leaves none of the others; be safe and
+            // start over.
+            _ => CloseReason::LocalClose,
         };
         log_info!("conn {}: closing ({})", n, reason.as_str());
         self.drop_connection(true).await;

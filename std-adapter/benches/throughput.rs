@@ -25,8 +25,8 @@ use h1conn_std::client::{Client, Request};
 #[path = "../src/routes.rs"]
 mod routes;
 use h1conn_std::server;
-use routes::Routes;
 use h1conn_std::server::{Server, ServerConfig};
+use routes::Routes;
 
 const BODY: usize = 1024;
 

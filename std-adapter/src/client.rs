@@ -139,6 +139,7 @@ impl From<DriverError<io::Error>> for Error {
             DriverError::TooManyHeaders => {
                 Self::Usage(UsageError::InvalidHead(h1conn::ErrorKind::HeadTooLarge))
             }
+            other => Self::Io(io::Error::other(other.to_string())),
         }
     }
 }
@@ -475,13 +476,9 @@ fn exchange(conn: &mut Pooled, request: &Request) -> Result<Head, Error> {
     } else {
         Version::Http11
     };
-    let wire = h1conn::io::Request {
-        method: request.method.as_bytes(),
-        target: url.target.as_bytes(),
-        version,
-        headers: &fields,
-        body: &request.body,
-    };
+    let wire = h1conn::io::Request::new(request.method.as_bytes(), url.target.as_bytes(), &fields)
+        .with_version(version)
+        .with_body(&request.body);
     conn.driver.send_request(&wire)?;
     let head = conn.driver.read_response()?;
     Ok(Head {

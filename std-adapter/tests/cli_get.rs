@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 #[path = "../src/routes.rs"]
 mod routes;
 use h1conn_std::server;
-use routes::Routes;
 use h1conn_std::server::{Server, ServerConfig, ServerHandle};
+use routes::Routes;
 use serde_json::Value;
 
 fn h1conn(args: &[&str]) -> Output {

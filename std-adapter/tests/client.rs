@@ -15,8 +15,8 @@ use h1conn_std::client::{Client, ClientConfig, Error, Request};
 #[path = "../src/routes.rs"]
 mod routes;
 use h1conn_std::server;
-use routes::Routes;
 use h1conn_std::server::{Server, ServerConfig, ServerHandle};
+use routes::Routes;
 
 fn server(keep_alive: Duration, max_requests: u32) -> ServerHandle {
     let config = ServerConfig {

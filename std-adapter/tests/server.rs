@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 #[path = "../src/routes.rs"]
 mod routes;
 use h1conn_std::server;
-use routes::Routes;
 use h1conn_std::server::{Request, ServerConfig};
+use routes::Routes;
 use server_support::{Peer, get, pattern, quick, start, start_with};
 
 #[test]

@@ -41,6 +41,7 @@ pub const MAX_HEADERS: usize = 32;
 /// Why a driver call failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum DriverError<E> {
     /// The transport failed.
     Io(E),

@@ -17,6 +17,7 @@ use crate::error::{ErrorKind, ProtocolError};
 /// What the fields of a head say about the connection and the framing.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub struct HeadFacts {
     /// `close`, `keep-alive` and `upgrade` from every `Connection` field
     /// (the other options: `connection_options()` on the head).
