@@ -10,9 +10,17 @@ use h1conn::io::blocking::Clock;
 use h1conn::time::Instant;
 
 /// A connected TCP stream as an `embedded_io` transport.
+///
+/// It can hold a deadline of its own (see [`set_deadline`](Self::set_deadline)):
+/// a total limit on the exchange in progress, applied to every read and
+/// write on top of the engine's deadlines.
 #[derive(Debug)]
 pub struct TcpTransport {
     stream: TcpStream,
+    deadline: Option<StdInstant>,
+    /// The socket's write timeout when the transport was made, restored
+    /// when the deadline is cleared.
+    write_timeout: Option<Duration>,
 }
 
 impl TcpTransport {
@@ -20,7 +28,42 @@ impl TcpTransport {
     /// in pieces and must not wait for each other's ACK).
     pub fn new(stream: TcpStream) -> io::Result<Self> {
         stream.set_nodelay(true)?;
-        Ok(Self { stream })
+        let write_timeout = stream.write_timeout()?;
+        Ok(Self {
+            stream,
+            deadline: None,
+            write_timeout,
+        })
+    }
+
+    /// Sets (or, with `None`, clears) a point in time after which every
+    /// read and write fails with [`io::ErrorKind::TimedOut`]; until then,
+    /// each blocking call waits at most until it. The blocking drivers
+    /// report such a timeout as [`DriverError::TimedOut`](h1conn::io::DriverError::TimedOut),
+    /// since it is none of the engine's own deadlines.
+    pub fn set_deadline(&mut self, deadline: Option<StdInstant>) {
+        if self.deadline.is_some() && deadline.is_none() {
+            let _ = self.stream.set_write_timeout(self.write_timeout);
+        }
+        self.deadline = deadline;
+    }
+
+    /// The deadline set with [`set_deadline`](Self::set_deadline).
+    pub fn deadline(&self) -> Option<StdInstant> {
+        self.deadline
+    }
+
+    /// Time left before the deadline, at least 1 ms (a zero timeout means
+    /// "block forever" to the OS); an error once it has passed.
+    fn time_left(&self) -> io::Result<Option<Duration>> {
+        let Some(deadline) = self.deadline else {
+            return Ok(None);
+        };
+        let left = deadline.saturating_duration_since(StdInstant::now());
+        if left.is_zero() {
+            return Err(io::Error::new(io::ErrorKind::TimedOut, "deadline passed"));
+        }
+        Ok(Some(left.max(Duration::from_millis(1))))
     }
 
     /// The socket.
@@ -56,6 +99,14 @@ impl embedded_io::ErrorType for TcpTransport {
 
 impl embedded_io::Read for TcpTransport {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(left) = self.time_left()? {
+            // The clock set the engine's next deadline as the read timeout
+            // just before this read: shorten it, never lengthen it.
+            let current = self.stream.read_timeout()?;
+            if current.is_none_or(|c| c > left) {
+                self.stream.set_read_timeout(Some(left))?;
+            }
+        }
         loop {
             match self.stream.read(buf) {
                 // A socket read timeout shows as WouldBlock on Unix: report
@@ -72,7 +123,16 @@ impl embedded_io::Read for TcpTransport {
 
 impl embedded_io::Write for TcpTransport {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.stream.write(buf)
+        if let Some(left) = self.time_left()? {
+            let limit = self.write_timeout.map_or(left, |base| base.min(left));
+            self.stream.set_write_timeout(Some(limit))?;
+        }
+        match self.stream.write(buf) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                Err(io::Error::from(io::ErrorKind::TimedOut))
+            }
+            other => other,
+        }
     }
 
     fn flush(&mut self) -> io::Result<()> {

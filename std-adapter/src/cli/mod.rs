@@ -8,13 +8,37 @@ pub(crate) mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+
+/// Exit statuses, shown by `--help`.
+const EXIT_CODES: &str = "\
+Exit status:
+  0  every request got a complete final response (any status, unless --fail)
+  1  a request failed (connection refused, malformed response, peer closed
+     mid-message, timeout, or a status >= 400 with --fail); one line
+     `h1conn: error: URL: cause` on stderr
+  2  bad usage (unknown option, invalid URL or header, https)";
+
+/// `serve`'s routes, shown by `h1conn serve --help`.
+const ROUTES: &str = "\
+Built-in routes (any method; HEAD gets the head without the body):
+  /             200, text/plain, a short greeting
+  /echo         200, text/plain: the request line, each request header as
+                received, a blank line, then the request body
+  /bytes/N      200, N bytes with Content-Length
+  /chunked/N    200, N bytes with Transfer-Encoding: chunked
+  /status/NNN   status NNN, empty body (no body at all for 204 and 304)
+  anything else 404
+With --root DIR, GET and HEAD serve files under DIR instead.
+
+Exit status: 2 for bad usage (address, --root), 1 when serving fails.";
 
 /// h1conn: an HTTP/1.x client and server that show what the connection
 /// engine decides (reuse, Keep-Alive timeout and max, why a connection closed).
 #[derive(Debug, Parser)]
-#[command(name = "h1conn", version, about)]
+#[command(name = "h1conn", version, about, after_help = EXIT_CODES)]
 pub(crate) struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -25,8 +49,10 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Fetch URLs over pooled keep-alive connections.
+    #[command(after_help = EXIT_CODES)]
     Get(GetArgs),
     /// Serve a small keep-alive-aware HTTP/1.1 server.
+    #[command(after_help = ROUTES)]
     Serve(ServeArgs),
     /// Run a server and a scripted client session in-process and show the
     /// engine's decisions as a table.
@@ -72,12 +98,45 @@ pub(crate) struct GetArgs {
     /// Give up on a connect or a silent peer after MS milliseconds.
     #[arg(long, default_value_t = 30_000, value_name = "MS")]
     pub(crate) timeout: u64,
+    /// Give up when one whole exchange (connect, request, response) takes
+    /// longer than SECS (decimals allowed, e.g. 0.5); default: no limit.
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    pub(crate) max_time: Option<Duration>,
+    /// Give up on a TCP connect after SECS (decimals allowed); default:
+    /// --timeout.
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    pub(crate) connect_timeout: Option<Duration>,
     /// One JSON object per exchange on stderr.
     #[arg(long)]
     pub(crate) trace: bool,
-    /// Write bodies to FILE instead of stdout.
+    /// Trace on stderr in curl's style: `> ` request head lines, `< `
+    /// response head lines, `* ` what the engine decided.
+    #[arg(short = 'v', long)]
+    pub(crate) verbose: bool,
+    /// Print each response head before its body.
+    #[arg(short = 'i', long = "include")]
+    pub(crate) include: bool,
+    /// Send HEAD requests and print only the response heads.
+    #[arg(short = 'I', long = "head")]
+    pub(crate) head: bool,
+    /// Silent: no progress meter (errors still print).
+    #[arg(short = 's', long)]
+    pub(crate) silent: bool,
+    /// Fail (exit 1) when a final status is 400 or more.
+    #[arg(short = 'f', long)]
+    pub(crate) fail: bool,
+    /// Write bodies to FILE instead of stdout (with a progress meter when
+    /// stderr is a terminal).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
+}
+
+/// A number of seconds as curl takes it: a non-negative decimal.
+fn parse_secs(text: &str) -> Result<Duration, String> {
+    let secs: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    Duration::try_from_secs_f64(secs).map_err(|_| format!("{text:?} is out of range"))
 }
 
 /// Options of `h1conn serve`.
