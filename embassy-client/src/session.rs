@@ -46,16 +46,23 @@ pub enum SessionError<E> {
     Exchange(DriverError<E>),
 }
 
-impl<E: fmt::Debug> fmt::Display for SessionError<E> {
+impl<E: fmt::Display> fmt::Display for SessionError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Connect(e) => write!(f, "connect failed: {e:?}"),
+            Self::Connect(e) => write!(f, "connect failed: {e}"),
             Self::Exchange(e) => write!(f, "request failed: {e}"),
         }
     }
 }
 
-impl<E: fmt::Debug> core::error::Error for SessionError<E> {}
+impl<E: core::error::Error + 'static> core::error::Error for SessionError<E> {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Connect(e) => Some(e),
+            Self::Exchange(e) => Some(e),
+        }
+    }
+}
 
 /// Whether a request that failed may be sent once more, on a new
 /// connection.

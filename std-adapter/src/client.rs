@@ -132,7 +132,16 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Connect(e) | Self::Io(e) => Some(e),
+            Self::Protocol(e) => Some(e),
+            Self::Usage(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 impl From<DriverError<io::Error>> for Error {
     fn from(error: DriverError<io::Error>) -> Self {

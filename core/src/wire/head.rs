@@ -145,7 +145,7 @@ impl FactsReader {
 }
 
 /// A parsed request head, borrowing the caller's buffer.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct RequestHead<'a> {
     /// The method token, as received.
@@ -291,7 +291,7 @@ impl<'a> RequestHead<'a> {
 }
 
 /// A parsed response head, borrowing the caller's buffer.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct ResponseHead<'a> {
     /// The protocol version.

@@ -14,6 +14,7 @@
 
 mod chars;
 mod connection;
+mod debug;
 mod fields;
 mod framing;
 mod head;
