@@ -394,3 +394,26 @@ fn verbose_shows_heads_and_the_engines_decisions() {
         "{stderr}"
     );
 }
+
+#[test]
+fn verbose_says_why_an_idle_connection_was_not_reused() {
+    let config = ServerConfig {
+        keep_alive_timeout: Duration::from_secs(2),
+        ..ServerConfig::default()
+    };
+    let server = Server::bind("127.0.0.1:0", config, Routes::builtin())
+        .unwrap()
+        .spawn()
+        .unwrap();
+    let url = format!("http://{}/bytes/1", server.local_addr());
+    // Idle 1.2 s: past the server's 2 s minus the 1 s margin.
+    let output = h1conn(&["get", "-v", "--wait", "1200", &url, &url]);
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("* connection #1 not reused"))
+        .unwrap_or_else(|| panic!("no line about connection #1: {stderr}"));
+    assert!(line.contains("timeout 2 s"), "{line}");
+    assert!(stderr.contains("(connection #2)"), "{stderr}");
+}

@@ -3,6 +3,7 @@
 //! `--trace` one JSON line per exchange, with `-v` a curl-style trace
 //! (`> ` request head, `< ` response head, `* ` the engine's decisions).
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal as _, Write};
 use std::process::ExitCode;
@@ -14,6 +15,24 @@ use serde_json::json;
 
 use super::GetArgs;
 use crate::client::{Client, ClientConfig, Error, Outcome, Request, Response, Url};
+use h1conn::wire::KeepAlive;
+
+/// For `-v`: the connection each origin's last exchange left open, so a
+/// new connection to that origin can say what became of it.
+#[derive(Debug, Default)]
+struct LeftOpen(HashMap<(String, u16), Kept>);
+
+/// A connection the engine allowed to reuse after its last exchange.
+#[derive(Debug)]
+struct Kept {
+    conn: u64,
+    since: Instant,
+    keep_alive: Option<KeepAlive>,
+}
+
+fn origin(url: &Url) -> (String, u16) {
+    (url.host.to_ascii_lowercase(), url.port)
+}
 
 /// Runs `h1conn get`; the exit status follows the CLI contract (0: every
 /// request got a complete final response; 1: a request failed, or with
@@ -47,12 +66,13 @@ pub(crate) fn run(args: &GetArgs) -> ExitCode {
     // and stderr is a terminal.
     let meter = to_file && !args.silent && io::stderr().is_terminal();
 
+    let mut left_open = LeftOpen::default();
     let total = requests.len().saturating_mul(args.repeat as usize);
     for (i, (url, request)) in requests.iter().cycle().take(total).enumerate() {
         if i > 0 && args.wait > 0 {
             thread::sleep(Duration::from_millis(args.wait));
         }
-        if let Err(message) = fetch(&client, url, request, args, meter, &mut out) {
+        if let Err(message) = fetch(&client, url, request, args, meter, &mut left_open, &mut out) {
             let _ = out.flush();
             eprintln!("h1conn: error: {url}: {message}");
             return ExitCode::FAILURE;
@@ -118,6 +138,7 @@ fn fetch(
     request: &Request,
     args: &GetArgs,
     meter: bool,
+    left_open: &mut LeftOpen,
     out: &mut dyn Write,
 ) -> Result<(), String> {
     let started = Instant::now();
@@ -141,7 +162,15 @@ fn fetch(
         }
     }
     if args.verbose {
-        verbose(&head_lines(request, &response));
+        let mut lines = Vec::new();
+        if let Some(kept) = left_open.0.remove(&origin(&request.url))
+            && !response.reused()
+            && response.retry().is_none()
+        {
+            lines.push(not_reused_line(&kept, args));
+        }
+        lines.extend(head_lines(request, &response));
+        verbose(&lines);
     }
     if args.fail && response.status() >= 400 {
         return Err(format!(
@@ -168,6 +197,14 @@ fn fetch(
     }
     if args.verbose {
         verbose(&[decision_line(&response, outcome)]);
+        if outcome.keep_alive {
+            let kept = Kept {
+                conn: response.connection_id(),
+                since: Instant::now(),
+                keep_alive: response.keep_alive(),
+            };
+            left_open.0.insert(origin(&request.url), kept);
+        }
     }
     Ok(())
 }
@@ -271,6 +308,29 @@ fn head_lines(request: &Request, response: &Response<'_>) -> Vec<String> {
         ));
     }
     lines
+}
+
+/// `-v`: why a connection left open was not used: the facts the pool's
+/// check (the engine's `may_send_request`, then a look at the socket) saw.
+fn not_reused_line(kept: &Kept, args: &GetArgs) -> String {
+    let idle = kept.since.elapsed().as_secs_f64();
+    let announced = match kept.keep_alive {
+        Some(KeepAlive { max: Some(0), .. }) => {
+            "the server's Keep-Alive max was used up".to_owned()
+        }
+        Some(KeepAlive {
+            timeout: Some(t), ..
+        }) => format!(
+            "the server announced Keep-Alive timeout {t} s, reused only below {:.1} s idle",
+            (f64::from(t) - args.idle_margin as f64 / 1000.0).max(0.0)
+        ),
+        _ => "the server announced no Keep-Alive timeout".to_owned(),
+    };
+    format!(
+        "* connection #{} not reused after {idle:.1} s idle ({announced}), \
+         or the server closed it meanwhile",
+        kept.conn
+    )
 }
 
 /// `-v`: what the engine decided once the exchange was complete.
