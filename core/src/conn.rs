@@ -92,6 +92,7 @@ impl Default for Config {
 
 /// What [`Connection::handle_input`] found.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Event<'a> {
     /// A request head (server).
     Request(RequestHead<'a>),
@@ -118,6 +119,7 @@ pub enum Event<'a> {
 /// The result of [`Connection::handle_input`]: how many input bytes the
 /// engine consumed, and what it found.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Consumed<'a> {
     /// Bytes of the input consumed; the rest must be passed again.
     pub bytes: usize,
@@ -125,9 +127,18 @@ pub struct Consumed<'a> {
     pub event: Event<'a>,
 }
 
+impl<'a> Consumed<'a> {
+    /// `bytes` consumed, and what was found (for tests and for wrappers
+    /// that re-emit the engine's results).
+    pub const fn new(bytes: usize, event: Event<'a>) -> Self {
+        Self { bytes, event }
+    }
+}
+
 /// What the caller should do with the connection now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum Action {
     /// An exchange is in progress: keep reading and writing.
     Continue,
@@ -142,6 +153,7 @@ pub enum Action {
 /// How safe it is to retry a request after the connection failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum RetrySafety {
     /// No request was outstanding: nothing to retry, or safe to send anew.
     NotSent,

@@ -25,6 +25,30 @@
 //! - `io` (features `embedded-io`, `embedded-io-async`): drivers that run a
 //!   `Connection` over a byte transport and only move bytes.
 //!
+//! ## Features
+//!
+//! No feature is on by default: the default build is the sans-IO engine
+//! alone, with no transport trait and no logging.
+//!
+//! - `embedded-io`: the blocking driver, `io::blocking`, over
+//!   `embedded_io::{Read, Write}`.
+//! - `embedded-io-async`: the async driver, `io::asynch`, over
+//!   `embedded_io_async::{Read, Write}` (embassy-net sockets implement
+//!   them).
+//! - `defmt`: `defmt::Format` for every public type, for firmware logs.
+//!
+//! On docs.rs every feature is on; items that need one carry a badge.
+//!
+//! ## Where the glue lives
+//!
+//! - With `std`: the `h1conn-std` crate has a TCP transport that applies
+//!   the engine's deadlines itself (`h1conn_std::net::TcpTransport`) and a
+//!   system clock (`h1conn_std::net::SystemClock`) for the blocking driver,
+//!   a pooled client and a threaded server.
+//! - On embassy-net: the `h1conn-embassy` crate has a clock, a reconnectable
+//!   TCP transport and a `Session` that keeps a connection alive while the
+//!   engine allows.
+//!
 //! ## Parsing a head and deciding persistence
 //!
 //! ```
@@ -188,6 +212,7 @@
 //! where it was found, and the status a server should answer with.
 #![no_std]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(test, allow(clippy::type_complexity))]
 #![cfg_attr(
     not(test),
@@ -206,6 +231,10 @@ pub mod body;
 mod conn;
 mod error;
 #[cfg(any(feature = "embedded-io", feature = "embedded-io-async"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "embedded-io", feature = "embedded-io-async")))
+)]
 pub mod io;
 pub mod policy;
 pub mod state;

@@ -11,6 +11,7 @@ use crate::wire::{Header, KeepAlive, Version, is_field_value, is_token_bytes};
 /// Why a head could not be written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum WriteError {
     /// The buffer holds fewer bytes than the head needs.
     BufferTooSmall {

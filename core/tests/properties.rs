@@ -594,10 +594,10 @@ fn connection_add_value_is_total() {
             if fast.add_value(value) != result || fast != options.flags {
                 return TestResult::error(format!("flags-only reader: {fast:?} vs {options:?}"));
             }
-            if let Err(e) = result {
-                if e.kind != ErrorKind::InvalidConnectionToken || e.offset >= value.len() {
-                    return TestResult::error(format!("bad error {e:?}"));
-                }
+            if let Err(e) = result
+                && (e.kind != ErrorKind::InvalidConnectionToken || e.offset >= value.len())
+            {
+                return TestResult::error(format!("bad error {e:?}"));
             }
         }
         let contains = |word: &[u8]| {
@@ -1091,11 +1091,11 @@ fn spelling_never_changes_the_decision() {
         if canonical.flags != scrambled.flags {
             return TestResult::error("connection flags differ");
         }
-        let expected_ka =
-            (case.spec.timeout.is_some() || case.spec.max.is_some()).then_some(KeepAlive {
-                timeout: case.spec.timeout,
-                max: case.spec.max,
-            });
+        let expected_ka = (case.spec.timeout.is_some() || case.spec.max.is_some()).then_some({
+            let mut ka = KeepAlive::new();
+            (ka.timeout, ka.max) = (case.spec.timeout, case.spec.max);
+            ka
+        });
         if canonical.keep_alive != expected_ka || scrambled.keep_alive != expected_ka {
             return TestResult::error(format!(
                 "keep-alive {:?} / {:?}, expected {expected_ka:?}",
@@ -1179,13 +1179,12 @@ impl Arbitrary for AnySummary {
         } else {
             Version::Http11
         };
-        Self(MessageSummary {
-            version,
-            close: chance(g, 30),
-            keep_alive: bool::arbitrary(g),
-            transfer_encoding: chance(g, 20),
-            framing_conflict: chance(g, 10),
-        })
+        let mut summary = MessageSummary::plain(version);
+        summary.close = chance(g, 30);
+        summary.keep_alive = bool::arbitrary(g);
+        summary.transfer_encoding = chance(g, 20);
+        summary.framing_conflict = chance(g, 10);
+        Self(summary)
     }
 }
 
@@ -1237,10 +1236,10 @@ fn close_in_either_summary_always_closes() {
         let (mut request, mut response) = (request.0, response.0);
         let decision = exchange_persistence(request, response, body.0);
         // What the request alone decides is never overruled.
-        if let Persistence::Close(reason) = request_persistence(request) {
-            if decision != Persistence::Close(reason) {
-                return TestResult::error(format!("{reason:?} became {decision:?}"));
-            }
+        if let Persistence::Close(reason) = request_persistence(request)
+            && decision != Persistence::Close(reason)
+        {
+            return TestResult::error(format!("{reason:?} became {decision:?}"));
         }
         // Adding close on either side always closes, and never re-opens.
         request.close = true;

@@ -359,10 +359,7 @@ fn keep_alive_timeout_and_max_are_read() {
     assert!(resp.facts.connection.keep_alive);
     assert_eq!(
         resp.facts.keep_alive,
-        Some(KeepAlive {
-            timeout: Some(5),
-            max: Some(100)
-        })
+        Some(KeepAlive::new().with_timeout(5).with_max(100))
     );
     assert_eq!(decide(GET10_KA, OK11_KA, &STRICT), Keep);
 
@@ -376,16 +373,17 @@ fn keep_alive_timeout_and_max_are_read() {
     );
     assert_eq!(
         resp.facts.keep_alive,
-        Some(KeepAlive {
-            timeout: Some(30),
-            max: Some(7)
-        })
+        Some(KeepAlive::new().with_timeout(30).with_max(7))
     );
 }
 
 #[test]
 fn keep_alive_parameter_values() {
-    let ka = |timeout, max| KeepAlive { timeout, max };
+    let ka = |timeout, max| {
+        let mut ka = KeepAlive::new();
+        (ka.timeout, ka.max) = (timeout, max);
+        ka
+    };
     let cases: &[(&[u8], KeepAlive)] = &[
         (b"timeout=5, max=100", ka(Some(5), Some(100))),
         (b"max=100, timeout=5", ka(Some(5), Some(100))),
@@ -1229,10 +1227,7 @@ fn obs_fold_in_responses_when_allowed() {
         assert!(head.facts.connection.close && head.facts.connection.keep_alive);
         assert_eq!(
             head.facts.keep_alive,
-            Some(KeepAlive {
-                timeout: Some(5),
-                max: Some(100)
-            })
+            Some(KeepAlive::new().with_timeout(5).with_max(100))
         );
         assert_eq!(head.body_kind(Method::Get), BodyKind::Length(0));
         assert_eq!(head.len, buf.len());
@@ -1672,10 +1667,7 @@ fn request_and_response_fields() {
         connection,
         keep_alive,
     };
-    let announce = KeepAlive {
-        timeout: Some(5),
-        max: Some(100),
-    };
+    let announce = KeepAlive::new().with_timeout(5).with_max(100);
     let requests: &[(Version, bool, PersistenceFields)] = &[
         (Version::Http11, true, fields(None, None)),
         (Version::Http11, false, fields(Some(C::Close), None)),
@@ -1757,10 +1749,7 @@ fn write_head(start_line: &str, extra: &str, fields: PersistenceFields) -> Vec<u
 
 #[test]
 fn heads_written_with_the_policy_fields_mean_what_they_say() {
-    let announce = KeepAlive {
-        timeout: Some(7),
-        max: Some(3),
-    };
+    let announce = KeepAlive::new().with_timeout(7).with_max(3);
     for version in [Version::Http10, Version::Http11] {
         for client_keep in [false, true] {
             let req = write_head(

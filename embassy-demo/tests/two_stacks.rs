@@ -21,7 +21,7 @@ use embassy_time::{Duration, Timer, with_timeout};
 use h1conn::io::asynch::Server;
 use h1conn::io::{DriverError, Request};
 use h1conn::policy::CloseReason;
-use h1conn::wire::{Header, Version};
+use h1conn::wire::Header;
 use h1conn::{Action, Config};
 use h1conn_embassy::{
     Connect, EmbassyClock, Outcome, Session, SessionError, TcpTransport, host_value,
@@ -347,13 +347,7 @@ async fn session(
             value: host.as_bytes(),
         }];
         headers.extend_from_slice(extra);
-        let request = Request {
-            method: method.as_bytes(),
-            target: target.as_bytes(),
-            version: Version::Http11,
-            headers: &headers,
-            body: b"",
-        };
+        let request = Request::new(method.as_bytes(), target.as_bytes(), &headers);
         let mut body = [0u8; 128];
         let outcome = session.request(&request, &mut body).await;
         if let Ok(o) = &outcome {

@@ -13,8 +13,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use h1conn_std::routes::Routes;
+// The built-in routes of `h1conn serve` belong to the binary, not to the
+// library's API; the tests compile the same file (it names `crate::server`).
+#[allow(dead_code, unreachable_pub)]
+#[path = "../src/routes.rs"]
+mod routes;
+use h1conn_std::server;
 use h1conn_std::server::{Request, ServerConfig};
+use routes::Routes;
 use server_support::{Peer, get, pattern, quick, start, start_with};
 
 /// A config for the limit tests: short deadlines, a connection cap.

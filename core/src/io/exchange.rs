@@ -12,6 +12,7 @@ use crate::{Config, Connection, NotReusable, RetrySafety, Role};
 
 /// A request for a client driver to send.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct Request<'a> {
     /// The method, e.g. `b"GET"`.
     pub method: &'a [u8],
@@ -29,6 +30,33 @@ pub struct Request<'a> {
 }
 
 impl<'a> Request<'a> {
+    /// An HTTP/1.1 request with `method`, `target` and `headers`, and no
+    /// body. HTTP/1.1 needs a `Host` field among the headers.
+    pub const fn new(method: &'a [u8], target: &'a [u8], headers: &'a [Header<'a>]) -> Self {
+        Self {
+            method,
+            target,
+            version: Version::Http11,
+            headers,
+            body: b"",
+        }
+    }
+
+    /// This request with `body` (sent with `Content-Length` unless the
+    /// headers frame it).
+    #[must_use]
+    pub const fn with_body(mut self, body: &'a [u8]) -> Self {
+        self.body = body;
+        self
+    }
+
+    /// This request as `version` (e.g. [`Version::Http10`]).
+    #[must_use]
+    pub const fn with_version(mut self, version: Version) -> Self {
+        self.version = version;
+        self
+    }
+
     /// An HTTP/1.1 `GET` of `target` from `host`, with no other fields.
     pub const fn get(target: &'a [u8], host: &'a [Header<'a>]) -> Self {
         Self {

@@ -13,7 +13,7 @@ use crate::error::{ErrorKind, ProtocolError};
 /// [`ParseConfig::allow_obs_fold_in_responses`](super::ParseConfig) is set)
 /// still contains the CRLF and whitespace of each fold; the engine's own
 /// readers treat each fold as a single space.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Header<'a> {
     /// The field name, as received (compare it case-insensitively).
@@ -159,7 +159,7 @@ impl<'a> FieldCursor<'a> {
 }
 
 /// Iterator over the header fields of a parsed head, in the order received.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Headers<'a> {
     cursor: FieldCursor<'a>,
 }

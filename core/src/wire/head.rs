@@ -18,6 +18,7 @@ use crate::error::{ErrorKind, ProtocolError};
 /// What the fields of a head say about the connection and the framing.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub struct HeadFacts {
     /// `close`, `keep-alive` and `upgrade` from every `Connection` field
     /// (the other options: `connection_options()` on the head).
@@ -155,7 +156,7 @@ impl FactsReader {
 }
 
 /// A parsed request head, borrowing the caller's buffer.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct RequestHead<'a> {
     /// The method token, as received.
@@ -305,7 +306,7 @@ impl<'a> RequestHead<'a> {
 }
 
 /// A parsed response head, borrowing the caller's buffer.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct ResponseHead<'a> {
     /// The protocol version.

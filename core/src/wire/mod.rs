@@ -15,6 +15,7 @@
 mod chars;
 pub(crate) use chars::is_tchar;
 mod connection;
+mod debug;
 mod fields;
 mod framing;
 mod head;

@@ -58,7 +58,7 @@ use crate::routes::Routes;
 use crate::server::{AccessRecord, Server, ServerConfig};
 
 /// Runs `h1conn serve` until it fails (it does not stop on its own).
-pub fn run(args: &ServeArgs) -> ExitCode {
+pub(crate) fn run(args: &ServeArgs) -> ExitCode {
     let server = match prepare(args) {
         Ok(server) => server,
         Err(message) => {
@@ -120,7 +120,7 @@ fn log_line(record: &AccessRecord<'_>) {
 }
 
 /// The access-log line of `record`, without the newline.
-pub fn access_line(record: &AccessRecord<'_>) -> String {
+pub(crate) fn access_line(record: &AccessRecord<'_>) -> String {
     format!(
         "access conn={} req={} peer={} method={} target={} version={} status={} persist={}",
         record.conn,

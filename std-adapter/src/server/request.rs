@@ -25,6 +25,7 @@ pub(super) fn io_error(error: DriverError<io::Error>) -> io::Error {
         DriverError::Usage(_) | DriverError::TooManyHeaders => io::ErrorKind::InvalidInput,
         DriverError::Closed => io::ErrorKind::UnexpectedEof,
         DriverError::TimedOut => io::ErrorKind::TimedOut,
+        _ => io::ErrorKind::Other,
     };
     io::Error::new(kind, error)
 }

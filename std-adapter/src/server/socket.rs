@@ -16,6 +16,8 @@ use std::time::{Duration, Instant as StdInstant};
 use h1conn::io::blocking::Transport;
 use h1conn::time::Duration as EngineDuration;
 
+/// Most bytes a graceful close drains from a peer that keeps sending.
+const MAX_CLOSE_DRAIN: usize = 256 * 1024;
 /// Output is gathered up to this size before it goes to the socket, so a
 /// head and a small body leave in one segment.
 const OUTPUT_BUFFER: usize = 16 * 1024;
@@ -121,14 +123,17 @@ impl ConnIo {
         let _ = self.stream.shutdown(Shutdown::Write);
         let deadline = StdInstant::now() + linger;
         let mut sink = [0u8; 4096];
-        loop {
+        // A peer that keeps sending (a flood) gets at most this much
+        // drained, then the reset it asked for.
+        let mut budget = MAX_CLOSE_DRAIN;
+        while budget > 0 {
             let left = deadline.saturating_duration_since(StdInstant::now());
             if left.is_zero() || self.stream.set_read_timeout(Some(left)).is_err() {
                 break;
             }
             match (&*self.stream).read(&mut sink) {
                 Ok(0) | Err(_) => break,
-                Ok(_) => {}
+                Ok(n) => budget = budget.saturating_sub(n),
             }
         }
     }

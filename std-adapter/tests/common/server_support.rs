@@ -9,7 +9,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use h1conn_std::routes::Routes;
+use crate::routes::Routes;
 use h1conn_std::server::{AccessRecord, Handler, Server, ServerConfig, ServerHandle};
 
 /// How long a test waits for any single byte before failing.
