@@ -15,6 +15,7 @@ use h1conn::time::{Duration as EngineDuration, Instant};
 
 /// Most bytes a graceful close drains from a peer that keeps sending.
 const MAX_CLOSE_DRAIN: usize = 256 * 1024;
+
 /// A connected TCP stream as an `embedded_io` transport whose reads time out
 /// at the engine's next deadline, or after a limit on silence, whichever
 /// comes first.

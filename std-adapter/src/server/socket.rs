@@ -18,6 +18,7 @@ use h1conn::time::Duration as EngineDuration;
 
 /// Most bytes a graceful close drains from a peer that keeps sending.
 const MAX_CLOSE_DRAIN: usize = 256 * 1024;
+
 /// Output is gathered up to this size before it goes to the socket, so a
 /// head and a small body leave in one segment.
 const OUTPUT_BUFFER: usize = 16 * 1024;
