@@ -12,7 +12,7 @@ use arbitrary::Arbitrary;
 use h1conn::io::blocking::{Client, Clock, Transport};
 use h1conn::io::{DriverError, Request};
 use h1conn::time::Instant;
-use h1conn::wire::{Header, Version};
+use h1conn::wire::Header;
 use h1conn::Config;
 use libfuzzer_sys::fuzz_target;
 
@@ -146,7 +146,7 @@ fuzz_target!(|input: Input| {
             return;
         }
         let method: &[u8] = if scripted.head { b"HEAD" } else { b"GET" };
-        let request = Request { method, target: b"/", version: Version::Http11, headers: &host, body: b"" };
+        let request = Request::new(method, b"/", &host);
         if client.send_request(&request).is_err() {
             return;
         }
