@@ -1037,13 +1037,12 @@ impl Connection {
         self.timers.set(Timer::Idle, now + window);
     }
 
-    /// The limits for reading back a head the engine wrote: the caller's,
-    /// except that our own head may be as long as the buffer it was written
-    /// into (the limit guards against peers, not against ourselves).
+    /// How a head the engine wrote is read back: strictly (leniencies are
+    /// for peers' quirks, never for what we send), and as long as the
+    /// configured limit or the head itself (the limit guards against
+    /// peers, not against ourselves).
     fn read_back_config(&self, len: usize) -> ParseConfig {
-        let mut config = self.config.parse;
-        config.max_head_len = config.max_head_len.max(len);
-        config
+        ParseConfig::strict().with_max_head_len(self.config.parse.max_head_len.max(len))
     }
 
     /// Client: how long an idle connection may be reused.
