@@ -104,22 +104,43 @@ impl TcpTransport {
     /// response in flight.
     pub fn close_gracefully(mut self, linger: Duration) {
         let _ = self.stream.flush();
-        let _ = self.stream.shutdown(Shutdown::Write);
-        let deadline = StdInstant::now() + linger;
-        let mut sink = [0u8; 4096];
-        // A peer that keeps sending (a flood) gets at most this much
-        // drained, then the reset it asked for.
-        let mut budget = MAX_CLOSE_DRAIN;
-        while budget > 0 {
-            let left = deadline.saturating_duration_since(StdInstant::now());
-            if left.is_zero() || self.stream.set_read_timeout(Some(left)).is_err() {
-                break;
-            }
-            match self.stream.read(&mut sink) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => budget = budget.saturating_sub(n),
-            }
+        shut_down_gracefully(&self.stream, linger);
+    }
+}
+
+/// Shuts down the write side so the peer reads everything sent, then
+/// drains what it still sends for up to `linger` (and at most
+/// [`MAX_CLOSE_DRAIN`] bytes: a flooding peer gets the reset it asked for),
+/// so the close never turns into a reset that could destroy the last
+/// message in flight.
+pub(crate) fn shut_down_gracefully(mut stream: &TcpStream, linger: Duration) {
+    let _ = stream.shutdown(Shutdown::Write);
+    let deadline = StdInstant::now() + linger;
+    let mut sink = [0u8; 4096];
+    let mut budget = MAX_CLOSE_DRAIN;
+    while budget > 0 {
+        let left = deadline.saturating_duration_since(StdInstant::now());
+        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+            break;
         }
+        match stream.read(&mut sink) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => budget = budget.saturating_sub(n),
+        }
+    }
+}
+
+/// Whether a read on `stream` would return at once (bytes waiting, or a
+/// close), found with a non-blocking peek.
+pub(crate) fn read_ready(stream: &TcpStream) -> io::Result<bool> {
+    stream.set_nonblocking(true)?;
+    let mut byte = [0u8; 1];
+    let peeked = stream.peek(&mut byte);
+    stream.set_nonblocking(false)?;
+    match peeked {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),
+        Err(e) => Err(e),
     }
 }
 
@@ -153,16 +174,7 @@ impl Transport for TcpTransport {
     }
 
     fn read_ready(&mut self) -> io::Result<bool> {
-        // A non-blocking peek: bytes waiting, or a close (0), both count.
-        self.stream.set_nonblocking(true)?;
-        let mut byte = [0u8; 1];
-        let peeked = self.stream.peek(&mut byte);
-        self.stream.set_nonblocking(false)?;
-        match peeked {
-            Ok(_) => Ok(true),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),
-            Err(e) => Err(e),
-        }
+        read_ready(&self.stream)
     }
 }
 

@@ -9,15 +9,14 @@
 //! past it.
 
 use std::io::{self, Read as _, Write as _};
-use std::net::{Shutdown, TcpStream};
+use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant as StdInstant};
 
 use h1conn::io::blocking::Transport;
 use h1conn::time::Duration as EngineDuration;
 
-/// Most bytes a graceful close drains from a peer that keeps sending.
-const MAX_CLOSE_DRAIN: usize = 256 * 1024;
+use crate::net;
 
 /// Output is gathered up to this size before it goes to the socket, so a
 /// head and a small body leave in one segment.
@@ -121,22 +120,7 @@ impl ConnIo {
     /// the last response in flight.
     pub(super) fn close(mut self, linger: Duration) {
         let _ = self.write_out();
-        let _ = self.stream.shutdown(Shutdown::Write);
-        let deadline = StdInstant::now() + linger;
-        let mut sink = [0u8; 4096];
-        // A peer that keeps sending (a flood) gets at most this much
-        // drained, then the reset it asked for.
-        let mut budget = MAX_CLOSE_DRAIN;
-        while budget > 0 {
-            let left = deadline.saturating_duration_since(StdInstant::now());
-            if left.is_zero() || self.stream.set_read_timeout(Some(left)).is_err() {
-                break;
-            }
-            match (&*self.stream).read(&mut sink) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => budget = budget.saturating_sub(n),
-            }
-        }
+        net::shut_down_gracefully(&self.stream, linger);
     }
 }
 
@@ -152,16 +136,7 @@ impl Transport for ConnIo {
     }
 
     fn read_ready(&mut self) -> io::Result<bool> {
-        // A non-blocking peek: bytes waiting, or a close (0), both count.
-        self.stream.set_nonblocking(true)?;
-        let mut byte = [0u8; 1];
-        let peeked = self.stream.peek(&mut byte);
-        self.stream.set_nonblocking(false)?;
-        match peeked {
-            Ok(_) => Ok(true),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),
-            Err(e) => Err(e),
-        }
+        net::read_ready(&self.stream)
     }
 }
 
