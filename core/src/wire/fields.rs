@@ -37,6 +37,8 @@ pub(crate) struct FieldCursor<'a> {
     block: &'a [u8],
     pos: usize,
     allow_fold: bool,
+    /// One past the empty line that ends the block, once reached (0 before).
+    end: usize,
     /// The error that stopped [`FieldCursor::next_field`], until taken.
     error: Option<ProtocolError>,
 }
@@ -47,6 +49,7 @@ impl<'a> FieldCursor<'a> {
             block,
             pos: 0,
             allow_fold,
+            end: 0,
             error: None,
         }
     }
@@ -57,6 +60,12 @@ impl<'a> FieldCursor<'a> {
         self.pos = self.block.len();
         self.error = Some(ProtocolError::new(kind, offset));
         None
+    }
+
+    /// One past the empty line that ended the block, once the cursor has
+    /// reached it; bytes after it are not part of the field section.
+    pub(crate) const fn end(&self) -> usize {
+        self.end
     }
 
     /// The error that ended the last [`FieldCursor::next_field`], if any.
@@ -138,6 +147,7 @@ impl<'a> FieldCursor<'a> {
         let kind = match (name_len, after_name) {
             (_, []) => ErrorKind::MissingColon,
             (0, [b'\r', b'\n', ..]) => {
+                self.end = start + 2;
                 self.pos = self.block.len();
                 return None;
             }

@@ -10,7 +10,9 @@ use super::framing::{
 };
 use super::keep_alive::KeepAlive;
 use super::scan::{HeadBounds, HeadScanner};
-use super::start_line::{Version, request_line, status_line};
+use super::start_line::{
+    Version, plain_request_line, plain_status_line, request_line, status_line,
+};
 use super::{ParseConfig, Parsed, WireError};
 use crate::error::{ErrorKind, ProtocolError};
 
@@ -67,8 +69,15 @@ impl FactsReader {
     }
 
     /// Validates every field line of `block` (which starts at `base` in the
-    /// caller's buffer) and reads the ones that matter.
-    fn read(&mut self, block: &[u8], base: usize, allow_fold: bool) -> Result<(), ProtocolError> {
+    /// caller's buffer) and reads the ones that matter. Returns where the
+    /// empty line that ends the field section ends, in `block`; bytes after
+    /// it are not read.
+    fn read(
+        &mut self,
+        block: &[u8],
+        base: usize,
+        allow_fold: bool,
+    ) -> Result<usize, ProtocolError> {
         let mut cursor = FieldCursor::new(block, allow_fold);
         while let Some(line) = cursor.next_field() {
             self.facts.field_count += 1;
@@ -120,7 +129,7 @@ impl FactsReader {
         }
         self.facts.content_length = self.content_length.value;
         self.facts.transfer_encoding = self.transfer_encoding.state;
-        Ok(())
+        Ok(cursor.end())
     }
 
     /// The framing conflict check shared by requests and responses.
@@ -214,14 +223,88 @@ impl<'a> RequestHead<'a> {
     /// scanning the same bytes again on every read, keep a [`HeadScanner`]
     /// and call [`RequestHead::parse_bounded`] once it finds the end.
     pub fn parse(buf: &'a [u8], config: &ParseConfig) -> Result<Parsed<Self>, ProtocolError> {
+        // One pass over the bytes for a well-formed head; anything else
+        // (incomplete, invalid, lenient forms) goes the slow way, which
+        // finds the end first and then says exactly what is wrong where.
+        let window = buf.get(..config.max_head_len).unwrap_or(buf);
+        let mut start = 0;
+        while let Some([b'\r', b'\n', ..]) = window.get(start..) {
+            start += 2;
+        }
+        match Self::parse_plain(window, start, config) {
+            Some(head) => Ok(Parsed::Complete(head)),
+            None => Self::parse_scanned(buf, config),
+        }
+    }
+
+    /// [`RequestHead::parse`] the slow way: find the end, then parse.
+    #[cold]
+    #[inline(never)]
+    fn parse_scanned(buf: &'a [u8], config: &ParseConfig) -> Result<Parsed<Self>, ProtocolError> {
         match HeadScanner::new().scan(buf, config.max_head_len, true)? {
-            Some(bounds) => Self::parse_bounded(buf, bounds, config).map(Parsed::Complete),
+            Some(bounds) => Self::parse_checked(buf, bounds, config).map(Parsed::Complete),
             None => Ok(Parsed::Partial),
         }
     }
 
     /// Parses the complete head that `bounds` (from a [`HeadScanner`]) locates in `buf`.
     pub fn parse_bounded(
+        buf: &'a [u8],
+        bounds: HeadBounds,
+        config: &ParseConfig,
+    ) -> Result<Self, ProtocolError> {
+        let head = buf.get(..bounds.end).unwrap_or_default();
+        match Self::parse_plain(head, bounds.start, config) {
+            Some(parsed) => Ok(parsed.bounded_by(buf, bounds)),
+            None => Self::parse_checked(buf, bounds, config),
+        }
+    }
+
+    /// `self`, parsed from `buf` up to its first empty line, as
+    /// [`RequestHead::parse_checked`] gives it for `bounds`.
+    fn bounded_by(mut self, buf: &'a [u8], bounds: HeadBounds) -> Self {
+        let fields_at = self.len - self.fields.len();
+        self.fields = buf.get(fields_at..bounds.end).unwrap_or_default();
+        self.len = bounds.end;
+        self
+    }
+
+    /// The request head of the common shape at `start` in `buf`, in one
+    /// pass: a plain request line, valid fields up to an empty line, no
+    /// framing or Host problem. `None` for anything else.
+    #[inline]
+    fn parse_plain(buf: &'a [u8], start: usize, config: &ParseConfig) -> Option<Self> {
+        let (parsed, line_len) = plain_request_line(buf.get(start..)?)?;
+        let method = Method::from_bytes(parsed.method);
+        let target_form = TargetForm::classify(method, parsed.target)?;
+        let fields_at = start + line_len;
+        let block = buf.get(fields_at..)?;
+        let mut reader = FactsReader::new();
+        let fields_len = reader.read(block, fields_at, false).ok()?;
+        reader.check_framing(config).ok()?;
+        let one_host =
+            reader.hosts == 1 || (reader.hosts == 0 && parsed.version == Version::Http10);
+        if !one_host || reader.facts.transfer_encoding == TransferEncoding::NotChunked {
+            return None;
+        }
+        let facts = reader.facts;
+        Some(Self {
+            method: parsed.method,
+            target: parsed.target,
+            target_form,
+            version: parsed.version,
+            body: request_body_kind(facts.content_length, facts.transfer_encoding),
+            facts,
+            len: fields_at + fields_len,
+            fields: block.get(..fields_len)?,
+            allow_fold: false,
+        })
+    }
+
+    /// Parses the head `bounds` locates in `buf`, with an exact error.
+    #[cold]
+    #[inline(never)]
+    fn parse_checked(
         buf: &'a [u8],
         bounds: HeadBounds,
         config: &ParseConfig,
@@ -312,14 +395,69 @@ impl<'a> ResponseHead<'a> {
     ///
     /// Returns [`Parsed::Partial`] if the head is not complete yet.
     pub fn parse(buf: &'a [u8], config: &ParseConfig) -> Result<Parsed<Self>, ProtocolError> {
+        // As for requests: one pass for a well-formed head.
+        let window = buf.get(..config.max_head_len).unwrap_or(buf);
+        match Self::parse_plain(window, 0, config) {
+            Some(head) => Ok(Parsed::Complete(head)),
+            None => Self::parse_scanned(buf, config),
+        }
+    }
+
+    /// [`ResponseHead::parse`] the slow way: find the end, then parse.
+    #[cold]
+    #[inline(never)]
+    fn parse_scanned(buf: &'a [u8], config: &ParseConfig) -> Result<Parsed<Self>, ProtocolError> {
         match HeadScanner::new().scan(buf, config.max_head_len, false)? {
-            Some(bounds) => Self::parse_bounded(buf, bounds, config).map(Parsed::Complete),
+            Some(bounds) => Self::parse_checked(buf, bounds, config).map(Parsed::Complete),
             None => Ok(Parsed::Partial),
         }
     }
 
     /// Parses the complete head that `bounds` (from a [`HeadScanner`]) locates in `buf`.
     pub fn parse_bounded(
+        buf: &'a [u8],
+        bounds: HeadBounds,
+        config: &ParseConfig,
+    ) -> Result<Self, ProtocolError> {
+        let head = buf.get(..bounds.end).unwrap_or_default();
+        match Self::parse_plain(head, bounds.start, config) {
+            Some(mut parsed) => {
+                let fields_at = parsed.len - parsed.fields.len();
+                parsed.fields = buf.get(fields_at..bounds.end).unwrap_or_default();
+                parsed.len = bounds.end;
+                Ok(parsed)
+            }
+            None => Self::parse_checked(buf, bounds, config),
+        }
+    }
+
+    /// The response head of the common shape at `start` in `buf`, in one
+    /// pass. `None` for anything else.
+    #[inline]
+    fn parse_plain(buf: &'a [u8], start: usize, config: &ParseConfig) -> Option<Self> {
+        let (parsed, line_len) =
+            plain_status_line(buf.get(start..)?, config.allow_multiple_spaces)?;
+        let fields_at = start + line_len;
+        let block = buf.get(fields_at..)?;
+        let allow_fold = config.allow_obs_fold_in_responses;
+        let mut reader = FactsReader::new();
+        let fields_len = reader.read(block, fields_at, allow_fold).ok()?;
+        reader.check_framing(config).ok()?;
+        Some(Self {
+            version: parsed.version,
+            status: parsed.status,
+            reason: parsed.reason,
+            facts: reader.facts,
+            len: fields_at + fields_len,
+            fields: block.get(..fields_len)?,
+            allow_fold,
+        })
+    }
+
+    /// Parses the head `bounds` locates in `buf`, with an exact error.
+    #[cold]
+    #[inline(never)]
+    fn parse_checked(
         buf: &'a [u8],
         bounds: HeadBounds,
         config: &ParseConfig,

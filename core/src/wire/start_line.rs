@@ -6,7 +6,7 @@
 use nom::Parser;
 use nom::bytes::complete::tag;
 
-use super::chars::{find_ctl, token_len, vchar_len};
+use super::chars::{find_ctl, find_ctl_from, token_len, vchar_len};
 use super::{PResult, fail, with_kind};
 use crate::error::ErrorKind;
 
@@ -162,6 +162,93 @@ pub(crate) fn status_line(
             },
         )
     })
+}
+
+/// The common shape of a request line, `method SP target SP HTTP/1.1
+/// CRLF` (or `HTTP/1.0`) with single spaces, at the start of `s`: the parts
+/// and the length including CRLF. `None` for anything else, which
+/// [`request_line`] then parses (or rejects with the kind and offset).
+///
+/// A plain loop, not nom: on this path every instruction counts (see
+/// README, "nom and the hot path").
+#[inline]
+pub(crate) fn plain_request_line(s: &[u8]) -> Option<(RequestLine<'_>, usize)> {
+    let (method, rest) = s.split_at_checked(token_len(s))?;
+    let [b' ', rest @ ..] = rest else {
+        return None;
+    };
+    let (target, rest) = rest.split_at_checked(vchar_len(rest))?;
+    let [b' ', rest @ ..] = rest else {
+        return None;
+    };
+    let (version, rest) = rest.split_first_chunk::<10>()?;
+    let version = match version {
+        b"HTTP/1.1\r\n" => Version::Http11,
+        b"HTTP/1.0\r\n" => Version::Http10,
+        _ => return None,
+    };
+    if method.is_empty() || target.is_empty() {
+        return None;
+    }
+    let line = RequestLine {
+        method,
+        target,
+        version,
+    };
+    Some((line, s.len() - rest.len()))
+}
+
+/// The common shape of a status line, `HTTP/1.1 DDD SP reason CRLF` (or
+/// `HTTP/1.0`, code 100-999), at the start of `s`: the parts and the length
+/// including CRLF. `None` for anything else, which [`status_line`] then
+/// parses (or rejects with the kind and offset).
+#[inline]
+pub(crate) fn plain_status_line(s: &[u8], lenient_spaces: bool) -> Option<(StatusLine<'_>, usize)> {
+    let (start, rest) = s.split_first_chunk::<13>()?;
+    let [
+        b'H',
+        b'T',
+        b'T',
+        b'P',
+        b'/',
+        b'1',
+        b'.',
+        minor,
+        b' ',
+        a @ b'1'..=b'9',
+        b @ b'0'..=b'9',
+        c @ b'0'..=b'9',
+        b' ',
+    ] = *start
+    else {
+        return None;
+    };
+    let version = match minor {
+        b'1' => Version::Http11,
+        b'0' => Version::Http10,
+        _ => return None,
+    };
+    // With lenient spaces a run of SP before the reason is skipped.
+    if lenient_spaces && rest.first() == Some(&b' ') {
+        return None;
+    }
+    let mut from = 0;
+    let reason_len = loop {
+        let ctl = find_ctl_from(rest, from)?;
+        match rest.get(ctl..)? {
+            [b'\t', ..] => from = ctl + 1,
+            [b'\r', b'\n', ..] => break ctl,
+            _ => return None,
+        }
+    };
+    let (reason, _) = rest.split_at_checked(reason_len)?;
+    let digit = |d: u8| u16::from(d - b'0');
+    let line = StatusLine {
+        version,
+        status: digit(a) * 100 + digit(b) * 10 + digit(c),
+        reason,
+    };
+    Some((line, 13 + reason_len + 2))
 }
 
 /// `status-code = 3DIGIT`, as a number.
