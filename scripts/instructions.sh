@@ -59,7 +59,7 @@ tsv="$out/instructions.tsv"
 echo
 echo "Instructions per message (callgrind, $iterations iterations, start-up subtracted;"
 echo "httparse with 32 header slots; httparse + facts: httparse and the field walk"
-echo "its user writes to learn what HeadFacts holds, core/benches/peer/mod.rs):"
+echo "its user writes to learn what HeadFacts holds, core/benches/support/peer.rs):"
 echo
 echo "| input | bytes | h1conn | httparse | httparse + facts | h1conn / httparse | h1conn / (httparse + facts) |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"

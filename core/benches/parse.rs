@@ -7,7 +7,7 @@
 //! Connection, Keep-Alive, Content-Length, Transfer-Encoding, Expect, Upgrade
 //! and Host into `HeadFacts`; `httparse` parses into 32 header slots (as a
 //! typical user sizes the array); `httparse_facts` is httparse plus the
-//! field walk its user writes to learn the same facts (`benches/peer/mod.rs`).
+//! field walk its user writes to learn the same facts (`benches/support/peer.rs`).
 //! Compare the lines of each group (the ratio), not absolute times: these
 //! machines are shared.
 
@@ -21,6 +21,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use h1conn::wire::{ParseConfig, Parsed, RequestHead, ResponseHead};
 
 #[allow(dead_code)]
+#[path = "support/peer.rs"]
 mod peer;
 
 fn h1conn_head(buf: &[u8], response: bool, config: &ParseConfig) -> usize {

@@ -3,7 +3,7 @@
 //! One cursor does the work for both uses: validating a head once, and then
 //! iterating over the already-validated fields as often as the caller likes.
 
-use super::chars::{find_ctl_from, token_len};
+use super::chars::{find_ctl, token_len};
 use crate::error::{ErrorKind, ProtocolError};
 
 /// One header field line: a name and its value with surrounding whitespace
@@ -89,43 +89,54 @@ impl<'a> Iterator for FieldCursor<'a> {
 impl<'a> FieldCursor<'a> {
     /// The next field line; `None` at the empty line that ends the block,
     /// or on an error, which [`FieldCursor::take_error`] then returns.
+    ///
+    /// Each byte is classified once: the name by the token table, the
+    /// value by the control-byte scan, which stops at the CR of the line
+    /// end. Positions are slice lengths subtracted from the block's, so
+    /// the walk needs no bounds checks.
     #[inline(always)]
     pub(crate) fn next_field(&mut self) -> Option<FieldLine<'a>> {
+        let block = self.block;
         let start = self.pos;
-        let line = self.block.get(start..)?;
+        let line = block.get(start..)?;
         let (name, after_name) = line.split_at_checked(token_len(line))?;
-        let [b':', ..] = after_name else {
+        let [b':', value_part @ ..] = after_name else {
             return self.name_error(start, name.len(), after_name);
         };
+        let mut rest = value_part;
         if name.is_empty() {
             return self.fail(ErrorKind::InvalidHeaderName, start);
         }
-        // Offsets from here on are positions in the block.
-        let block = self.block;
-        let mut value_at = start + name.len() + 1;
-        while let Some(b' ' | b'\t') = block.get(value_at) {
-            value_at += 1;
+        while let [b' ' | b'\t', tail @ ..] = rest {
+            rest = tail;
         }
-        let mut from = value_at;
-        let value_end = loop {
-            let Some(ctl) = find_ctl_from(block, from) else {
+        let value_at = block.len() - rest.len();
+        let mut scan = rest;
+        let value_len = loop {
+            let Some(ctl) = find_ctl(scan) else {
                 return self.fail(ErrorKind::MissingColon, block.len());
             };
-            match block.get(ctl..).unwrap_or_default() {
-                [b'\r', b'\n', rest @ ..] => match rest {
-                    [b' ' | b'\t', ..] if self.allow_fold => from = ctl + 2,
-                    _ => break ctl,
+            let (before, at_ctl) = scan.split_at_checked(ctl).unwrap_or_default();
+            match at_ctl {
+                [b'\r', b'\n', after @ ..] => match after {
+                    [b' ' | b'\t', ..] if self.allow_fold => scan = after,
+                    _ => {
+                        self.pos = block.len() - after.len();
+                        break rest.len() - scan.len() + before.len();
+                    }
                 },
-                [b'\t', ..] => from = ctl + 1,
-                [b'\n', ..] => return self.fail(ErrorKind::BareLf, ctl),
-                [b'\r', ..] => return self.fail(ErrorKind::BareCr, ctl),
-                _ => return self.fail(ErrorKind::InvalidHeaderValue, ctl),
+                [b'\t', after @ ..] => scan = after,
+                [b'\n', ..] => return self.fail(ErrorKind::BareLf, block.len() - at_ctl.len()),
+                [b'\r', ..] => return self.fail(ErrorKind::BareCr, block.len() - at_ctl.len()),
+                _ => {
+                    let at = block.len() - at_ctl.len();
+                    return self.fail(ErrorKind::InvalidHeaderValue, at);
+                }
             }
         };
-        self.pos = value_end + 2;
-        let mut value = block.get(value_at..value_end).unwrap_or_default();
-        while let [rest @ .., b' ' | b'\t'] = value {
-            value = rest;
+        let mut value = rest.get(..value_len).unwrap_or_default();
+        while let [trimmed @ .., b' ' | b'\t'] = value {
+            value = trimmed;
         }
         Some(FieldLine {
             header: Header { name, value },
