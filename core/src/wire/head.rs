@@ -11,7 +11,8 @@ use super::framing::{
 use super::keep_alive::KeepAlive;
 use super::scan::{HeadBounds, HeadScanner};
 use super::start_line::{
-    Version, plain_request_line, plain_status_line, request_line, status_line,
+    RequestLine, StatusLine, Version, plain_request_line, plain_status_line, request_line,
+    status_line,
 };
 use super::{ParseConfig, Parsed, WireError};
 use crate::error::{ErrorKind, ProtocolError};
@@ -223,18 +224,22 @@ impl<'a> RequestHead<'a> {
     /// scanning the same bytes again on every read, keep a [`HeadScanner`]
     /// and call [`RequestHead::parse_bounded`] once it finds the end.
     pub fn parse(buf: &'a [u8], config: &ParseConfig) -> Result<Parsed<Self>, ProtocolError> {
-        // One pass over the bytes for a well-formed head; anything else
-        // (incomplete, invalid, lenient forms) goes the slow way, which
-        // finds the end first and then says exactly what is wrong where.
+        // One pass over the bytes for a well-formed head: the fields are
+        // walked up to the empty line without looking for it first.
+        // Anything else (incomplete, invalid, lenient forms) goes the slow
+        // way, which finds the end first and then says exactly what is
+        // wrong where.
         let window = buf.get(..config.max_head_len).unwrap_or(buf);
         let mut start = 0;
         while let Some([b'\r', b'\n', ..]) = window.get(start..) {
             start += 2;
         }
-        match Self::parse_plain(window, start, config) {
-            Some(head) => Ok(Parsed::Complete(head)),
-            None => Self::parse_scanned(buf, config),
+        if let Some((line, line_len)) = window.get(start..).and_then(plain_request_line) {
+            if let Ok(head) = Self::finish(window, line, start + line_len, config) {
+                return Ok(Parsed::Complete(head));
+            }
         }
+        Self::parse_scanned(buf, config)
     }
 
     /// [`RequestHead::parse`] the slow way: find the end, then parse.
@@ -242,7 +247,7 @@ impl<'a> RequestHead<'a> {
     #[inline(never)]
     fn parse_scanned(buf: &'a [u8], config: &ParseConfig) -> Result<Parsed<Self>, ProtocolError> {
         match HeadScanner::new().scan(buf, config.max_head_len, true)? {
-            Some(bounds) => Self::parse_checked(buf, bounds, config).map(Parsed::Complete),
+            Some(bounds) => Self::parse_bounded(buf, bounds, config).map(Parsed::Complete),
             None => Ok(Parsed::Partial),
         }
     }
@@ -254,76 +259,43 @@ impl<'a> RequestHead<'a> {
         config: &ParseConfig,
     ) -> Result<Self, ProtocolError> {
         let head = buf.get(..bounds.end).unwrap_or_default();
-        match Self::parse_plain(head, bounds.start, config) {
-            Some(parsed) => Ok(parsed.bounded_by(buf, bounds)),
-            None => Self::parse_checked(buf, bounds, config),
-        }
+        let plain = head.get(bounds.start..).and_then(plain_request_line);
+        let (line, fields_at) = match plain {
+            Some((line, line_len)) => (line, bounds.start + line_len),
+            None => {
+                let (line, line_at, _, fields_at) = split_start_line(buf, bounds)?;
+                let parsed = request_line(line, config.allow_multiple_spaces)
+                    .map_err(|e| start_line_error(e, line, line_at))?
+                    .1;
+                (parsed, fields_at)
+            }
+        };
+        let mut parsed = Self::finish(head, line, fields_at, config)?;
+        // The field section runs to the bounds' end, as given.
+        parsed.fields = head.get(fields_at..).unwrap_or_default();
+        parsed.len = bounds.end;
+        Ok(parsed)
     }
 
-    /// `self`, parsed from `buf` up to its first empty line, as
-    /// [`RequestHead::parse_checked`] gives it for `bounds`.
-    fn bounded_by(mut self, buf: &'a [u8], bounds: HeadBounds) -> Self {
-        let fields_at = self.len - self.fields.len();
-        self.fields = buf.get(fields_at..bounds.end).unwrap_or_default();
-        self.len = bounds.end;
-        self
-    }
-
-    /// The request head of the common shape at `start` in `buf`, in one
-    /// pass: a plain request line, valid fields up to an empty line, no
-    /// framing or Host problem. `None` for anything else.
-    #[inline]
-    fn parse_plain(buf: &'a [u8], start: usize, config: &ParseConfig) -> Option<Self> {
-        let (parsed, line_len) = plain_request_line(buf.get(start..)?)?;
-        let method = Method::from_bytes(parsed.method);
-        let target_form = TargetForm::classify(method, parsed.target)?;
-        let fields_at = start + line_len;
-        let block = buf.get(fields_at..)?;
-        let mut reader = FactsReader::new();
-        let fields_len = reader.read(block, fields_at, false).ok()?;
-        reader.check_framing(config).ok()?;
-        let one_host =
-            reader.hosts == 1 || (reader.hosts == 0 && parsed.version == Version::Http10);
-        if !one_host || reader.facts.transfer_encoding == TransferEncoding::NotChunked {
-            return None;
-        }
-        let facts = reader.facts;
-        Some(Self {
-            method: parsed.method,
-            target: parsed.target,
-            target_form,
-            version: parsed.version,
-            body: request_body_kind(facts.content_length, facts.transfer_encoding),
-            facts,
-            len: fields_at + fields_len,
-            fields: block.get(..fields_len)?,
-            allow_fold: false,
-        })
-    }
-
-    /// Parses the head `bounds` locates in `buf`, with an exact error.
-    #[cold]
+    /// The head whose request line is `parsed` and whose fields start at `fields_at`: the target's form, the fields
+    /// walked once up to the empty line (validated, facts read), framing
+    /// and Host checked.
     #[inline(never)]
-    fn parse_checked(
+    fn finish(
         buf: &'a [u8],
-        bounds: HeadBounds,
+        parsed: RequestLine<'a>,
+        fields_at: usize,
         config: &ParseConfig,
     ) -> Result<Self, ProtocolError> {
-        let (line, line_at, fields, fields_at) = split_start_line(buf, bounds)?;
-        let parsed = request_line(line, config.allow_multiple_spaces)
-            .map_err(|e| start_line_error(e, line, line_at))?
-            .1;
         let method = Method::from_bytes(parsed.method);
-        // The target is a sub-slice of the line: its offset is the pointer distance.
-        let target_at = (parsed.target.as_ptr() as usize).saturating_sub(line.as_ptr() as usize);
-        let target_form = TargetForm::classify(method, parsed.target).ok_or(ProtocolError::new(
-            ErrorKind::InvalidTarget,
-            line_at + target_at,
-        ))?;
+        // The target is a sub-slice of the buffer: its offset is the pointer distance.
+        let target_at = (parsed.target.as_ptr() as usize).saturating_sub(buf.as_ptr() as usize);
+        let target_form = TargetForm::classify(method, parsed.target)
+            .ok_or(ProtocolError::new(ErrorKind::InvalidTarget, target_at))?;
+        let block = buf.get(fields_at..).unwrap_or_default();
         let mut reader = FactsReader::new();
-        reader.read(fields, fields_at, false)?;
+        let fields_len = reader.read(block, fields_at, false)?;
         reader.check_framing(config)?;
-        let end = bounds.end;
         // RFC 9112 3.2: exactly one Host in HTTP/1.1, at most one in HTTP/1.0.
         if reader.hosts > 1 {
             return Err(ProtocolError::new(
@@ -349,8 +321,8 @@ impl<'a> RequestHead<'a> {
             version: parsed.version,
             body: request_body_kind(facts.content_length, facts.transfer_encoding),
             facts,
-            len: end,
-            fields,
+            len: fields_at + fields_len,
+            fields: block.get(..fields_len).unwrap_or_default(),
             allow_fold: false,
         })
     }
@@ -397,10 +369,12 @@ impl<'a> ResponseHead<'a> {
     pub fn parse(buf: &'a [u8], config: &ParseConfig) -> Result<Parsed<Self>, ProtocolError> {
         // As for requests: one pass for a well-formed head.
         let window = buf.get(..config.max_head_len).unwrap_or(buf);
-        match Self::parse_plain(window, 0, config) {
-            Some(head) => Ok(Parsed::Complete(head)),
-            None => Self::parse_scanned(buf, config),
+        if let Some((line, line_len)) = plain_status_line(window, config.allow_multiple_spaces) {
+            if let Ok(head) = Self::finish(window, line, line_len, config) {
+                return Ok(Parsed::Complete(head));
+            }
         }
+        Self::parse_scanned(buf, config)
     }
 
     /// [`ResponseHead::parse`] the slow way: find the end, then parse.
@@ -408,7 +382,7 @@ impl<'a> ResponseHead<'a> {
     #[inline(never)]
     fn parse_scanned(buf: &'a [u8], config: &ParseConfig) -> Result<Parsed<Self>, ProtocolError> {
         match HeadScanner::new().scan(buf, config.max_head_len, false)? {
-            Some(bounds) => Self::parse_checked(buf, bounds, config).map(Parsed::Complete),
+            Some(bounds) => Self::parse_bounded(buf, bounds, config).map(Parsed::Complete),
             None => Ok(Parsed::Partial),
         }
     }
@@ -420,67 +394,51 @@ impl<'a> ResponseHead<'a> {
         config: &ParseConfig,
     ) -> Result<Self, ProtocolError> {
         let head = buf.get(..bounds.end).unwrap_or_default();
-        match Self::parse_plain(head, bounds.start, config) {
-            Some(mut parsed) => {
-                let fields_at = parsed.len - parsed.fields.len();
-                parsed.fields = buf.get(fields_at..bounds.end).unwrap_or_default();
-                parsed.len = bounds.end;
-                Ok(parsed)
+        let plain = head
+            .get(bounds.start..)
+            .and_then(|line| plain_status_line(line, config.allow_multiple_spaces));
+        let (line, fields_at) = match plain {
+            Some((line, line_len)) => (line, bounds.start + line_len),
+            None => {
+                let (line, line_at, _, fields_at) = split_start_line(buf, bounds)?;
+                let parsed = status_line(
+                    line,
+                    config.allow_multiple_spaces,
+                    config.allow_missing_reason,
+                )
+                .map_err(|e| start_line_error(e, line, line_at))?
+                .1;
+                (parsed, fields_at)
             }
-            None => Self::parse_checked(buf, bounds, config),
-        }
+        };
+        let mut parsed = Self::finish(head, line, fields_at, config)?;
+        parsed.fields = head.get(fields_at..).unwrap_or_default();
+        parsed.len = bounds.end;
+        Ok(parsed)
     }
 
-    /// The response head of the common shape at `start` in `buf`, in one
-    /// pass. `None` for anything else.
-    #[inline]
-    fn parse_plain(buf: &'a [u8], start: usize, config: &ParseConfig) -> Option<Self> {
-        let (parsed, line_len) =
-            plain_status_line(buf.get(start..)?, config.allow_multiple_spaces)?;
-        let fields_at = start + line_len;
-        let block = buf.get(fields_at..)?;
-        let allow_fold = config.allow_obs_fold_in_responses;
-        let mut reader = FactsReader::new();
-        let fields_len = reader.read(block, fields_at, allow_fold).ok()?;
-        reader.check_framing(config).ok()?;
-        Some(Self {
-            version: parsed.version,
-            status: parsed.status,
-            reason: parsed.reason,
-            facts: reader.facts,
-            len: fields_at + fields_len,
-            fields: block.get(..fields_len)?,
-            allow_fold,
-        })
-    }
-
-    /// Parses the head `bounds` locates in `buf`, with an exact error.
-    #[cold]
+    /// The head whose status line is `parsed` and whose fields start at
+    /// `fields_at` in `buf`: the fields walked once up to the empty line
+    /// (validated, facts read), framing checked.
     #[inline(never)]
-    fn parse_checked(
+    fn finish(
         buf: &'a [u8],
-        bounds: HeadBounds,
+        parsed: StatusLine<'a>,
+        fields_at: usize,
         config: &ParseConfig,
     ) -> Result<Self, ProtocolError> {
-        let (line, line_at, fields, fields_at) = split_start_line(buf, bounds)?;
-        let parsed = status_line(
-            line,
-            config.allow_multiple_spaces,
-            config.allow_missing_reason,
-        )
-        .map_err(|e| start_line_error(e, line, line_at))?
-        .1;
         let allow_fold = config.allow_obs_fold_in_responses;
+        let block = buf.get(fields_at..).unwrap_or_default();
         let mut reader = FactsReader::new();
-        reader.read(fields, fields_at, allow_fold)?;
+        let fields_len = reader.read(block, fields_at, allow_fold)?;
         reader.check_framing(config)?;
         Ok(Self {
             version: parsed.version,
             status: parsed.status,
             reason: parsed.reason,
             facts: reader.facts,
-            len: bounds.end,
-            fields,
+            len: fields_at + fields_len,
+            fields: block.get(..fields_len).unwrap_or_default(),
             allow_fold,
         })
     }
