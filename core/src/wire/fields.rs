@@ -55,7 +55,10 @@ impl<'a> FieldCursor<'a> {
     }
 
     /// Stops the cursor: after an error there is nothing more to read.
-    #[cold]
+    ///
+    /// Inlined (two stores): a call taking `&mut self` would make the
+    /// cursor live in memory, and every step of the walk load and store it.
+    #[inline(always)]
     fn fail(&mut self, kind: ErrorKind, offset: usize) -> Option<FieldLine<'a>> {
         self.pos = self.block.len();
         self.error = Some(ProtocolError::new(kind, offset));
@@ -147,30 +150,40 @@ impl<'a> FieldCursor<'a> {
     /// The line at `start` has a `name_len`-byte name followed by
     /// `after_name`, which does not start with a colon: either the empty
     /// line that ends the block, or an error.
-    #[cold]
+    #[inline(always)]
     fn name_error(
         &mut self,
         start: usize,
         name_len: usize,
         after_name: &[u8],
     ) -> Option<FieldLine<'a>> {
-        let at = start + name_len;
-        let kind = match (name_len, after_name) {
-            (_, []) => ErrorKind::MissingColon,
-            (0, [b'\r', b'\n', ..]) => {
+        match not_a_field(name_len, after_name) {
+            None => {
                 self.end = start + 2;
                 self.pos = self.block.len();
-                return None;
+                None
             }
-            (0, [b' ' | b'\t', ..]) => ErrorKind::ObsFold,
-            (_, [b' ' | b'\t', ..]) => ErrorKind::WhitespaceBeforeColon,
-            (_, [b'\n', ..]) => ErrorKind::BareLf,
-            (_, [b'\r', b'\n', ..]) => ErrorKind::MissingColon,
-            (_, [b'\r', ..]) => ErrorKind::BareCr,
-            _ => ErrorKind::InvalidHeaderName,
-        };
-        self.fail(kind, at)
+            Some(kind) => self.fail(kind, start + name_len),
+        }
     }
+}
+
+/// What a line is whose `name_len`-byte name is followed by `after_name`,
+/// which does not start with a colon: `None` for the empty line that ends
+/// the block, else the error.
+#[cold]
+#[inline(never)]
+fn not_a_field(name_len: usize, after_name: &[u8]) -> Option<ErrorKind> {
+    Some(match (name_len, after_name) {
+        (_, []) => ErrorKind::MissingColon,
+        (0, [b'\r', b'\n', ..]) => return None,
+        (0, [b' ' | b'\t', ..]) => ErrorKind::ObsFold,
+        (_, [b' ' | b'\t', ..]) => ErrorKind::WhitespaceBeforeColon,
+        (_, [b'\n', ..]) => ErrorKind::BareLf,
+        (_, [b'\r', b'\n', ..]) => ErrorKind::MissingColon,
+        (_, [b'\r', ..]) => ErrorKind::BareCr,
+        _ => ErrorKind::InvalidHeaderName,
+    })
 }
 
 /// Iterator over the header fields of a parsed head, in the order received.
