@@ -37,8 +37,6 @@ pub(crate) struct FieldCursor<'a> {
     block: &'a [u8],
     pos: usize,
     allow_fold: bool,
-    /// One past the empty line that ends the block, once reached (0 before).
-    end: usize,
     /// The error that stopped [`FieldCursor::next_field`], until taken.
     error: Option<ProtocolError>,
 }
@@ -49,7 +47,6 @@ impl<'a> FieldCursor<'a> {
             block,
             pos: 0,
             allow_fold,
-            end: 0,
             error: None,
         }
     }
@@ -63,12 +60,6 @@ impl<'a> FieldCursor<'a> {
         self.pos = self.block.len();
         self.error = Some(ProtocolError::new(kind, offset));
         None
-    }
-
-    /// One past the empty line that ended the block, once the cursor has
-    /// reached it; bytes after it are not part of the field section.
-    pub(crate) const fn end(&self) -> usize {
-        self.end
     }
 
     /// The error that ended the last [`FieldCursor::next_field`], if any.
@@ -159,7 +150,6 @@ impl<'a> FieldCursor<'a> {
     ) -> Option<FieldLine<'a>> {
         match not_a_field(name_len, after_name) {
             None => {
-                self.end = start + 2;
                 self.pos = self.block.len();
                 None
             }
@@ -184,6 +174,89 @@ fn not_a_field(name_len: usize, after_name: &[u8]) -> Option<ErrorKind> {
         (_, [b'\r', ..]) => ErrorKind::BareCr,
         _ => ErrorKind::InvalidHeaderName,
     })
+}
+
+/// Walks the field lines of `block` (which starts at `base` in the
+/// caller's buffer) up to the empty line that ends them, calling `field`
+/// for each, and returns where that empty line ends, in `block`.
+///
+/// The hot loop of head parsing: one cursor (the rest of the block) and
+/// locals only, each byte classified once (names by the token table,
+/// values by the control-byte scan that stops at the line's CR). A line
+/// that is not a valid field line is handed to [`FieldCursor`], whose
+/// error (kind and offset) is the one returned.
+#[inline(always)]
+pub(crate) fn walk_fields<'a>(
+    block: &'a [u8],
+    base: usize,
+    allow_fold: bool,
+    mut field: impl FnMut(FieldLine<'a>) -> Result<(), ProtocolError>,
+) -> Result<usize, ProtocolError> {
+    let mut line = block;
+    loop {
+        let line_at = block.len() - line.len();
+        let name_len = token_len(line);
+        let Some((name, [b':', value_part @ ..])) = line.split_at_checked(name_len) else {
+            if name_len == 0 && line.starts_with(b"\r\n") {
+                return Ok(line_at + 2);
+            }
+            return Err(line_error(block, line_at, allow_fold).shifted(base));
+        };
+        if name.is_empty() {
+            return Err(line_error(block, line_at, allow_fold).shifted(base));
+        }
+        let mut value = value_part;
+        while let [b' ' | b'\t', tail @ ..] = value {
+            value = tail;
+        }
+        let mut scan = value;
+        let line_end = loop {
+            let Some((_, at_ctl)) = find_ctl(scan).and_then(|ctl| scan.split_at_checked(ctl))
+            else {
+                return Err(line_error(block, line_at, allow_fold).shifted(base));
+            };
+            match at_ctl {
+                [b'\r', b'\n', after @ ..] => match after {
+                    [b' ' | b'\t', ..] if allow_fold => scan = after,
+                    _ => break at_ctl,
+                },
+                [b'\t', after @ ..] => scan = after,
+                _ => return Err(line_error(block, line_at, allow_fold).shifted(base)),
+            }
+        };
+        let value_at = block.len() - value.len();
+        let mut trimmed = value
+            .get(..value.len() - line_end.len())
+            .unwrap_or_default();
+        while let [rest @ .., b' ' | b'\t'] = trimmed {
+            trimmed = rest;
+        }
+        field(FieldLine {
+            header: Header {
+                name,
+                value: trimmed,
+            },
+            name_offset: line_at,
+            value_offset: value_at,
+        })?;
+        line = line_end.get(2..).unwrap_or_default();
+    }
+}
+
+/// The error of the line at `line_at` in `block`, as [`FieldCursor`] finds it.
+#[cold]
+#[inline(never)]
+fn line_error(block: &[u8], line_at: usize, allow_fold: bool) -> ProtocolError {
+    let mut cursor = FieldCursor {
+        block,
+        pos: line_at,
+        allow_fold,
+        error: None,
+    };
+    let _ = cursor.next_field();
+    cursor
+        .take_error()
+        .unwrap_or(ProtocolError::new(ErrorKind::MissingColon, block.len()))
 }
 
 /// Iterator over the header fields of a parsed head, in the order received.

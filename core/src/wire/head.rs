@@ -3,7 +3,7 @@
 
 use super::chars::{eq_lower, find_lf};
 use super::connection::{ConnectionFlags, ConnectionOptions};
-use super::fields::{FieldCursor, Headers};
+use super::fields::{Headers, walk_fields};
 use super::framing::{
     BodyKind, ContentLengthReader, Method, TransferEncoding, TransferEncodingReader,
     request_body_kind, response_body_kind,
@@ -79,8 +79,7 @@ impl FactsReader {
         base: usize,
         allow_fold: bool,
     ) -> Result<usize, ProtocolError> {
-        let mut cursor = FieldCursor::new(block, allow_fold);
-        while let Some(line) = cursor.next_field() {
+        let end = walk_fields(block, base, allow_fold, |line| {
             self.facts.field_count += 1;
             let (name, value) = (line.header.name, line.header.value);
             let at = base + line.value_offset;
@@ -124,13 +123,11 @@ impl FactsReader {
                 }
                 _ => {}
             }
-        }
-        if let Some(e) = cursor.take_error() {
-            return Err(e.shifted(base));
-        }
+            Ok(())
+        })?;
         self.facts.content_length = self.content_length.value;
         self.facts.transfer_encoding = self.transfer_encoding.state;
-        Ok(cursor.end())
+        Ok(end)
     }
 
     /// The framing conflict check shared by requests and responses.
