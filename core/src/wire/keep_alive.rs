@@ -93,12 +93,21 @@ impl KeepAlive {
                     (_, Some((key, after))) if eq_lower(key, b"max=") => (false, after),
                     _ => return None,
                 };
-            let digits = after.iter().take_while(|b| b.is_ascii_digit()).count();
-            let (number, after) = after.split_at_checked(digits)?;
-            if number.is_empty() {
+            // The number, read as the digits are found; saturating, so
+            // one too large for a u32 is skipped as `parse_u32` would.
+            let mut number = 0u64;
+            let mut after_number = after;
+            while let [digit @ b'0'..=b'9', tail @ ..] = after_number {
+                number = number
+                    .saturating_mul(10)
+                    .saturating_add(u64::from(digit - b'0'));
+                after_number = tail;
+            }
+            if after_number.len() == after.len() {
                 return None;
             }
-            if let Some(n) = parse_u32(number) {
+            let after = after_number;
+            if let Ok(n) = u32::try_from(number) {
                 let slot = if timeout {
                     &mut params.timeout
                 } else {

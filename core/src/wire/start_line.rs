@@ -204,29 +204,16 @@ pub(crate) fn plain_request_line(s: &[u8]) -> Option<(RequestLine<'_>, usize)> {
 /// parses (or rejects with the kind and offset).
 #[inline]
 pub(crate) fn plain_status_line(s: &[u8], lenient_spaces: bool) -> Option<(StatusLine<'_>, usize)> {
-    let (start, rest) = s.split_first_chunk::<13>()?;
-    let [
-        b'H',
-        b'T',
-        b'T',
-        b'P',
-        b'/',
-        b'1',
-        b'.',
-        minor,
-        b' ',
-        a @ b'1'..=b'9',
-        b @ b'0'..=b'9',
-        c @ b'0'..=b'9',
-        b' ',
-    ] = *start
+    let (version, rest) = s.split_first_chunk::<9>()?;
+    let version = match version {
+        b"HTTP/1.1 " => Version::Http11,
+        b"HTTP/1.0 " => Version::Http10,
+        _ => return None,
+    };
+    let ([a @ b'1'..=b'9', b @ b'0'..=b'9', c @ b'0'..=b'9', b' '], rest) =
+        rest.split_first_chunk::<4>()?
     else {
         return None;
-    };
-    let version = match minor {
-        b'1' => Version::Http11,
-        b'0' => Version::Http10,
-        _ => return None,
     };
     // With lenient spaces a run of SP before the reason is skipped.
     if lenient_spaces && rest.first() == Some(&b' ') {
@@ -245,7 +232,7 @@ pub(crate) fn plain_status_line(s: &[u8], lenient_spaces: bool) -> Option<(Statu
     let digit = |d: u8| u16::from(d - b'0');
     let line = StatusLine {
         version,
-        status: digit(a) * 100 + digit(b) * 10 + digit(c),
+        status: digit(*a) * 100 + digit(*b) * 10 + digit(*c),
         reason,
     };
     Some((line, 13 + reason_len + 2))
