@@ -232,7 +232,7 @@ impl<'a> RequestHead<'a> {
             start += 2;
         }
         if let Some((line, line_len)) = window.get(start..).and_then(plain_request_line) {
-            if let Ok(head) = Self::finish(window, line, start + line_len, config) {
+            if let Ok(head) = Self::finish(window, line, start + line_len, false, config) {
                 return Ok(Parsed::Complete(head));
             }
         }
@@ -267,21 +267,21 @@ impl<'a> RequestHead<'a> {
                 (parsed, fields_at)
             }
         };
-        let mut parsed = Self::finish(head, line, fields_at, config)?;
         // The field section runs to the bounds' end, as given.
-        parsed.fields = head.get(fields_at..).unwrap_or_default();
-        parsed.len = bounds.end;
-        Ok(parsed)
+        Self::finish(head, line, fields_at, true, config)
     }
 
     /// The head whose request line is `parsed` and whose fields start at `fields_at`: the target's form, the fields
     /// walked once up to the empty line (validated, facts read), framing
-    /// and Host checked.
+    /// and Host checked. With `to_end` the head ends where `buf` does (the
+    /// caller's bounds), else at its empty line. Built once, where the
+    /// caller returns it: no copy of the head on the way out.
     #[inline(never)]
     fn finish(
         buf: &'a [u8],
         parsed: RequestLine<'a>,
         fields_at: usize,
+        to_end: bool,
         config: &ParseConfig,
     ) -> Result<Self, ProtocolError> {
         let method = Method::from_bytes(parsed.method);
@@ -292,6 +292,12 @@ impl<'a> RequestHead<'a> {
         let block = buf.get(fields_at..).unwrap_or_default();
         let mut reader = FactsReader::new();
         let fields_len = reader.read(block, fields_at, false)?;
+        // The head ends at its empty line, or where the caller's bounds say.
+        let len = if to_end {
+            buf.len()
+        } else {
+            fields_at + fields_len
+        };
         reader.check_framing(config)?;
         // RFC 9112 3.2: exactly one Host in HTTP/1.1, at most one in HTTP/1.0.
         if reader.hosts > 1 {
@@ -318,8 +324,10 @@ impl<'a> RequestHead<'a> {
             version: parsed.version,
             body: request_body_kind(facts.content_length, facts.transfer_encoding),
             facts,
-            len: fields_at + fields_len,
-            fields: block.get(..fields_len).unwrap_or_default(),
+            len,
+            fields: block
+                .get(..len.saturating_sub(fields_at))
+                .unwrap_or_default(),
             allow_fold: false,
         })
     }
@@ -367,7 +375,7 @@ impl<'a> ResponseHead<'a> {
         // As for requests: one pass for a well-formed head.
         let window = buf.get(..config.max_head_len).unwrap_or(buf);
         if let Some((line, line_len)) = plain_status_line(window, config.allow_multiple_spaces) {
-            if let Ok(head) = Self::finish(window, line, line_len, config) {
+            if let Ok(head) = Self::finish(window, line, line_len, false, config) {
                 return Ok(Parsed::Complete(head));
             }
         }
@@ -408,34 +416,39 @@ impl<'a> ResponseHead<'a> {
                 (parsed, fields_at)
             }
         };
-        let mut parsed = Self::finish(head, line, fields_at, config)?;
-        parsed.fields = head.get(fields_at..).unwrap_or_default();
-        parsed.len = bounds.end;
-        Ok(parsed)
+        Self::finish(head, line, fields_at, true, config)
     }
 
     /// The head whose status line is `parsed` and whose fields start at
     /// `fields_at` in `buf`: the fields walked once up to the empty line
-    /// (validated, facts read), framing checked.
+    /// (validated, facts read), framing checked; `to_end` as for requests.
     #[inline(never)]
     fn finish(
         buf: &'a [u8],
         parsed: StatusLine<'a>,
         fields_at: usize,
+        to_end: bool,
         config: &ParseConfig,
     ) -> Result<Self, ProtocolError> {
         let allow_fold = config.allow_obs_fold_in_responses;
         let block = buf.get(fields_at..).unwrap_or_default();
         let mut reader = FactsReader::new();
         let fields_len = reader.read(block, fields_at, allow_fold)?;
+        let len = if to_end {
+            buf.len()
+        } else {
+            fields_at + fields_len
+        };
         reader.check_framing(config)?;
         Ok(Self {
             version: parsed.version,
             status: parsed.status,
             reason: parsed.reason,
             facts: reader.facts,
-            len: fields_at + fields_len,
-            fields: block.get(..fields_len).unwrap_or_default(),
+            len,
+            fields: block
+                .get(..len.saturating_sub(fields_at))
+                .unwrap_or_default(),
             allow_fold,
         })
     }
