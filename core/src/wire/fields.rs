@@ -51,20 +51,30 @@ impl<'a> FieldCursor<'a> {
         }
     }
 
-    /// Stops the cursor: after an error there is nothing more to read.
-    ///
-    /// Inlined (two stores): a call taking `&mut self` would make the
-    /// cursor live in memory, and every step of the walk load and store it.
-    #[inline(always)]
-    fn fail(&mut self, kind: ErrorKind, offset: usize) -> Option<FieldLine<'a>> {
-        self.pos = self.block.len();
-        self.error = Some(ProtocolError::new(kind, offset));
-        None
-    }
-
     /// The error that ended the last [`FieldCursor::next_field`], if any.
     pub(crate) fn take_error(&mut self) -> Option<ProtocolError> {
         self.error.take()
+    }
+
+    /// The next field line; `None` at the empty line that ends the block,
+    /// or on an error, which [`FieldCursor::take_error`] then returns.
+    #[inline]
+    pub(crate) fn next_field(&mut self) -> Option<FieldLine<'a>> {
+        let block = self.block;
+        let line = block.get(self.pos..)?;
+        // After the empty line or an error there is nothing more to read.
+        self.pos = block.len();
+        match next_line(block, line, self.allow_fold) {
+            Line::Field(field, rest) => {
+                self.pos = block.len() - rest.len();
+                Some(field)
+            }
+            Line::End => None,
+            Line::Error(error) => {
+                self.error = Some(error);
+                None
+            }
+        }
     }
 }
 
@@ -80,100 +90,104 @@ impl<'a> Iterator for FieldCursor<'a> {
     }
 }
 
-impl<'a> FieldCursor<'a> {
-    /// The next field line; `None` at the empty line that ends the block,
-    /// or on an error, which [`FieldCursor::take_error`] then returns.
-    ///
-    /// Each byte is classified once: the name by the token table, the
-    /// value by the control-byte scan, which stops at the CR of the line
-    /// end. Positions are slice lengths subtracted from the block's, so
-    /// the walk needs no bounds checks.
-    #[inline(always)]
-    pub(crate) fn next_field(&mut self) -> Option<FieldLine<'a>> {
-        let block = self.block;
-        let start = self.pos;
-        let line = block.get(start..)?;
-        let (name, after_name) = line.split_at_checked(token_len(line))?;
-        let [b':', value_part @ ..] = after_name else {
-            return self.name_error(start, name.len(), after_name);
-        };
-        let mut rest = value_part;
-        if name.is_empty() {
-            return self.fail(ErrorKind::InvalidHeaderName, start);
-        }
-        while let [b' ' | b'\t', tail @ ..] = rest {
-            rest = tail;
-        }
-        let value_at = block.len() - rest.len();
-        let mut scan = rest;
-        let value_len = loop {
-            let Some(ctl) = find_ctl(scan) else {
-                return self.fail(ErrorKind::MissingColon, block.len());
-            };
-            let (before, at_ctl) = scan.split_at_checked(ctl).unwrap_or_default();
-            match at_ctl {
-                [b'\r', b'\n', after @ ..] => match after {
-                    [b' ' | b'\t', ..] if self.allow_fold => scan = after,
-                    _ => {
-                        self.pos = block.len() - after.len();
-                        break rest.len() - scan.len() + before.len();
-                    }
-                },
-                [b'\t', after @ ..] => scan = after,
-                [b'\n', ..] => return self.fail(ErrorKind::BareLf, block.len() - at_ctl.len()),
-                [b'\r', ..] => return self.fail(ErrorKind::BareCr, block.len() - at_ctl.len()),
-                _ => {
-                    let at = block.len() - at_ctl.len();
-                    return self.fail(ErrorKind::InvalidHeaderValue, at);
-                }
-            }
-        };
-        let mut value = rest.get(..value_len).unwrap_or_default();
-        while let [trimmed @ .., b' ' | b'\t'] = value {
-            value = trimmed;
-        }
-        Some(FieldLine {
-            header: Header { name, value },
-            name_offset: start,
-            value_offset: value_at,
-        })
-    }
-    /// The line at `start` has a `name_len`-byte name followed by
-    /// `after_name`, which does not start with a colon: either the empty
-    /// line that ends the block, or an error.
-    #[inline(always)]
-    fn name_error(
-        &mut self,
-        start: usize,
-        name_len: usize,
-        after_name: &[u8],
-    ) -> Option<FieldLine<'a>> {
-        match not_a_field(name_len, after_name) {
-            None => {
-                self.pos = self.block.len();
-                None
-            }
-            Some(kind) => self.fail(kind, start + name_len),
-        }
-    }
+/// What the line at the start of `line` (a suffix of `block`) is.
+enum Line<'a> {
+    /// A field line, and the rest of the block after its CRLF.
+    Field(FieldLine<'a>, &'a [u8]),
+    /// The empty line that ends the block.
+    End,
+    /// A malformed line: what is wrong where, in the block.
+    Error(ProtocolError),
 }
 
-/// What a line is whose `name_len`-byte name is followed by `after_name`,
-/// which does not start with a colon: `None` for the empty line that ends
-/// the block, else the error.
+/// Reads the line at the start of `line`, a suffix of `block`.
+///
+/// The definition of a field line: [`walk_fields`] is the same, written
+/// out for its hot loop. Each byte is classified once: the name by the
+/// token table, the value by the control-byte scan, which stops at the CR
+/// of the line end. Positions are slice lengths subtracted from the
+/// block's, so the walk needs no bounds checks. Not inlined: one copy
+/// serves the cursor and the error path of [`walk_fields`].
+#[inline(never)]
+fn next_line<'a>(block: &'a [u8], line: &'a [u8], allow_fold: bool) -> Line<'a> {
+    let line_at = block.len() - line.len();
+    let name_len = token_len(line);
+    let Some((name, after_name)) = line.split_at_checked(name_len) else {
+        return Line::End;
+    };
+    let ([b':', value_part @ ..], false) = (after_name, name.is_empty()) else {
+        return not_a_field(line_at, name_len, after_name);
+    };
+    let mut value = value_part;
+    while let [b' ' | b'\t', tail @ ..] = value {
+        value = tail;
+    }
+    let mut scan = value;
+    let line_end = loop {
+        let Some((_, at_ctl)) = find_ctl(scan).and_then(|ctl| scan.split_at_checked(ctl)) else {
+            let error = ProtocolError::new(ErrorKind::MissingColon, block.len());
+            return Line::Error(error);
+        };
+        match at_ctl {
+            [b'\r', b'\n', after @ ..] => match after {
+                [b' ' | b'\t', ..] if allow_fold => scan = after,
+                _ => break at_ctl,
+            },
+            [b'\t', after @ ..] => scan = after,
+            _ => return value_error(block.len() - at_ctl.len(), at_ctl),
+        }
+    };
+    let value_at = block.len() - value.len();
+    let mut trimmed = value
+        .get(..value.len() - line_end.len())
+        .unwrap_or_default();
+    while let [rest @ .., b' ' | b'\t'] = trimmed {
+        trimmed = rest;
+    }
+    let field = FieldLine {
+        header: Header {
+            name,
+            value: trimmed,
+        },
+        name_offset: line_at,
+        value_offset: value_at,
+    };
+    Line::Field(field, line_end.get(2..).unwrap_or_default())
+}
+
+/// The line at `line_at` has a `name_len`-byte name followed by
+/// `after_name`, which is not a colon (or the name is empty): either the
+/// empty line that ends the block, or an error.
 #[cold]
 #[inline(never)]
-fn not_a_field(name_len: usize, after_name: &[u8]) -> Option<ErrorKind> {
-    Some(match (name_len, after_name) {
+fn not_a_field<'a>(line_at: usize, name_len: usize, after_name: &[u8]) -> Line<'a> {
+    let kind = match (name_len, after_name) {
         (_, []) => ErrorKind::MissingColon,
-        (0, [b'\r', b'\n', ..]) => return None,
+        (0, [b'\r', b'\n', ..]) => return Line::End,
+        (0, [b':', ..]) => {
+            return Line::Error(ProtocolError::new(ErrorKind::InvalidHeaderName, line_at));
+        }
         (0, [b' ' | b'\t', ..]) => ErrorKind::ObsFold,
         (_, [b' ' | b'\t', ..]) => ErrorKind::WhitespaceBeforeColon,
         (_, [b'\n', ..]) => ErrorKind::BareLf,
         (_, [b'\r', b'\n', ..]) => ErrorKind::MissingColon,
         (_, [b'\r', ..]) => ErrorKind::BareCr,
         _ => ErrorKind::InvalidHeaderName,
-    })
+    };
+    Line::Error(ProtocolError::new(kind, line_at + name_len))
+}
+
+/// The error for the control byte at `at` (the start of `at_ctl`) in a
+/// field value: not HTAB, and not the CR of a CRLF.
+#[cold]
+#[inline(never)]
+fn value_error<'a>(at: usize, at_ctl: &[u8]) -> Line<'a> {
+    let kind = match at_ctl {
+        [b'\n', ..] => ErrorKind::BareLf,
+        [b'\r', ..] => ErrorKind::BareCr,
+        _ => ErrorKind::InvalidHeaderValue,
+    };
+    Line::Error(ProtocolError::new(kind, at))
 }
 
 /// Walks the field lines of `block` (which starts at `base` in the
@@ -247,16 +261,10 @@ pub(crate) fn walk_fields<'a>(
 #[cold]
 #[inline(never)]
 fn line_error(block: &[u8], line_at: usize, allow_fold: bool) -> ProtocolError {
-    let mut cursor = FieldCursor {
-        block,
-        pos: line_at,
-        allow_fold,
-        error: None,
-    };
-    let _ = cursor.next_field();
-    cursor
-        .take_error()
-        .unwrap_or(ProtocolError::new(ErrorKind::MissingColon, block.len()))
+    match next_line(block, block.get(line_at..).unwrap_or_default(), allow_fold) {
+        Line::Error(error) => error,
+        _ => ProtocolError::new(ErrorKind::MissingColon, block.len()),
+    }
 }
 
 /// Iterator over the header fields of a parsed head, in the order received.
