@@ -219,7 +219,11 @@ pub(crate) fn walk_fields<'a>(
         if name.is_empty() {
             return Err(line_error(block, line_at, allow_fold).shifted(base));
         }
-        let mut value = value_part;
+        // Almost always exactly one SP before the value.
+        let mut value = match value_part {
+            [b' ', tail @ ..] => tail,
+            _ => value_part,
+        };
         while let [b' ' | b'\t', tail @ ..] = value {
             value = tail;
         }
