@@ -255,12 +255,6 @@ fn ctl_in_block(block: &[u8; 16]) -> usize {
     }
 }
 
-/// Index of the first control byte (including HTAB) in `s` at or after `from`.
-#[inline]
-pub(crate) fn find_ctl_from(s: &[u8], from: usize) -> Option<usize> {
-    find_ctl(s.get(from..)?).map(|p| p + from)
-}
-
 /// Index of the first byte of `s` that is not visible ASCII, or `s.len()`.
 #[inline]
 pub(crate) fn vchar_len(s: &[u8]) -> usize {

@@ -93,21 +93,12 @@ impl KeepAlive {
                     (_, Some((key, after))) if eq_lower(key, b"max=") => (false, after),
                     _ => return None,
                 };
-            // The number, read as the digits are found; saturating, so
-            // one too large for a u32 is skipped as `parse_u32` would.
-            let mut number = 0u64;
-            let mut after_number = after;
-            while let [digit @ b'0'..=b'9', tail @ ..] = after_number {
-                number = number
-                    .saturating_mul(10)
-                    .saturating_add(u64::from(digit - b'0'));
-                after_number = tail;
-            }
-            if after_number.len() == after.len() {
+            let digits = after.iter().take_while(|b| b.is_ascii_digit()).count();
+            let (number, after) = after.split_at_checked(digits)?;
+            if number.is_empty() {
                 return None;
             }
-            let after = after_number;
-            if let Ok(n) = u32::try_from(number) {
+            if let Some(n) = parse_u32(number) {
                 let slot = if timeout {
                     &mut params.timeout
                 } else {
@@ -193,9 +184,17 @@ fn skip_list_space(s: &[u8]) -> &[u8] {
 }
 
 /// A plain decimal `u32`: digits only, no sign, no overflow.
+#[inline]
 pub(crate) fn parse_u32(digits: &[u8]) -> Option<u32> {
     if digits.is_empty() {
         return None;
+    }
+    // Nine digits cannot overflow: no checks per digit.
+    if digits.len() <= 9 {
+        return digits.iter().try_fold(0u32, |n, &d| {
+            let digit = d.wrapping_sub(b'0');
+            (digit <= 9).then(|| n * 10 + u32::from(digit))
+        });
     }
     digits.iter().try_fold(0u32, |n, &d| {
         let digit = d.checked_sub(b'0').filter(|&d| d <= 9)?;

@@ -6,7 +6,7 @@
 use nom::Parser;
 use nom::bytes::complete::tag;
 
-use super::chars::{find_ctl, find_ctl_from, token_len, vchar_len};
+use super::chars::{find_ctl, token_len, vchar_len};
 use super::{PResult, fail, with_kind};
 use crate::error::ErrorKind;
 
@@ -219,23 +219,23 @@ pub(crate) fn plain_status_line(s: &[u8], lenient_spaces: bool) -> Option<(Statu
     if lenient_spaces && rest.first() == Some(&b' ') {
         return None;
     }
-    let mut from = 0;
-    let reason_len = loop {
-        let ctl = find_ctl_from(rest, from)?;
-        match rest.get(ctl..)? {
-            [b'\t', ..] => from = ctl + 1,
-            [b'\r', b'\n', ..] => break ctl,
+    let mut scan = rest;
+    let line_end = loop {
+        let (_, at_ctl) = find_ctl(scan).and_then(|ctl| scan.split_at_checked(ctl))?;
+        match at_ctl {
+            [b'\t', after @ ..] => scan = after,
+            [b'\r', b'\n', ..] => break at_ctl,
             _ => return None,
         }
     };
-    let (reason, _) = rest.split_at_checked(reason_len)?;
+    let reason = rest.get(..rest.len() - line_end.len())?;
     let digit = |d: u8| u16::from(d - b'0');
     let line = StatusLine {
         version,
         status: digit(*a) * 100 + digit(*b) * 10 + digit(*c),
         reason,
     };
-    Some((line, 13 + reason_len + 2))
+    Some((line, s.len() - line_end.len() + 2))
 }
 
 /// `status-code = 3DIGIT`, as a number.
