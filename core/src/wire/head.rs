@@ -221,30 +221,39 @@ impl<'a> RequestHead<'a> {
     /// scanning the same bytes again on every read, keep a [`HeadScanner`]
     /// and call [`RequestHead::parse_bounded`] once it finds the end.
     pub fn parse(buf: &'a [u8], config: &ParseConfig) -> Result<Parsed<Self>, ProtocolError> {
-        // One pass over the bytes for a well-formed head: the fields are
-        // walked up to the empty line without looking for it first.
-        // Anything else (incomplete, invalid, lenient forms) goes the slow
-        // way, which finds the end first and then says exactly what is
-        // wrong where.
+        HeadScanner::new().parse_request(buf, config)
+    }
+
+    /// A well-formed head in one pass over the bytes: the fields are
+    /// walked up to the empty line without looking for it first. `None`
+    /// for anything else (incomplete, invalid, lenient forms), which the
+    /// slow way decides: find the end first, then say exactly what is
+    /// wrong where.
+    #[inline]
+    fn parse_one_pass(buf: &'a [u8], config: &ParseConfig) -> Option<Self> {
         let window = buf.get(..config.max_head_len).unwrap_or(buf);
         let mut start = 0;
         while let Some([b'\r', b'\n', ..]) = window.get(start..) {
             start += 2;
         }
-        if let Some((line, line_len)) = window.get(start..).and_then(plain_request_line) {
-            if let Ok(head) = Self::finish(window, line, start + line_len, false, config) {
-                return Ok(Parsed::Complete(head));
-            }
-        }
-        Self::parse_scanned(buf, config)
+        let (line, line_len) = window.get(start..).and_then(plain_request_line)?;
+        Self::finish(window, line, start + line_len, false, config).ok()
     }
 
-    /// [`RequestHead::parse`] the slow way: find the end, then parse.
+    /// [`RequestHead::parse`] the slow way: find the end (resuming where
+    /// `scanner` stopped), then parse.
     #[cold]
     #[inline(never)]
-    fn parse_scanned(buf: &'a [u8], config: &ParseConfig) -> Result<Parsed<Self>, ProtocolError> {
-        match HeadScanner::new().scan(buf, config.max_head_len, true)? {
-            Some(bounds) => Self::parse_bounded(buf, bounds, config).map(Parsed::Complete),
+    fn parse_scanned(
+        scanner: &mut HeadScanner,
+        buf: &'a [u8],
+        config: &ParseConfig,
+    ) -> Result<Parsed<Self>, ProtocolError> {
+        match scanner.scan(buf, config.max_head_len, true)? {
+            Some(bounds) => {
+                *scanner = HeadScanner::new();
+                Self::parse_bounded(buf, bounds, config).map(Parsed::Complete)
+            }
             None => Ok(Parsed::Partial),
         }
     }
@@ -372,22 +381,31 @@ impl<'a> ResponseHead<'a> {
     ///
     /// Returns [`Parsed::Partial`] if the head is not complete yet.
     pub fn parse(buf: &'a [u8], config: &ParseConfig) -> Result<Parsed<Self>, ProtocolError> {
-        // As for requests: one pass for a well-formed head.
-        let window = buf.get(..config.max_head_len).unwrap_or(buf);
-        if let Some((line, line_len)) = plain_status_line(window, config.allow_multiple_spaces) {
-            if let Ok(head) = Self::finish(window, line, line_len, false, config) {
-                return Ok(Parsed::Complete(head));
-            }
-        }
-        Self::parse_scanned(buf, config)
+        HeadScanner::new().parse_response(buf, config)
     }
 
-    /// [`ResponseHead::parse`] the slow way: find the end, then parse.
+    /// As for requests: a well-formed head in one pass, else `None`.
+    #[inline]
+    fn parse_one_pass(buf: &'a [u8], config: &ParseConfig) -> Option<Self> {
+        let window = buf.get(..config.max_head_len).unwrap_or(buf);
+        let (line, line_len) = plain_status_line(window, config.allow_multiple_spaces)?;
+        Self::finish(window, line, line_len, false, config).ok()
+    }
+
+    /// [`ResponseHead::parse`] the slow way: find the end (resuming where
+    /// `scanner` stopped), then parse.
     #[cold]
     #[inline(never)]
-    fn parse_scanned(buf: &'a [u8], config: &ParseConfig) -> Result<Parsed<Self>, ProtocolError> {
-        match HeadScanner::new().scan(buf, config.max_head_len, false)? {
-            Some(bounds) => Self::parse_bounded(buf, bounds, config).map(Parsed::Complete),
+    fn parse_scanned(
+        scanner: &mut HeadScanner,
+        buf: &'a [u8],
+        config: &ParseConfig,
+    ) -> Result<Parsed<Self>, ProtocolError> {
+        match scanner.scan(buf, config.max_head_len, false)? {
+            Some(bounds) => {
+                *scanner = HeadScanner::new();
+                Self::parse_bounded(buf, bounds, config).map(Parsed::Complete)
+            }
             None => Ok(Parsed::Partial),
         }
     }
@@ -478,6 +496,45 @@ impl<'a> ResponseHead<'a> {
     /// hop-by-hop fields (read again from the validated head on each call).
     pub fn connection_options(&self) -> ConnectionOptions<'a> {
         connection_options(self.headers())
+    }
+}
+
+impl HeadScanner {
+    /// Parses a request head from `buf`, which holds what has arrived so
+    /// far (from the first byte of the head), resuming where earlier calls
+    /// on a growing `buf` stopped.
+    ///
+    /// A head that arrives in one read is parsed in one pass over its
+    /// bytes. Otherwise each call scans only the new bytes for the end of
+    /// the head, and the head is parsed once it is complete (the scanner is
+    /// then ready for the next head). Results and errors are those of
+    /// [`HeadScanner::scan`] followed by [`RequestHead::parse_bounded`].
+    pub fn parse_request<'a>(
+        &mut self,
+        buf: &'a [u8],
+        config: &ParseConfig,
+    ) -> Result<Parsed<RequestHead<'a>>, ProtocolError> {
+        if self.is_fresh() {
+            if let Some(head) = RequestHead::parse_one_pass(buf, config) {
+                return Ok(Parsed::Complete(head));
+            }
+        }
+        RequestHead::parse_scanned(self, buf, config)
+    }
+
+    /// Parses a response head from `buf`, as
+    /// [`HeadScanner::parse_request`] does a request head.
+    pub fn parse_response<'a>(
+        &mut self,
+        buf: &'a [u8],
+        config: &ParseConfig,
+    ) -> Result<Parsed<ResponseHead<'a>>, ProtocolError> {
+        if self.is_fresh() {
+            if let Some(head) = ResponseHead::parse_one_pass(buf, config) {
+                return Ok(Parsed::Complete(head));
+            }
+        }
+        ResponseHead::parse_scanned(self, buf, config)
     }
 }
 
