@@ -509,6 +509,7 @@ impl HeadScanner {
     /// the head, and the head is parsed once it is complete (the scanner is
     /// then ready for the next head). Results and errors are those of
     /// [`HeadScanner::scan`] followed by [`RequestHead::parse_bounded`].
+    #[inline]
     pub fn parse_request<'a>(
         &mut self,
         buf: &'a [u8],
@@ -524,6 +525,7 @@ impl HeadScanner {
 
     /// Parses a response head from `buf`, as
     /// [`HeadScanner::parse_request`] does a request head.
+    #[inline]
     pub fn parse_response<'a>(
         &mut self,
         buf: &'a [u8],
