@@ -86,7 +86,7 @@ echo "size_of the public state types, bytes:"
 echo
 echo "| type | $target | $host |"
 echo "| --- | ---: | ---: |"
-host_sizes=$(cargo run --quiet --release -p h1conn --example sizes)
+host_sizes=$(cargo run --quiet --release -p h1conn-tools --bin sizes)
 "$nm_tool" --print-size --defined-only "$bin/sizes" |
   awk '$4 ~ /^SIZE_OF_/ { sub(/^SIZE_OF_/, "", $4); print $4, $2 }' |
   while read -r name hex; do

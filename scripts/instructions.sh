@@ -5,9 +5,9 @@
 #
 # Instruction counts do not depend on the machine's load, so they compare
 # runs made at different times, unlike wall-clock benchmarks. For each
-# corpus head (core/testdata/corpus/*.http) the `parse_loop` example parses
+# corpus head (core/testdata/corpus/*.http) the `parse_loop` tool (`tools/`) parses
 # it `iterations` times with h1conn and with httparse; for the exchange,
-# the `exchange_loop` example runs the work of the `exchange` bench (two
+# the `exchange_loop` tool runs the work of the `exchange` bench (two
 # keep-alive exchanges per iteration through a client and a server
 # Connection, or the same job by hand around httparse). A run with zero
 # iterations is subtracted, so process start-up does not count.
@@ -27,9 +27,9 @@ if ! command -v valgrind >/dev/null 2>&1; then
   apt-get install -y -qq --no-install-recommends valgrind >/dev/null
 fi
 
-cargo build --quiet --release -p h1conn --example parse_loop --example exchange_loop
+cargo build --quiet --release -p h1conn-tools --bin parse_loop --bin exchange_loop
 target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-examples="$target_dir/release/examples"
+examples="$target_dir/release"
 
 # Instructions executed by a command, as callgrind counts them.
 count() {

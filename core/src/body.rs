@@ -3,7 +3,7 @@
 //! hands body data back as a slice of the caller's buffer.
 
 use crate::error::{ErrorKind, ProtocolError};
-use crate::wire::{BodyKind, Headers};
+use crate::wire::{BodyKind, Headers, ParseConfig, is_tchar};
 
 /// What a decoder found in the input it was given.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,17 +18,33 @@ pub enum BodyEvent<'a> {
     NeedData,
 }
 
-/// Where a chunked decoder is.
+/// Where a chunked decoder is. The states from `Size` to `ValueEnd` walk
+/// one chunk-size line: `chunk-size [ chunk-ext ] CRLF` with
+/// `chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] )`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 enum Chunk {
     /// In the hex digits of a chunk size (`digits` read so far).
     Size { digits: u8 },
-    /// Whitespace after the size (`BWS`): only `;` or CR may follow, so
-    /// `5 5` is not read as a chunk of 5 with an extension `5`.
+    /// Whitespace after the size (`BWS`): only `;` may follow, so `5 5`
+    /// is not read as a chunk of 5 and `5 CRLF` is refused.
     SizeSpace,
-    /// After `;`: skipping a chunk extension up to CR.
-    Extension,
+    /// After `;` (and BWS): an extension name; `started` once a byte of it
+    /// was read.
+    Name { started: bool },
+    /// Whitespace after a name (`after_name`) or a value: only `;` (or `=`
+    /// after a name) may follow.
+    Space { after_name: bool },
+    /// After `=` (and BWS): a token or a quoted string must start.
+    ValueStart,
+    /// In a token value.
+    Token,
+    /// In a quoted-string value.
+    Quoted,
+    /// After a backslash in a quoted string.
+    QuotedEscape,
+    /// After the closing quote of a value.
+    ValueEnd,
     /// After the CR of a size line.
     SizeLf,
     /// In chunk data.
@@ -50,6 +66,8 @@ pub struct BodyDecoder {
     framing: Framing,
     /// Bytes left in the body (length) or in the current chunk (chunked).
     remaining: u64,
+    /// Bytes read after the digits of the current chunk-size line.
+    extension_len: u16,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,7 +88,11 @@ impl BodyDecoder {
             BodyKind::Chunked => (Framing::Chunked(Chunk::Size { digits: 0 }), 0),
             BodyKind::UntilClose => (Framing::UntilClose, 0),
         };
-        Self { framing, remaining }
+        Self {
+            framing,
+            remaining,
+            extension_len: 0,
+        }
     }
 
     /// Whether the body is complete.
@@ -85,18 +107,37 @@ impl BodyDecoder {
 
     /// Decodes from `input`: returns how many bytes were consumed and what
     /// was found. Error offsets are relative to `input`. The trailer
-    /// section must fit in `max_trailer_len` bytes.
+    /// section must fit in `max_trailer_len` bytes; the other limits are
+    /// those of [`ParseConfig::strict`].
     pub fn decode<'a>(
         &mut self,
         input: &'a [u8],
         max_trailer_len: usize,
+    ) -> Result<(usize, BodyEvent<'a>), ProtocolError> {
+        self.decode_with(
+            input,
+            &ParseConfig::strict().with_max_head_len(max_trailer_len),
+        )
+    }
+
+    /// Decodes from `input` within the chunk-line limits of `config` (the
+    /// trailer section within `max_head_len`): returns how many bytes were consumed and what was found.
+    /// Error offsets are relative to `input`.
+    ///
+    /// Resumable: chunk-size lines are consumed as they arrive (never
+    /// buffered), so any split of the input gives the same result. Only a
+    /// trailer section is left unconsumed until it is complete.
+    pub fn decode_with<'a>(
+        &mut self,
+        input: &'a [u8],
+        config: &ParseConfig,
     ) -> Result<(usize, BodyEvent<'a>), ProtocolError> {
         match self.framing {
             Framing::Finished => Ok((0, BodyEvent::End)),
             Framing::UntilClose if input.is_empty() => Ok((0, BodyEvent::NeedData)),
             Framing::UntilClose => Ok((input.len(), BodyEvent::Data(input))),
             Framing::Length => Ok(self.take_data(input, 0, Framing::Finished)),
-            Framing::Chunked(state) => self.decode_chunked(state, input, max_trailer_len),
+            Framing::Chunked(state) => self.decode_chunked(state, input, config),
         }
     }
 
@@ -133,10 +174,9 @@ impl BodyDecoder {
         &mut self,
         mut state: Chunk,
         input: &'a [u8],
-        max_trailer_len: usize,
+        config: &ParseConfig,
     ) -> Result<(usize, BodyEvent<'a>), ProtocolError> {
         let mut at = 0;
-        let error = |kind, at| Err(ProtocolError::new(kind, at));
         loop {
             self.framing = Framing::Chunked(state);
             match state {
@@ -148,7 +188,7 @@ impl BodyDecoder {
                     }
                     return Ok((end, event));
                 }
-                Chunk::Trailers => return self.trailers(input, at, max_trailer_len),
+                Chunk::Trailers => return self.trailers(input, at, config),
                 Chunk::TrailersDone => {
                     self.framing = Framing::Finished;
                     return Ok((at, BodyEvent::End));
@@ -158,46 +198,105 @@ impl BodyDecoder {
             let Some(&byte) = input.get(at) else {
                 return Ok((at, BodyEvent::NeedData));
             };
-            state = match (state, byte) {
-                (Chunk::Size { digits }, b) if b.is_ascii_hexdigit() => {
-                    let digit = u64::from(hex_value(b));
-                    // `checked_mul` fails exactly when the top hex digit is in use.
-                    self.remaining = match self.remaining.checked_mul(16) {
-                        Some(n) => n | digit,
-                        None => return error(ErrorKind::InvalidChunkSize, at),
-                    };
-                    Chunk::Size {
-                        digits: digits.saturating_add(1),
-                    }
-                }
-                // chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] )
-                (Chunk::Size { digits: 1.. } | Chunk::SizeSpace, b';') => Chunk::Extension,
-                (Chunk::Size { digits: 1.. } | Chunk::SizeSpace, b' ' | b'\t') => Chunk::SizeSpace,
-                (Chunk::Size { digits: 1.. } | Chunk::SizeSpace, b'\r') => Chunk::SizeLf,
-                (Chunk::Size { .. } | Chunk::SizeSpace, b'\n') => {
-                    return error(ErrorKind::BareLf, at);
-                }
-                (Chunk::Size { .. } | Chunk::SizeSpace, _) => {
-                    return error(ErrorKind::InvalidChunkSize, at);
-                }
-                (Chunk::Extension, b'\r') => Chunk::SizeLf,
-                (Chunk::Extension, b'\n') => return error(ErrorKind::BareLf, at),
-                (Chunk::Extension, b) if b != b'\t' && (b < 0x20 || b == 0x7f) => {
-                    return error(ErrorKind::InvalidChunkSize, at);
-                }
-                (Chunk::Extension, _) => Chunk::Extension,
-                (Chunk::SizeLf, b'\n') if self.remaining == 0 => Chunk::Trailers,
-                (Chunk::SizeLf, b'\n') => Chunk::Data,
-                (Chunk::SizeLf, _) => return error(ErrorKind::BareCr, at),
-                (Chunk::DataCr, b'\r') => Chunk::DataLf,
-                (Chunk::DataLf, b'\n') => Chunk::Size { digits: 0 },
-                (Chunk::DataCr | Chunk::DataLf, _) => {
-                    return error(ErrorKind::MissingChunkCrlf, at);
-                }
-                (Chunk::Data | Chunk::Trailers | Chunk::TrailersDone, _) => state,
-            };
+            state = self
+                .chunk_byte(state, byte, config)
+                .map_err(|kind| ProtocolError::new(kind, at))?;
             at += 1;
         }
+    }
+
+    /// The state after `byte` outside chunk data and trailers.
+    fn chunk_byte(
+        &mut self,
+        state: Chunk,
+        byte: u8,
+        config: &ParseConfig,
+    ) -> Result<Chunk, ErrorKind> {
+        use ErrorKind::{BareLf, InvalidChunkExtension as Ext};
+        let in_line = !matches!(
+            state,
+            Chunk::SizeLf | Chunk::DataCr | Chunk::DataLf | Chunk::Size { .. }
+        );
+        if (in_line || matches!(state, Chunk::Size { digits: 1.. } if !byte.is_ascii_hexdigit()))
+            && byte != b'\r'
+        {
+            if self.extension_len >= config.max_chunk_extension_len {
+                return Err(ErrorKind::ChunkExtensionTooLong);
+            }
+            self.extension_len += 1;
+        }
+        let space = matches!(byte, b' ' | b'\t');
+        let next = match (state, byte) {
+            (Chunk::Size { digits }, b) if b.is_ascii_hexdigit() => {
+                if digits >= config.max_chunk_size_digits {
+                    return Err(ErrorKind::ChunkSizeTooLong);
+                }
+                // `checked_mul` fails exactly when the top hex digit is in use.
+                self.remaining = self
+                    .remaining
+                    .checked_mul(16)
+                    .ok_or(ErrorKind::InvalidChunkSize)?
+                    | u64::from(hex_value(b));
+                Chunk::Size {
+                    digits: digits.saturating_add(1),
+                }
+            }
+            (Chunk::Size { digits: 1.. }, b'\r') => Chunk::SizeLf,
+            (Chunk::Size { digits: 1.. } | Chunk::SizeSpace, b';') => {
+                Chunk::Name { started: false }
+            }
+            (Chunk::Size { digits: 1.. } | Chunk::SizeSpace, _) if space => Chunk::SizeSpace,
+            (
+                Chunk::Size { .. }
+                | Chunk::SizeSpace
+                | Chunk::Name { .. }
+                | Chunk::Space { .. }
+                | Chunk::ValueStart
+                | Chunk::Token
+                | Chunk::ValueEnd,
+                b'\n',
+            ) => return Err(BareLf),
+            (Chunk::Size { .. } | Chunk::SizeSpace, _) => return Err(ErrorKind::InvalidChunkSize),
+            (Chunk::Name { started: false }, _) if space => state,
+            (Chunk::Name { .. }, b) if is_tchar(b) => Chunk::Name { started: true },
+            (Chunk::Name { started: true } | Chunk::Token | Chunk::ValueEnd, b'\r') => {
+                Chunk::SizeLf
+            }
+            (
+                Chunk::Name { started: true }
+                | Chunk::Space { .. }
+                | Chunk::Token
+                | Chunk::ValueEnd,
+                b';',
+            ) => Chunk::Name { started: false },
+            (Chunk::Name { started: true }, _) if space => Chunk::Space { after_name: true },
+            (Chunk::Token | Chunk::ValueEnd, _) if space => Chunk::Space { after_name: false },
+            (Chunk::Space { .. }, _) if space => state,
+            (Chunk::Name { started: true } | Chunk::Space { after_name: true }, b'=') => {
+                Chunk::ValueStart
+            }
+            (Chunk::ValueStart, _) if space => state,
+            (Chunk::ValueStart, b'"') => Chunk::Quoted,
+            (Chunk::ValueStart | Chunk::Token, b) if is_tchar(b) => Chunk::Token,
+            (Chunk::Quoted, b'"') => Chunk::ValueEnd,
+            (Chunk::Quoted, b'\\') => Chunk::QuotedEscape,
+            // qdtext, and quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )
+            (Chunk::Quoted | Chunk::QuotedEscape, b) if b == b'\t' || (b >= 0x20 && b != 0x7f) => {
+                Chunk::Quoted
+            }
+            (Chunk::SizeLf, b'\n') if self.remaining == 0 => Chunk::Trailers,
+            (Chunk::SizeLf, b'\n') => Chunk::Data,
+            (Chunk::SizeLf, _) => return Err(ErrorKind::BareCr),
+            (Chunk::DataCr, b'\r') => Chunk::DataLf,
+            (Chunk::DataLf, b'\n') => {
+                self.extension_len = 0;
+                Chunk::Size { digits: 0 }
+            }
+            (Chunk::DataCr | Chunk::DataLf, _) => return Err(ErrorKind::MissingChunkCrlf),
+            (Chunk::Data | Chunk::Trailers | Chunk::TrailersDone, _) => state,
+            _ => return Err(Ext),
+        };
+        Ok(next)
     }
 
     /// The trailer section: either an empty line, or field lines and an
@@ -206,8 +305,9 @@ impl BodyDecoder {
         &mut self,
         input: &'a [u8],
         at: usize,
-        max_trailer_len: usize,
+        config: &ParseConfig,
     ) -> Result<(usize, BodyEvent<'a>), ProtocolError> {
+        let max_trailer_len = config.max_head_len;
         let rest = input.get(at..).unwrap_or_default();
         match rest {
             [b'\r', b'\n', ..] => {
@@ -230,8 +330,8 @@ impl BodyDecoder {
         else {
             if rest.len() >= max_trailer_len {
                 return Err(ProtocolError::new(
-                    ErrorKind::HeadTooLarge,
-                    at + max_trailer_len,
+                    ErrorKind::TrailerTooLarge,
+                    at.saturating_add(max_trailer_len),
                 ));
             }
             return Ok((at, BodyEvent::NeedData));
@@ -316,13 +416,21 @@ mod tests {
     }
 
     #[test]
-    fn whitespace_before_an_extension_or_the_line_end() {
-        for input in [
-            &b"5 ;a=b\r\nhello\r\n0\r\n\r\n"[..],
-            b"5\t \r\nhello\r\n0\r\n\r\n",
+    fn extension_grammar_accepted() {
+        for line in [
+            &b"5 ;a=b"[..],
+            b"5;a",
+            b"5 \t; a ; b = c ;d=\"q \\\" \\\\ \x80\"",
+            b"5;a=\"\";b=tok!#$%&'*+-.^_`|~9",
+            b"5;a=\"x\" ;b",
+            b"0005;a",
         ] {
-            let (body, _, end) = decode_all(BodyKind::Chunked, input, 2).unwrap();
-            assert_eq!((body.as_slice(), end), (&b"hello"[..], true));
+            let mut input = line.to_vec();
+            input.extend_from_slice(b"\r\nhello\r\n0\r\n\r\n");
+            for step in 1..=input.len() {
+                let (body, _, end) = decode_all(BodyKind::Chunked, &input, step).unwrap();
+                assert_eq!((body.as_slice(), end), (&b"hello"[..], true));
+            }
         }
     }
 
@@ -346,12 +454,37 @@ mod tests {
             (b"5\rhello", ErrorKind::BareCr, 2),
             (b"5\r\nhelloX\r\n", ErrorKind::MissingChunkCrlf, 8),
             (b"5\r\nhello\rX", ErrorKind::MissingChunkCrlf, 9),
-            (b"10000000000000000\r\n", ErrorKind::InvalidChunkSize, 16),
-            (b"1;a\x00b\r\n", ErrorKind::InvalidChunkSize, 3),
+            (b"10000000000000000\r\n", ErrorKind::ChunkSizeTooLong, 16),
+            (b"1;a\x00b\r\n", ErrorKind::InvalidChunkExtension, 3),
             // Whitespace after the size may only lead to `;` or CR.
             (b"5 5\r\nhello\r\n", ErrorKind::InvalidChunkSize, 2),
             (b"5\tx\r\nhello\r\n", ErrorKind::InvalidChunkSize, 2),
             (b"5 \nhello", ErrorKind::BareLf, 2),
+            // RFC 9112 7.1: BWS only before `;` or `=`, never before CRLF.
+            (b"5  \r\nhello", ErrorKind::InvalidChunkSize, 3),
+            (b"5;a \r\nhello", ErrorKind::InvalidChunkExtension, 4),
+            (b"5;a=b \r\nhello", ErrorKind::InvalidChunkExtension, 6),
+            (b"5;a=\"b\"\t\r\n", ErrorKind::InvalidChunkExtension, 8),
+            // Empty names and values.
+            (b"5;\r\nhello", ErrorKind::InvalidChunkExtension, 2),
+            (b"5; ;a\r\n", ErrorKind::InvalidChunkExtension, 3),
+            (b"5;=b\r\n", ErrorKind::InvalidChunkExtension, 2),
+            (b"5;a=\r\n", ErrorKind::InvalidChunkExtension, 4),
+            (b"5;a==b\r\n", ErrorKind::InvalidChunkExtension, 4),
+            (b"5;a b\r\n", ErrorKind::InvalidChunkExtension, 4),
+            (b"5;a=b c\r\n", ErrorKind::InvalidChunkExtension, 6),
+            (b"5;a/b\r\n", ErrorKind::InvalidChunkExtension, 3),
+            // Quoted strings: closed, no control bytes, valid escapes.
+            (b"5;a=\"b\r\nhello", ErrorKind::InvalidChunkExtension, 6),
+            (b"5;a=\"b\nhello", ErrorKind::InvalidChunkExtension, 6),
+            (b"5;a=\"b\\\r\n", ErrorKind::InvalidChunkExtension, 7),
+            (b"5;a=\"\x7f\"\r\n", ErrorKind::InvalidChunkExtension, 5),
+            (b"5;a=\"b\"c\r\n", ErrorKind::InvalidChunkExtension, 7),
+            (b"5;a=b\"c\"\r\n", ErrorKind::InvalidChunkExtension, 5),
+            // Bare CR or LF in the line.
+            (b"5;a\nhello", ErrorKind::BareLf, 3),
+            (b"5;a=b\rhello", ErrorKind::BareCr, 6),
+            (b"5;a\r\r\n", ErrorKind::BareCr, 4),
             (b"0\r\nBad Trailer: x\r\n\r\n", ErrorKind::InvalidTrailer, 6),
         ];
         for &(input, kind, offset) in cases {
@@ -362,6 +495,96 @@ mod tests {
                 std::string::String::from_utf8_lossy(input)
             );
         }
+    }
+
+    #[test]
+    fn chunk_line_limits_stop_at_the_first_byte_past_them() {
+        let config = ParseConfig::strict().with_chunk_line_limits(4, 8);
+        let cases: &[(&[u8], Result<usize, (ErrorKind, usize)>)] = &[
+            (b"0005\r\n", Ok(6)),
+            (b"00005\r\n", Err((ErrorKind::ChunkSizeTooLong, 4))),
+            (b"5;abcdefg\r\n", Ok(11)),
+            (
+                b"5;abcdefgh\r\n",
+                Err((ErrorKind::ChunkExtensionTooLong, 9)),
+            ),
+            (
+                b"5        ;a\r\n",
+                Err((ErrorKind::ChunkExtensionTooLong, 9)),
+            ),
+            (
+                b"5;a=\"\\\\\\\\\\\\",
+                Err((ErrorKind::ChunkExtensionTooLong, 9)),
+            ),
+        ];
+        for &(input, expected) in cases {
+            // Byte by byte: the verdict comes at the first byte past the limit.
+            let mut decoder = BodyDecoder::new(BodyKind::Chunked);
+            let mut result = Ok(0);
+            for (i, byte) in input.iter().enumerate() {
+                match decoder.decode_with(core::slice::from_ref(byte), &config) {
+                    Ok((1, BodyEvent::NeedData)) => result = Ok(i + 1),
+                    Ok(other) => panic!("{other:?}"),
+                    Err(e) => {
+                        result = Err((e.kind, i + e.offset));
+                        break;
+                    }
+                }
+            }
+            assert_eq!(
+                result,
+                expected,
+                "{:?}",
+                std::string::String::from_utf8_lossy(input)
+            );
+        }
+    }
+
+    #[test]
+    fn endless_leading_zeros_or_extension_are_refused_without_buffering() {
+        let config = ParseConfig::strict();
+        for (first, fill) in [(&b"0"[..], b'0'), (b"1;", b'a'), (b"1;a=\"", b'b')] {
+            let mut decoder = BodyDecoder::new(BodyKind::Chunked);
+            let mut fed = 0usize;
+            let mut err = None;
+            let mut chunk = [fill; 64];
+            chunk[..first.len()].copy_from_slice(first);
+            while fed < 1 << 20 {
+                match decoder.decode_with(&chunk, &config) {
+                    Ok((n, BodyEvent::NeedData)) => assert_eq!(n, chunk.len()),
+                    Ok(other) => panic!("{other:?}"),
+                    Err(e) => {
+                        err = Some((e.kind, fed + e.offset));
+                        break;
+                    }
+                }
+                fed += chunk.len();
+                chunk = [fill; 64];
+            }
+            let (kind, at) = err.unwrap();
+            assert!(
+                matches!(
+                    kind,
+                    ErrorKind::ChunkSizeTooLong | ErrorKind::ChunkExtensionTooLong
+                ),
+                "{kind:?}"
+            );
+            assert!(at <= 300, "refused only at byte {at}");
+        }
+    }
+
+    #[test]
+    fn trailer_section_is_bounded_like_a_head() {
+        let config = ParseConfig::strict().with_max_head_len(16);
+        let input = b"0\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n";
+        let mut decoder = BodyDecoder::new(BodyKind::Chunked);
+        let err = decoder.decode_with(input, &config).unwrap_err();
+        assert_eq!(err, ProtocolError::new(ErrorKind::TrailerTooLarge, 19));
+        let mut decoder = BodyDecoder::new(BodyKind::Chunked);
+        let (n, event) = decoder
+            .decode_with(input, &config.with_max_head_len(20))
+            .unwrap();
+        assert_eq!((n, matches!(event, BodyEvent::Trailers(_))), (23, true));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::policy::{
     CloseReason, MessageSummary, Persistence, PersistenceFields, exchange_persistence,
     request_fields, request_persistence, response_fields,
 };
-use crate::state::{HalfState, Step, next};
+use crate::state::{HalfState, Joint, Role, Step, joint_steps, next};
 use crate::time::{Duration, Instant};
 use crate::timer::{Timer, TimerTable};
 use crate::wire::{
@@ -18,16 +18,6 @@ use crate::wire::{
     ResponseHead, Version,
 };
 use crate::write::{WriteError, write_request_head, write_response_head};
-
-/// Which side of the connection this engine plays.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum Role {
-    /// Sends requests, receives responses.
-    Client,
-    /// Receives requests, sends responses.
-    Server,
-}
 
 /// Most requests a client keeps outstanding (pipelined) on one connection.
 pub const MAX_PIPELINE: usize = 4;
@@ -61,8 +51,9 @@ pub struct Config {
     pub announce_keep_alive: bool,
     /// A body being received must arrive within this time, extended by one
     /// second for every [`body_min_rate`](Self::body_min_rate) bytes that
-    /// arrived (both sides): a dribbling peer is cut off, a slow but honest
-    /// one is not.
+    /// arrived (both sides), though never to more than this time after the
+    /// latest bytes: a dribbling peer is cut off, a slow but honest one is
+    /// not, and a burst buys no long silence.
     pub body_timeout: Duration,
     /// Bytes of body that earn one more second of
     /// [`body_timeout`](Self::body_timeout) (0: no extension).
@@ -101,6 +92,7 @@ impl Default for Config {
 
 /// What [`Connection::handle_input`] found.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Event<'a> {
     /// A request head (server).
     Request(RequestHead<'a>),
@@ -127,6 +119,7 @@ pub enum Event<'a> {
 /// The result of [`Connection::handle_input`]: how many input bytes the
 /// engine consumed, and what it found.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Consumed<'a> {
     /// Bytes of the input consumed; the rest must be passed again.
     pub bytes: usize,
@@ -134,9 +127,18 @@ pub struct Consumed<'a> {
     pub event: Event<'a>,
 }
 
+impl<'a> Consumed<'a> {
+    /// `bytes` consumed, and what was found (for tests and for wrappers
+    /// that re-emit the engine's results).
+    pub const fn new(bytes: usize, event: Event<'a>) -> Self {
+        Self { bytes, event }
+    }
+}
+
 /// What the caller should do with the connection now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum Action {
     /// An exchange is in progress: keep reading and writing.
     Continue,
@@ -151,6 +153,7 @@ pub enum Action {
 /// How safe it is to retry a request after the connection failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum RetrySafety {
     /// No request was outstanding: nothing to retry, or safe to send anew.
     NotSent,
@@ -892,7 +895,7 @@ impl Connection {
         let body = head.body_kind(pending.method);
         let response = MessageSummary::of(head.version, &head.facts);
         let mut decision = exchange_persistence(pending.request, response, body);
-        if self.send == HalfState::Body {
+        if self.send == HalfState::Body && body != BodyKind::Tunnel {
             // The server answered before the request body was sent: stop
             // sending it (RFC 9112 9.5); the connection cannot carry
             // another request, as the server would read the rest of the
@@ -928,8 +931,8 @@ impl Connection {
         now: Instant,
         input: &'a [u8],
     ) -> Result<Consumed<'a>, ProtocolError> {
-        let (bytes, event) = self.decoder.decode(input, self.config.parse.max_head_len)?;
-        self.credit_body(bytes);
+        let (bytes, event) = self.decoder.decode_with(input, &self.config.parse)?;
+        self.credit_body(now, bytes);
         let event = match event {
             BodyEvent::Data(data) => Event::Body(data),
             BodyEvent::Trailers(trailers) => Event::Trailers(trailers),
@@ -945,8 +948,10 @@ impl Connection {
     }
 
     /// Extends the body deadline by a second for every `body_min_rate`
-    /// bytes that arrived (framing bytes count: they are progress too).
-    fn credit_body(&mut self, bytes: usize) {
+    /// bytes that arrived (framing bytes count: they are progress too), but
+    /// never past `body_timeout` from now: a peer that sends a burst cannot
+    /// bank hours of slack and then dribble.
+    fn credit_body(&mut self, now: Instant, bytes: usize) {
         let rate = self.config.body_min_rate;
         let Some(deadline) = self.timers.get(Timer::Body) else {
             return;
@@ -959,8 +964,10 @@ impl Connection {
         // The remainder is below `rate`, a u32.
         self.body_credit = u32::try_from(credit % u64::from(rate)).unwrap_or(0);
         if seconds > 0 {
-            self.timers
-                .set(Timer::Body, deadline + Duration::from_secs(seconds));
+            let extended = (deadline + Duration::from_secs(seconds))
+                .min(now + self.config.body_timeout)
+                .max(deadline);
+            self.timers.set(Timer::Body, extended);
         }
     }
 
@@ -987,45 +994,30 @@ impl Connection {
                 .and(Persistence::Close(CloseReason::MaxReached));
         }
         let keep = self.persistence.is_keep_alive();
-        match self.role {
-            Role::Server => {
-                if self.send == HalfState::Done {
-                    // The response is complete: its request is answered.
-                    let _ = self.pending.pop_front();
-                    self.exchanges = self.exchanges.saturating_add(1);
-                    self.timers.stop(Timer::Exchange);
-                    self.step_send(Step::ExchangeDone { keep });
-                }
-                if self.recv == HalfState::Done && self.pending.is_empty() {
-                    self.step_recv(Step::ExchangeDone { keep });
-                }
+        if self.role == Role::Server && self.send == HalfState::Done {
+            // The response is complete: its request is answered.
+            let _ = self.pending.pop_front();
+            self.exchanges = self.exchanges.saturating_add(1);
+            self.timers.stop(Timer::Exchange);
+        }
+        let joint = Joint {
+            role: self.role,
+            keep,
+            outstanding: !self.pending.is_empty(),
+            pipelining: self.config.pipeline_depth > 1,
+        };
+        // The joint rules settle in at most two rounds (a message ends the
+        // exchange, then the half closes or goes idle).
+        for _ in 0..2 {
+            let (send, recv) = joint_steps(self.send, self.recv, joint);
+            if let Some(step) = send {
+                self.step_send(step);
             }
-            Role::Client => {
-                if self.recv == HalfState::Done {
-                    self.step_recv(Step::ExchangeDone { keep });
-                }
-                if self.send == HalfState::Done {
-                    let pipelining = self.config.pipeline_depth > 1;
-                    if self.pending.is_empty() || (pipelining && keep) {
-                        self.step_send(Step::ExchangeDone { keep });
-                    }
-                }
+            if let Some(step) = recv {
+                self.step_recv(step);
             }
         }
         if !keep {
-            // A half with a message still owed (a server's response, a
-            // client's awaited response) finishes it before closing.
-            let owed = !self.pending.is_empty();
-            let (send_owes, recv_owes) = match self.role {
-                Role::Server => (owed, false),
-                Role::Client => (false, owed),
-            };
-            if !send_owes {
-                self.step_send(Step::MustClose);
-            }
-            if !recv_owes {
-                self.step_recv(Step::MustClose);
-            }
             self.timers.stop(Timer::Idle);
         } else if self.send == HalfState::Idle
             && self.recv == HalfState::Idle
@@ -1045,13 +1037,12 @@ impl Connection {
         self.timers.set(Timer::Idle, now + window);
     }
 
-    /// The limits for reading back a head the engine wrote: the caller's,
-    /// except that our own head may be as long as the buffer it was written
-    /// into (the limit guards against peers, not against ourselves).
+    /// How a head the engine wrote is read back: strictly (leniencies are
+    /// for peers' quirks, never for what we send), and as long as the
+    /// configured limit or the head itself (the limit guards against
+    /// peers, not against ourselves).
     fn read_back_config(&self, len: usize) -> ParseConfig {
-        let mut config = self.config.parse;
-        config.max_head_len = config.max_head_len.max(len);
-        config
+        ParseConfig::strict().with_max_head_len(self.config.parse.max_head_len.max(len))
     }
 
     /// Client: how long an idle connection may be reused.
@@ -1087,8 +1078,8 @@ impl Connection {
         self.persistence = self
             .persistence
             .and(Persistence::Close(CloseReason::ProtocolSwitch));
-        self.send = HalfState::Switched;
-        self.recv = HalfState::Switched;
+        self.step_send(Step::Switch);
+        self.step_recv(Step::Switch);
         self.timers.stop_all();
     }
 
@@ -1097,7 +1088,7 @@ impl Connection {
     /// response (`Connection: close` is added), then must close.
     fn fail(&mut self, reason: CloseReason) {
         self.persistence = self.persistence.and(Persistence::Close(reason));
-        self.recv = HalfState::Closed;
+        self.step_recv(Step::Close);
         self.timers.stop_all();
         let can_answer = self.role == Role::Server
             && self.send == HalfState::Idle
@@ -1115,27 +1106,29 @@ impl Connection {
         } else if self.role == Role::Client {
             // Nothing more can be received: the request is pointless too.
             self.step_send(Step::Close);
-        } else if let Some(state) = next(self.send, Step::MustClose) {
-            self.send = state;
+        } else {
+            self.step_send(Step::MustClose);
         }
     }
 
     fn close_with(&mut self, reason: CloseReason) {
         self.persistence = self.persistence.and(Persistence::Close(reason));
-        self.send = HalfState::Closed;
-        self.recv = HalfState::Closed;
+        self.step_send(Step::Close);
+        self.step_recv(Step::Close);
         self.timers.stop_all();
     }
 
     fn step_send(&mut self, step: Step) {
-        if let Some(state) = next(self.send, step) {
-            self.send = state;
+        match next(self.send, step) {
+            Some(state) => self.send = state,
+            None => debug_assert!(false, "send: {:?} -/-> {step:?}", self.send),
         }
     }
 
     fn step_recv(&mut self, step: Step) {
-        if let Some(state) = next(self.recv, step) {
-            self.recv = state;
+        match next(self.recv, step) {
+            Some(state) => self.recv = state,
+            None => debug_assert!(false, "recv: {:?} -/-> {step:?}", self.recv),
         }
     }
 }

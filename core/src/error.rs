@@ -88,6 +88,21 @@ pub enum ErrorKind {
     /// A protocol switch the request did not ask for: a `101` without
     /// `Upgrade` in the request.
     UnrequestedSwitch,
+    /// A chunk size with more hex digits (leading zeros included) than the
+    /// configured limit.
+    ChunkSizeTooLong,
+    /// A chunk extension that breaks the grammar of RFC 9112 7.1: an empty
+    /// name or value, whitespace before the line end, an unterminated quoted
+    /// string or an invalid escape in one.
+    InvalidChunkExtension,
+    /// More bytes after a chunk size (whitespace and extensions) than the
+    /// configured limit.
+    ChunkExtensionTooLong,
+    /// A trailer section longer, or with more field lines, than the limits.
+    TrailerTooLarge,
+    /// A `Host` value that is not a uri-host with an optional `:port`
+    /// (RFC 9112 3.2, RFC 3986 3.2.2).
+    MalformedHost,
 }
 
 impl ErrorKind {
@@ -98,6 +113,7 @@ impl ErrorKind {
             Self::RequestLineTooLong => 414,
             Self::UnsupportedVersion => 505,
             Self::HeadTimeout | Self::BodyTimeout | Self::ExchangeTimeout => 408,
+            Self::TrailerTooLarge => 431,
             _ => 400,
         }
     }
@@ -138,6 +154,11 @@ impl ErrorKind {
             Self::ExchangeTimeout => "exchange deadline passed",
             Self::TooManyInterim => "too many interim responses",
             Self::UnrequestedSwitch => "switching protocols without an Upgrade request",
+            Self::ChunkSizeTooLong => "chunk size has too many digits",
+            Self::InvalidChunkExtension => "invalid chunk extension",
+            Self::ChunkExtensionTooLong => "chunk extension too long",
+            Self::TrailerTooLarge => "trailer section too large",
+            Self::MalformedHost => "invalid Host value",
         }
     }
 }

@@ -12,11 +12,42 @@
 //!   header fields, `Connection`, `Keep-Alive`, and framing.
 //! - [`policy`]: the persistence rules of RFC 9112 9.3 as pure functions.
 //! - [`body`]: body decoders (length, chunked with trailers, until close).
-//! - [`state`]: the transition table of each half of a connection.
+//! - [`state`]: every transition of a connection: the table of each half
+//!   and the joint rules of the two.
 //! - [`time`]: instants and durations; the core never reads a clock (its
 //!   deadlines live in a fixed table inside the connection).
-//! - [`Connection`]: the state machine that ties them together.
-//! - [`write`](mod@write): head serialization into a caller buffer.
+//! - [`Connection`]: the state machine that ties them together, and the one
+//!   authority over a connection's life: reuse
+//!   ([`Connection::reusable`]), retry ([`Connection::may_retry`]), the
+//!   framing of what it sends (from the head it wrote), protocol switches,
+//!   and every deadline (head, body progress, whole exchange, idle).
+//! - [`write`](mod@write): chunk framing for bodies the caller writes.
+//! - `io` (features `embedded-io`, `embedded-io-async`): drivers that run a
+//!   `Connection` over a byte transport and only move bytes.
+//!
+//! ## Features
+//!
+//! No feature is on by default: the default build is the sans-IO engine
+//! alone, with no transport trait and no logging.
+//!
+//! - `embedded-io`: the blocking driver, `io::blocking`, over
+//!   `embedded_io::{Read, Write}`.
+//! - `embedded-io-async`: the async driver, `io::asynch`, over
+//!   `embedded_io_async::{Read, Write}` (embassy-net sockets implement
+//!   them).
+//! - `defmt`: `defmt::Format` for every public type, for firmware logs.
+//!
+//! On docs.rs every feature is on; items that need one carry a badge.
+//!
+//! ## Where the glue lives
+//!
+//! - With `std`: the `h1conn-std` crate has a TCP transport that applies
+//!   the engine's deadlines itself (`h1conn_std::net::TcpTransport`) and a
+//!   system clock (`h1conn_std::net::SystemClock`) for the blocking driver,
+//!   a pooled client and a threaded server.
+//! - On embassy-net: the `h1conn-embassy` crate has a clock, a reconnectable
+//!   TCP transport and a `Session` that keeps a connection alive while the
+//!   engine allows.
 //!
 //! ## Parsing a head and deciding persistence
 //!
@@ -181,6 +212,7 @@
 //! where it was found, and the status a server should answer with.
 #![no_std]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(test, allow(clippy::type_complexity))]
 #![cfg_attr(
     not(test),
@@ -199,6 +231,10 @@ pub mod body;
 mod conn;
 mod error;
 #[cfg(any(feature = "embedded-io", feature = "embedded-io-async"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "embedded-io", feature = "embedded-io-async")))
+)]
 pub mod io;
 pub mod policy;
 pub mod state;
@@ -208,6 +244,7 @@ pub mod wire;
 pub mod write;
 
 pub use conn::{
-    Action, Config, Connection, Consumed, Event, MAX_PIPELINE, NotReusable, RetrySafety, Role,
+    Action, Config, Connection, Consumed, Event, MAX_PIPELINE, NotReusable, RetrySafety,
 };
 pub use error::{ErrorKind, ProtocolError, UsageError};
+pub use state::Role;

@@ -120,6 +120,7 @@ impl Persistence {
 /// `Copy`, so a connection can keep it for the whole exchange.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub struct MessageSummary {
     /// The message's protocol version.
     pub version: Version,

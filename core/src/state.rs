@@ -1,11 +1,23 @@
-//! The transition table of one half of a connection (what a side sends, or
-//! what it receives), in one place.
+//! Every transition of a connection, in one place: the table of one half
+//! (what a side sends, or what it receives) in `next`, and the joint
+//! rules that move the two halves on together once messages complete.
 //!
 //! A half goes `Idle -> Head -> Body -> Done` for each message, then back to
 //! `Idle` when the exchange completes and the connection persists, or to
 //! `MustClose` when it does not. `Switched` (protocol switch) and `Closed`
-//! are final. Anything the table does not list is illegal and leaves the
-//! state unchanged.
+//! are final. A step the table does not list is an engine error: the
+//! connection leaves the state unchanged, and debug builds (tests, fuzzing)
+//! assert.
+
+/// Which side of the connection this engine plays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Role {
+    /// Sends requests, receives responses.
+    Client,
+    /// Receives requests, sends responses.
+    Server,
+}
 
 /// Where one half of a connection is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -30,7 +42,7 @@ pub enum HalfState {
 /// What happens to a half.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum Step {
+pub(crate) enum Step {
     /// The first bytes of a head arrived.
     HeadStarted,
     /// A head completed; `body` says whether body bytes follow.
@@ -56,7 +68,7 @@ pub enum Step {
 }
 
 /// The transition table. `None`: the step is illegal in this state.
-pub const fn next(state: HalfState, step: Step) -> Option<HalfState> {
+pub(crate) const fn next(state: HalfState, step: Step) -> Option<HalfState> {
     use HalfState as S;
     use Step as E;
     Some(match (state, step) {
@@ -70,11 +82,63 @@ pub const fn next(state: HalfState, step: Step) -> Option<HalfState> {
         // A half between messages closes at once; one mid-message finishes first.
         (S::Idle, E::MustClose) => S::MustClose,
         (S::Head | S::Body | S::Done | S::MustClose, E::MustClose) => state,
+        // Close is absorbing: a closed half stays closed.
+        (S::Closed, E::MustClose) => S::Closed,
         (S::Idle | S::Head | S::Body | S::Done, E::Switch) => S::Switched,
-        (S::Switched, E::Switch) => S::Switched,
         (_, E::Close) => S::Closed,
         _ => return None,
     })
+}
+
+/// What the joint rules need to know besides the two half states.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Joint {
+    pub(crate) role: Role,
+    /// The connection persists after the current exchange.
+    pub(crate) keep: bool,
+    /// A request is still unanswered.
+    pub(crate) outstanding: bool,
+    /// Client: more than one request may be outstanding.
+    pub(crate) pipelining: bool,
+}
+
+/// The joint rules: the step each half takes now, given the other half
+/// (send step, receive step).
+///
+/// - A server's response ends its exchange; its request half ends the
+///   exchange only once no request is left unanswered.
+/// - A client's response ends its exchange; its request half waits for the
+///   response unless pipelining on a persistent connection.
+/// - When the connection will not persist, an idle half must close, except
+///   a half that still owes a message (a server's response, a client's
+///   awaited response): it finishes that first.
+pub(crate) const fn joint_steps(
+    send: HalfState,
+    recv: HalfState,
+    joint: Joint,
+) -> (Option<Step>, Option<Step>) {
+    let done = Step::ExchangeDone { keep: joint.keep };
+    let (send_owes, recv_owes) = match joint.role {
+        Role::Server => (joint.outstanding, false),
+        Role::Client => (false, joint.outstanding),
+    };
+    let send_step = match (joint.role, send) {
+        (Role::Server, HalfState::Done) => Some(done),
+        (Role::Client, HalfState::Done)
+            if !joint.outstanding || (joint.pipelining && joint.keep) =>
+        {
+            Some(done)
+        }
+        (_, HalfState::Idle) if !joint.keep && !send_owes => Some(Step::MustClose),
+        _ => None,
+    };
+    let recv_step = match (joint.role, recv) {
+        (Role::Server, HalfState::Done) if !joint.outstanding => Some(done),
+        (Role::Client, HalfState::Done) => Some(done),
+        (_, HalfState::Idle) if !joint.keep && !recv_owes => Some(Step::MustClose),
+        _ => None,
+    };
+    (send_step, recv_step)
 }
 
 #[cfg(test)]
@@ -99,8 +163,11 @@ mod tests {
             Step::HeadDone { body: false },
             Step::BodyDone,
             Step::ExchangeDone { keep: true },
-            Step::MustClose,
         ];
+        assert_eq!(
+            next(HalfState::Closed, Step::MustClose),
+            Some(HalfState::Closed)
+        );
         for step in steps {
             assert_eq!(next(HalfState::Closed, step), None, "{step:?}");
             assert!(matches!(

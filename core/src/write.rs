@@ -1,4 +1,5 @@
-//! Head serialization into a caller buffer.
+//! Head serialization into a caller buffer (used by the `Connection`,
+//! which writes every head itself), and chunk framing for the caller.
 //!
 //! Writers never fail half-way silently: if the buffer is too small they
 //! keep counting and report the size the head needs.
@@ -10,6 +11,7 @@ use crate::wire::{Header, KeepAlive, Version, is_field_value, is_token_bytes};
 /// Why a head could not be written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum WriteError {
     /// The buffer holds fewer bytes than the head needs.
     BufferTooSmall {
@@ -141,7 +143,7 @@ fn keep_alive_field(out: &mut Cursor<'_>, params: KeepAlive) {
 /// Writes a request head: `method SP target SP version CRLF`, the caller's
 /// fields, the persistence fields the caller did not set, and the empty
 /// line. Returns the head's length.
-pub fn write_request_head(
+pub(crate) fn write_request_head(
     buf: &mut [u8],
     method: &[u8],
     target: &[u8],
@@ -169,7 +171,7 @@ pub fn write_request_head(
 
 /// Writes a response head: `version SP status SP reason CRLF`, the caller's
 /// fields, the persistence fields the caller did not set, and the empty line.
-pub fn write_response_head(
+pub(crate) fn write_response_head(
     buf: &mut [u8],
     version: Version,
     status: u16,

@@ -68,6 +68,7 @@ fn own(event: &Event<'_>) -> Option<Ev> {
         Event::Paused => Ev::Paused,
         Event::Switched => Ev::Switched,
         Event::NeedData => return None,
+        other => panic!("an event this harness does not know: {other:?}"),
     })
 }
 
@@ -1902,15 +1903,14 @@ impl Watch {
         if conn.poll_action() == Action::Reuse && !persistence.is_keep_alive() {
             return Err("Reuse while closing".into());
         }
-        if let Some(at) = conn.poll_timeout() {
-            if matches!(conn.poll_action(), Action::Close(_) | Action::Switched)
-                && matches!(
-                    conn.send_state(),
-                    HalfState::Closed | HalfState::MustClose | HalfState::Switched
-                )
-            {
-                return Err(format!("a deadline {at:?} after the end"));
-            }
+        if let Some(at) = conn.poll_timeout()
+            && matches!(conn.poll_action(), Action::Close(_) | Action::Switched)
+            && matches!(
+                conn.send_state(),
+                HalfState::Closed | HalfState::MustClose | HalfState::Switched
+            )
+        {
+            return Err(format!("a deadline {at:?} after the end"));
         }
         Ok(())
     }

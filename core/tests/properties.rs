@@ -3,6 +3,9 @@
 //! - totality: any bytes give a result or a typed error, never a panic;
 //! - resumable scanning: a valid head split anywhere scans and parses the
 //!   same as the whole;
+//! - resumable chunk decoding: a chunked body (extensions, quoted strings,
+//!   leading zeros, trailers, one byte mutated or not) cut into any reads
+//!   gives the same data, end or error (kind and offset) as the whole;
 //! - the spelling of `Connection` and `Keep-Alive` (case, order, OWS, empty
 //!   list elements, several field lines) never changes a decision;
 //! - close is absorbing.
@@ -591,10 +594,10 @@ fn connection_add_value_is_total() {
             if fast.add_value(value) != result || fast != options.flags {
                 return TestResult::error(format!("flags-only reader: {fast:?} vs {options:?}"));
             }
-            if let Err(e) = result {
-                if e.kind != ErrorKind::InvalidConnectionToken || e.offset >= value.len() {
-                    return TestResult::error(format!("bad error {e:?}"));
-                }
+            if let Err(e) = result
+                && (e.kind != ErrorKind::InvalidConnectionToken || e.offset >= value.len())
+            {
+                return TestResult::error(format!("bad error {e:?}"));
             }
         }
         let contains = |word: &[u8]| {
@@ -1088,11 +1091,11 @@ fn spelling_never_changes_the_decision() {
         if canonical.flags != scrambled.flags {
             return TestResult::error("connection flags differ");
         }
-        let expected_ka =
-            (case.spec.timeout.is_some() || case.spec.max.is_some()).then_some(KeepAlive {
-                timeout: case.spec.timeout,
-                max: case.spec.max,
-            });
+        let expected_ka = (case.spec.timeout.is_some() || case.spec.max.is_some()).then_some({
+            let mut ka = KeepAlive::new();
+            (ka.timeout, ka.max) = (case.spec.timeout, case.spec.max);
+            ka
+        });
         if canonical.keep_alive != expected_ka || scrambled.keep_alive != expected_ka {
             return TestResult::error(format!(
                 "keep-alive {:?} / {:?}, expected {expected_ka:?}",
@@ -1176,13 +1179,12 @@ impl Arbitrary for AnySummary {
         } else {
             Version::Http11
         };
-        Self(MessageSummary {
-            version,
-            close: chance(g, 30),
-            keep_alive: bool::arbitrary(g),
-            transfer_encoding: chance(g, 20),
-            framing_conflict: chance(g, 10),
-        })
+        let mut summary = MessageSummary::plain(version);
+        summary.close = chance(g, 30);
+        summary.keep_alive = bool::arbitrary(g);
+        summary.transfer_encoding = chance(g, 20);
+        summary.framing_conflict = chance(g, 10);
+        Self(summary)
     }
 }
 
@@ -1234,10 +1236,10 @@ fn close_in_either_summary_always_closes() {
         let (mut request, mut response) = (request.0, response.0);
         let decision = exchange_persistence(request, response, body.0);
         // What the request alone decides is never overruled.
-        if let Persistence::Close(reason) = request_persistence(request) {
-            if decision != Persistence::Close(reason) {
-                return TestResult::error(format!("{reason:?} became {decision:?}"));
-            }
+        if let Persistence::Close(reason) = request_persistence(request)
+            && decision != Persistence::Close(reason)
+        {
+            return TestResult::error(format!("{reason:?} became {decision:?}"));
         }
         // Adding close on either side always closes, and never re-opens.
         request.close = true;
@@ -1257,4 +1259,182 @@ fn close_in_either_summary_always_closes() {
         TESTS,
         prop as fn(AnySummary, AnySummary, AnyBody) -> TestResult,
     );
+}
+
+// ------------------------------------------------ chunked bodies, any split
+
+/// A chunked body built from valid pieces and near misses: leading zeros,
+/// extensions with BWS, tokens and quoted strings (escapes included),
+/// trailers, and now and then one byte mutated, so both verdicts occur.
+#[derive(Clone, Debug)]
+struct ChunkedInput {
+    bytes: Vec<u8>,
+    /// Where the input is cut into reads (increasing, inside the input).
+    cuts: Vec<usize>,
+    /// Data bytes the chunks carry.
+    data_len: usize,
+    /// Whether one byte was changed after the body was built.
+    mutated: bool,
+}
+
+fn chunk_extension(g: &mut Gen) -> String {
+    let mut ext = String::new();
+    for _ in 0..below(g, 3) {
+        let bws = |g: &mut Gen| pick(g, &["", "", " ", "\t", "  "]);
+        ext.push_str(bws(g));
+        ext.push(';');
+        ext.push_str(bws(g));
+        ext.push_str(&token(g, 1, 6));
+        if chance(g, 60) {
+            ext.push_str(bws(g));
+            ext.push('=');
+            ext.push_str(bws(g));
+            if chance(g, 50) {
+                ext.push_str(&token(g, 1, 6));
+            } else {
+                let inner = pick(g, &["", "a b", "x\\\"y", "\\\\", "p;q=r", "\t"]);
+                ext.push_str(&format!("\"{inner}\""));
+            }
+        }
+    }
+    ext
+}
+
+impl Arbitrary for ChunkedInput {
+    fn arbitrary(g: &mut Gen) -> Self {
+        let mut text = String::new();
+        let mut data_len = 0;
+        for _ in 0..below(g, 4) {
+            let size = 1 + below(g, 20);
+            data_len += size;
+            let zeros = "0".repeat(below(g, 3));
+            text.push_str(&format!("{zeros}{size:x}{}\r\n", chunk_extension(g)));
+            text.push_str(&"d".repeat(size));
+            text.push_str("\r\n");
+        }
+        text.push_str(&format!("0{}\r\n", chunk_extension(g)));
+        if chance(g, 30) {
+            text.push_str("X-Sum: 1\r\n");
+        }
+        text.push_str("\r\n");
+        let mut bytes = text.into_bytes();
+        let mutated = chance(g, 40);
+        if mutated {
+            let at = below(g, bytes.len());
+            bytes[at] = pick(
+                g,
+                &[b' ', b';', b'=', b'"', b'\\', b'\r', b'\n', 0, b'x', b'0'],
+            );
+        }
+        let mut cuts: Vec<usize> = (0..below(g, 6)).map(|_| below(g, bytes.len())).collect();
+        cuts.sort_unstable();
+        cuts.dedup();
+        Self {
+            bytes,
+            cuts,
+            data_len,
+            mutated,
+        }
+    }
+}
+
+/// What decoding a chunked body produced: the data, the trailer count, and
+/// the end or the error (kind, offset in the whole input).
+#[derive(Debug, PartialEq, Eq)]
+struct ChunkedVerdict {
+    data: Vec<u8>,
+    trailers: usize,
+    end: bool,
+    error: Option<(ErrorKind, usize)>,
+}
+
+/// Decodes `input` delivered in reads that end at `cuts`, keeping what the
+/// decoder did not consume, as a driver does.
+fn decode_in_reads(input: &[u8], cuts: &[usize]) -> ChunkedVerdict {
+    use h1conn::body::{BodyDecoder, BodyEvent};
+    let mut decoder = BodyDecoder::new(h1conn::wire::BodyKind::Chunked);
+    let config = ParseConfig::strict();
+    let mut verdict = ChunkedVerdict {
+        data: Vec::new(),
+        trailers: 0,
+        end: false,
+        error: None,
+    };
+    let ends: Vec<usize> = cuts.iter().copied().chain([input.len()]).collect();
+    let (mut held, mut base, mut fed) = (Vec::new(), 0, 0);
+    for end in ends {
+        held.extend_from_slice(&input[fed..end]);
+        fed = end;
+        loop {
+            match decoder.decode_with(&held, &config) {
+                Err(e) => {
+                    verdict.error = Some((e.kind, base + e.offset));
+                    return verdict;
+                }
+                Ok((n, event)) => {
+                    let wait = match event {
+                        BodyEvent::Data(d) => {
+                            verdict.data.extend_from_slice(d);
+                            false
+                        }
+                        BodyEvent::Trailers(t) => {
+                            verdict.trailers += t.count();
+                            false
+                        }
+                        BodyEvent::End => {
+                            verdict.end = true;
+                            return verdict;
+                        }
+                        BodyEvent::NeedData => true,
+                    };
+                    held.drain(..n);
+                    base += n;
+                    if wait {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    verdict
+}
+
+#[test]
+fn a_chunked_body_split_anywhere_decodes_like_the_whole() {
+    fn prop(input: ChunkedInput) -> TestResult {
+        let whole = decode_in_reads(&input.bytes, &[]);
+        let split = decode_in_reads(&input.bytes, &input.cuts);
+        let byte_by_byte: Vec<usize> = (1..input.bytes.len()).collect();
+        let single = decode_in_reads(&input.bytes, &byte_by_byte);
+        if whole != split || whole != single {
+            return TestResult::error(format!(
+                "{} cut at {:?}: whole {whole:?}, split {split:?}, bytes {single:?}",
+                show(&input.bytes),
+                input.cuts
+            ));
+        }
+        TestResult::passed()
+    }
+    check(TESTS, prop as fn(ChunkedInput) -> TestResult);
+}
+
+#[test]
+fn valid_chunk_extensions_are_accepted_and_skipped() {
+    fn prop(input: ChunkedInput) -> TestResult {
+        if input.mutated {
+            return TestResult::discard();
+        }
+        let verdict = decode_in_reads(&input.bytes, &input.cuts);
+        let expected = ChunkedVerdict {
+            data: vec![b'd'; input.data_len],
+            trailers: verdict.trailers,
+            end: true,
+            error: None,
+        };
+        if verdict != expected {
+            return TestResult::error(format!("{}: {verdict:?}", show(&input.bytes)));
+        }
+        TestResult::passed()
+    }
+    check(TESTS, prop as fn(ChunkedInput) -> TestResult);
 }

@@ -502,12 +502,12 @@ fn chunk_cases() -> Vec<Case> {
             "chunk size overflowing 64 bits",
             Server,
             chunked("10000000000000000\r\n"),
-            Error(K::InvalidChunkSize, Where::At("10000000000000000", 16)),
+            Error(K::ChunkSizeTooLong, Where::At("10000000000000000", 16)),
         ),
         case(
             "chunk size with leading zeros",
             Server,
-            chunked("00000000000000005\r\nhello\r\n0\r\n\r\n"),
+            chunked("0000000000000005\r\nhello\r\n0\r\n\r\n"),
             Keep(vec![b"hello"]),
         ),
         case(
@@ -563,7 +563,123 @@ fn chunk_cases() -> Vec<Case> {
             "NUL in a chunk extension",
             Server,
             chunked("5;a\x00b\r\nhello\r\n0\r\n\r\n"),
-            Error(K::InvalidChunkSize, Where::At("\x00", 0)),
+            Error(K::InvalidChunkExtension, Where::At("\x00", 0)),
+        ),
+        // RFC 9112 7.1 chunk-ext, exactly.
+        case(
+            "whitespace before the CRLF of a chunk size line",
+            Server,
+            chunked("5  \r\nhello\r\n0\r\n\r\n"),
+            Error(K::InvalidChunkSize, Where::At("5  \r", 3)),
+        ),
+        case(
+            "whitespace after a chunk extension",
+            Server,
+            chunked("5;a=b \r\nhello\r\n0\r\n\r\n"),
+            Error(K::InvalidChunkExtension, Where::At("b \r", 2)),
+        ),
+        case(
+            "an empty chunk extension name",
+            Server,
+            chunked("5;\r\nhello\r\n0\r\n\r\n"),
+            Error(K::InvalidChunkExtension, Where::At(";\r", 1)),
+        ),
+        case(
+            "an empty chunk extension value",
+            Server,
+            chunked("5;a=\r\nhello\r\n0\r\n\r\n"),
+            Error(K::InvalidChunkExtension, Where::At("=\r", 1)),
+        ),
+        case(
+            "an unterminated quoted chunk extension",
+            Server,
+            chunked("5;a=\"b\r\nhello\r\n0\r\n\r\n"),
+            Error(K::InvalidChunkExtension, Where::At("b\r", 1)),
+        ),
+        case(
+            "a quoted chunk extension swallowing the next chunk",
+            Server,
+            chunked("5;a=\"\r\nhello\r\n0\r\n\r\n\"\r\n"),
+            Error(K::InvalidChunkExtension, Where::At("\"\r", 1)),
+        ),
+        case(
+            "an escaped CR in a quoted chunk extension",
+            Server,
+            chunked("5;a=\"\\\r\"\r\nhello\r\n0\r\n\r\n"),
+            Error(K::InvalidChunkExtension, Where::At("\\\r", 1)),
+        ),
+        case(
+            "a bare LF ending a chunk extension",
+            Server,
+            chunked("5;a=b\nhello\r\n0\r\n\r\n"),
+            Error(K::BareLf, Where::At("b\n", 1)),
+        ),
+        case(
+            "a bare CR ending a chunk extension",
+            Server,
+            chunked("5;a=b\rhello\r\n0\r\n\r\n"),
+            Error(K::BareCr, Where::At("b\rh", 2)),
+        ),
+        case(
+            "valid chunk extensions, quoted with escapes",
+            Server,
+            chunked("5 ; a = \"x\\\"y\" ; b ; c=d\r\nhello\r\n0;e\r\n\r\n"),
+            Keep(vec![b"hello"]),
+        ),
+        case(
+            "too many leading zeros in a chunk size",
+            Server,
+            chunked("000000000000000005\r\nhello\r\n0\r\n\r\n"),
+            Error(K::ChunkSizeTooLong, Where::At("05\r", 0)),
+        ),
+        case(
+            "a chunk extension over the limit",
+            Server,
+            cat(&[CHUNKED_POST, "1;", &"a".repeat(400), "\r\nZ\r\n0\r\n\r\n"]),
+            Error(K::ChunkExtensionTooLong, Where::At(";", 256)),
+        ),
+        case(
+            "whitespace after a chunk size over the limit",
+            Server,
+            cat(&[CHUNKED_POST, "1", &" ".repeat(400), ";a\r\nZ\r\n0\r\n\r\n"]),
+            Error(K::ChunkExtensionTooLong, Where::At("1 ", 257)),
+        ),
+        case(
+            "a response chunk extension without a name",
+            Side::Client("GET"),
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;=x\r\nhello\r\n0\r\n\r\n",
+            Error(K::InvalidChunkExtension, Where::At(";=", 1)),
+        ),
+        case(
+            "a response chunk size line ending in whitespace",
+            Side::Client("GET"),
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5 \r\nhello\r\n0\r\n\r\n",
+            Error(K::InvalidChunkSize, Where::At("5 \r", 2)),
+        ),
+        case(
+            "a response chunk extension over the limit",
+            Side::Client("GET"),
+            cat(&[
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;",
+                &"b".repeat(300),
+                "\r\nZ\r\n0\r\n\r\n",
+            ]),
+            Error(K::ChunkExtensionTooLong, Where::At(";", 256)),
+        ),
+        case(
+            "chunked with a parameter in a request",
+            Server,
+            cat(&[
+                POST,
+                "Transfer-Encoding: chunked;x=1\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+            ]),
+            Error(K::InvalidTransferEncoding, Where::At("chunked;", 0)),
+        ),
+        case(
+            "chunked with a parameter in a response",
+            Side::Client("GET"),
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked ;x=1\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+            Error(K::InvalidTransferEncoding, Where::At(" chunked ;", 1)),
         ),
         case(
             "an empty chunk size",
@@ -608,6 +724,38 @@ fn head_cases() -> Vec<Case> {
     let long_value = format!("X-Long: {}\r\n", "v".repeat(9000));
     let long_target = format!("GET /{} HTTP/1.1\r\nHost: a\r\n\r\n", "t".repeat(9000));
     vec![
+        // A Host that is not uri-host [":" port] could route differently
+        // in a proxy than in the origin.
+        case(
+            "a Host with a space",
+            Server,
+            "GET / HTTP/1.1\r\nHost: a b\r\n\r\n",
+            Error(K::MalformedHost, Where::At("a b", 1)),
+        ),
+        case(
+            "a Host with userinfo",
+            Server,
+            "GET / HTTP/1.1\r\nHost: user@evil\r\n\r\n",
+            Error(K::MalformedHost, Where::At("@", 0)),
+        ),
+        case(
+            "a Host with a path",
+            Server,
+            "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n",
+            Error(K::MalformedHost, Where::At("/b", 0)),
+        ),
+        case(
+            "an unclosed IP literal in Host",
+            Server,
+            "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n",
+            Error(K::MalformedHost, Where::At("[::1", 4)),
+        ),
+        case(
+            "CONNECT without a port",
+            Server,
+            "CONNECT a.example HTTP/1.1\r\nHost: a.example\r\n\r\n",
+            Error(K::InvalidTarget, Where::At("a.example", 0)),
+        ),
         case(
             "NUL in a value",
             Server,

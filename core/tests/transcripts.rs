@@ -770,6 +770,10 @@ impl<'s> Run<'s> {
                     (Stop::No, lines)
                 }
                 Event::MessageEnd => (Stop::No, vec![Produced::Other("end".into())]),
+                other => (
+                    Stop::No,
+                    vec![Produced::Other(format!("unknown {other:?}"))],
+                ),
             };
             for item in found {
                 produced = true;
@@ -961,6 +965,7 @@ impl<'s> Run<'s> {
                 Action::Reuse => "reuse".into(),
                 Action::Switched => "switched".into(),
                 Action::Close(reason) => format!("close {}", reason.as_str()),
+                other => format!("unknown {other:?}"),
             },
             Check::Persistence => match self.conn.persistence() {
                 Persistence::KeepAlive => "keep-alive".into(),
@@ -1003,6 +1008,7 @@ impl<'s> Run<'s> {
                 RetrySafety::NotSent => "not-sent".into(),
                 RetrySafety::SentNoResponse => "sent-no-response".into(),
                 RetrySafety::ResponsePartial => "response-partial".into(),
+                other => format!("unknown {other:?}"),
             },
             Check::Exchanges => self.conn.exchanges().to_string(),
             Check::Wrote | Check::WroteNo => {

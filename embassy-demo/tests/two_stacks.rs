@@ -21,7 +21,7 @@ use embassy_time::{Duration, Timer, with_timeout};
 use h1conn::io::asynch::Server;
 use h1conn::io::{DriverError, Request};
 use h1conn::policy::CloseReason;
-use h1conn::wire::{Header, Version};
+use h1conn::wire::Header;
 use h1conn::{Action, Config};
 use h1conn_embassy::{
     Connect, EmbassyClock, Outcome, Session, SessionError, TcpTransport, host_value,
@@ -204,6 +204,28 @@ async fn serve(stack: Stack<'_>, plan: Plan, log: &ServerLog) -> ! {
                 });
                 break;
             }
+            if target == "/drip" {
+                // A head promising 100 bytes, then one byte every 300 ms:
+                // a server that would hold a client forever.
+                let length = [Header {
+                    name: b"Content-Length",
+                    value: b"100",
+                }];
+                if server.send_head(200, b"OK", &length).await.is_err() {
+                    break;
+                }
+                for _ in 0..100 {
+                    let sent = server.write_body(b"x").await.is_ok()
+                        && embedded_io_async::Write::flush(server.transport_mut())
+                            .await
+                            .is_ok();
+                    if !sent {
+                        break;
+                    }
+                    Timer::after_millis(300).await;
+                }
+                break;
+            }
             let mut headers = Vec::new();
             if target == "/close" {
                 headers.push(Header {
@@ -325,13 +347,7 @@ async fn session(
             value: host.as_bytes(),
         }];
         headers.extend_from_slice(extra);
-        let request = Request {
-            method: method.as_bytes(),
-            target: target.as_bytes(),
-            version: Version::Http11,
-            headers: &headers,
-            body: b"",
-        };
+        let request = Request::new(method.as_bytes(), target.as_bytes(), &headers);
         let mut body = [0u8; 128];
         let outcome = session.request(&request, &mut body).await;
         if let Ok(o) = &outcome {
@@ -576,4 +592,30 @@ fn keep_alive_max_zero_is_honoured_even_if_the_server_would_go_on() {
     );
     assert_eq!(log.reuse(), [(1, 1, true), (2, 1, true), (3, 1, true)]);
     assert_eq!(log.end_of(1), Some(CloseReason::PeerClosed));
+}
+
+#[test]
+fn a_dripping_server_cannot_hold_the_session() {
+    // The body must arrive within 1 s, plus 1 s per 1000 bytes: one byte
+    // every 300 ms earns nothing, so the engine's deadline cuts it off.
+    let mut client_config = Config::new();
+    client_config.body_timeout = h1conn::time::Duration::from_millis(1000);
+    client_config.body_min_rate = 1000;
+    let log = ServerLog::default();
+    let steps: Vec<(&str, &str, &[Header<'_>], u64)> = vec![("GET", "/drip", &[], 0)];
+    let started = std::time::Instant::now();
+    let (outcomes, _) = run(Plan::with(Config::new()), &log, async |stack| {
+        session(stack, client_config, &steps).await
+    });
+    let elapsed = started.elapsed();
+    match &outcomes[0] {
+        Err(SessionError::Exchange(DriverError::Protocol(error))) => {
+            assert_eq!(error.kind, h1conn::ErrorKind::BodyTimeout)
+        }
+        other => panic!("expected a body timeout, got {other:?}"),
+    }
+    assert!(
+        elapsed < std::time::Duration::from_secs(10),
+        "cut off after {elapsed:?}"
+    );
 }

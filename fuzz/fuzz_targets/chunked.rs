@@ -2,19 +2,128 @@
 //! whole, in pieces and byte by byte: the data, the trailers, where the
 //! body ends and any error (kind and offset in the stream) must not depend
 //! on the split, and must match a reference decoder written here from
-//! RFC 9112 7.1 (strict: hex size, optional `BWS ;` extension without
-//! control bytes, CRLF everywhere, trailer field lines).
+//! RFC 9112 7.1 (strict: at most 16 hex digits in a size, leading zeros
+//! included; `chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS ( token /
+//! quoted-string ) ] )` within 256 bytes after the size; CRLF everywhere;
+//! trailer field lines).
 #![no_main]
 
 use h1conn::ErrorKind;
 use h1conn::body::{BodyDecoder, BodyEvent};
 use h1conn::wire::BodyKind;
+use h1conn_fuzz::heads::is_tchar;
 use h1conn_fuzz::is_token;
 use libfuzzer_sys::fuzz_target;
 
 /// The trailer section may be at most this long: small, so that the limit
 /// is reached often.
 const MAX_TRAILERS: usize = 64;
+
+/// The default chunk-size digit limit of `ParseConfig::strict()`.
+const MAX_SIZE_DIGITS: usize = 16;
+/// The default limit on bytes after a chunk size, in its line.
+const MAX_EXTENSION: usize = 256;
+
+/// How the rest of a chunk-size line after the digits reads.
+enum Line {
+    /// Valid up to the CR at this offset.
+    Cr(usize),
+    /// The grammar breaks at this offset.
+    Error(ErrorKind, usize),
+    /// The input ends first.
+    Incomplete,
+}
+
+/// Reads `chunk-ext` from `at` up to the line's CR, by descent over the
+/// grammar: `*( BWS ";" BWS name [ BWS "=" BWS ( token / quoted ) ] )`.
+fn extension(input: &[u8], mut at: usize) -> Line {
+    let ws = |b: u8| b == b' ' || b == b'\t';
+    // The byte at `at` is not what the grammar wants there: a bare LF says
+    // so first, except inside a quoted string.
+    let bad = |input: &[u8], at: usize, kind: ErrorKind| match input.get(at) {
+        None => Line::Incomplete,
+        Some(b'\n') => Line::Error(ErrorKind::BareLf, at),
+        Some(_) => Line::Error(kind, at),
+    };
+    let skip_ws = |at: &mut usize| {
+        while input.get(*at).is_some_and(|&b| ws(b)) {
+            *at += 1;
+        }
+    };
+    // Before the first `;`: BWS, and then `;` is required (CR only right
+    // after the digits).
+    let start = at;
+    skip_ws(&mut at);
+    match input.get(at) {
+        None => return Line::Incomplete,
+        Some(b'\r') if at == start => return Line::Cr(at),
+        Some(b';') => {}
+        Some(_) => return bad(input, at, ErrorKind::InvalidChunkSize),
+    }
+    loop {
+        // At a `;`.
+        at += 1;
+        skip_ws(&mut at);
+        let name_start = at;
+        while input.get(at).is_some_and(|&b| is_tchar(b)) {
+            at += 1;
+        }
+        if at == name_start {
+            return bad(input, at, ErrorKind::InvalidChunkExtension);
+        }
+        let after_name = at;
+        skip_ws(&mut at);
+        match input.get(at) {
+            None => return Line::Incomplete,
+            Some(b';') => continue,
+            Some(b'\r') if at == after_name => return Line::Cr(at),
+            Some(b'=') => {}
+            Some(_) => return bad(input, at, ErrorKind::InvalidChunkExtension),
+        }
+        at += 1;
+        skip_ws(&mut at);
+        match input.get(at) {
+            None => return Line::Incomplete,
+            Some(b'"') => {
+                at += 1;
+                loop {
+                    match input.get(at) {
+                        None => return Line::Incomplete,
+                        Some(b'"') => break,
+                        Some(b'\\') => {
+                            at += 1;
+                            match input.get(at) {
+                                None => return Line::Incomplete,
+                                Some(&b) if b == b'\t' || (b >= 0x20 && b != 0x7f) => {}
+                                Some(_) => {
+                                    return Line::Error(ErrorKind::InvalidChunkExtension, at);
+                                }
+                            }
+                        }
+                        Some(&b) if b == b'\t' || (b >= 0x20 && b != 0x7f) => {}
+                        Some(_) => return Line::Error(ErrorKind::InvalidChunkExtension, at),
+                    }
+                    at += 1;
+                }
+                at += 1;
+            }
+            Some(&b) if is_tchar(b) => {
+                while input.get(at).is_some_and(|&b| is_tchar(b)) {
+                    at += 1;
+                }
+            }
+            Some(_) => return bad(input, at, ErrorKind::InvalidChunkExtension),
+        }
+        let after_value = at;
+        skip_ws(&mut at);
+        match input.get(at) {
+            None => return Line::Incomplete,
+            Some(b';') => {}
+            Some(b'\r') if at == after_value => return Line::Cr(at),
+            Some(_) => return bad(input, at, ErrorKind::InvalidChunkExtension),
+        }
+    }
+}
 
 /// What decoding a stream gave.
 #[derive(Debug, PartialEq, Eq)]
@@ -104,17 +213,17 @@ fn reference(input: &[u8]) -> Decoded {
         out
     };
     loop {
-        // chunk-size = 1*HEXDIG, at most 64 bits.
+        // chunk-size = 1*HEXDIG, at most 16 digits (leading zeros count).
         let mut size: u64 = 0;
         let digits_start = at;
         while let Some(&b) = input.get(at) {
             let Some(digit) = (b as char).to_digit(16) else {
                 break;
             };
-            size = match size.checked_mul(16) {
-                Some(n) => n + u64::from(digit),
-                None => return fail(out, ErrorKind::InvalidChunkSize, at),
-            };
+            if at - digits_start == MAX_SIZE_DIGITS {
+                return fail(out, ErrorKind::ChunkSizeTooLong, at);
+            }
+            size = size * 16 + u64::from(digit);
             at += 1;
         }
         let Some(&next) = input.get(at) else {
@@ -128,24 +237,23 @@ fn reference(input: &[u8]) -> Decoded {
             };
             return fail(out, kind, at);
         }
-        // [ BWS ";" extension ] CRLF; the extension holds no control bytes.
-        while matches!(input.get(at), Some(b' ' | b'\t')) {
-            at += 1;
-        }
-        let mut in_extension = false;
-        loop {
-            let Some(&b) = input.get(at) else { return out };
-            match b {
-                b'\r' => break,
-                b'\n' => return fail(out, ErrorKind::BareLf, at),
-                b';' if !in_extension => in_extension = true,
-                _ if !in_extension => return fail(out, ErrorKind::InvalidChunkSize, at),
-                b'\t' => {}
-                _ if b < 0x20 || b == 0x7f => return fail(out, ErrorKind::InvalidChunkSize, at),
-                _ => {}
+        // [ chunk-ext ] CR, where at most MAX_EXTENSION bytes may follow
+        // the digits: the first byte past that is refused, unless the
+        // grammar failed before it, or it is the CR that ends the line.
+        let limit_at = at + MAX_EXTENSION;
+        let too_long = |input: &[u8]| input.get(limit_at).is_some_and(|&b| b != b'\r');
+        at = match extension(input, at) {
+            Line::Cr(cr) if cr > limit_at => return fail(out, ErrorKind::ChunkExtensionTooLong, limit_at),
+            Line::Cr(cr) => cr,
+            Line::Error(_, p) if p >= limit_at && too_long(input) => {
+                return fail(out, ErrorKind::ChunkExtensionTooLong, limit_at);
             }
-            at += 1;
-        }
+            Line::Error(kind, p) => return fail(out, kind, p),
+            Line::Incomplete if too_long(input) => {
+                return fail(out, ErrorKind::ChunkExtensionTooLong, limit_at);
+            }
+            Line::Incomplete => return out,
+        };
         match input.get(at + 1) {
             None => return out,
             Some(b'\n') => at += 2,
@@ -185,7 +293,7 @@ fn reference(input: &[u8]) -> Decoded {
         .map(|p| p + 4)
     else {
         if rest.len() >= MAX_TRAILERS {
-            return fail(out, ErrorKind::HeadTooLarge, at + MAX_TRAILERS);
+            return fail(out, ErrorKind::TrailerTooLarge, at + MAX_TRAILERS);
         }
         return out;
     };

@@ -205,6 +205,13 @@ fuzz_target!(|input: Input| {
         }
         client.finish_message(now).expect("the body was sent");
     }
+    // A 101 answers only a request that asked to switch (Upgrade, listed
+    // in Connection); otherwise it is the peer's error.
+    let asked_to_switch = want_sent.upgrade_field && want_sent.upgrade_option;
+    let want_response = match want_response {
+        Ok(_) if status == 101 && !asked_to_switch => Err(h1conn::ErrorKind::UnrequestedSwitch),
+        other => other,
+    };
     let before = client.persistence();
     assert_decision(
         before,
@@ -223,7 +230,9 @@ fuzz_target!(|input: Input| {
             }
             let kind = model::response_body(method, status, want);
             let mut reasons = model::exchange_reasons(&want_sent, want, kind);
-            if held {
+            // A switch takes the connection as it is; an early final
+            // response stops the held body.
+            if held && kind != BodyKind::Tunnel {
                 reasons.push(CloseReason::RequestIncomplete);
             }
             let max = want.params.and_then(|p| p.max);

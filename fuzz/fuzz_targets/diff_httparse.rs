@@ -145,13 +145,19 @@ fn request(data: &[u8], config: &ParseConfig) {
                         let hosts = count(&fields, "host");
                         hosts > 1 || (hosts == 0 && theirs.version == Some(1))
                     }
-                    // The target's form must fit the method, and be ASCII.
+                    // The target's form must fit the method, and be ASCII;
+                    // CONNECT needs host:port (RFC 9112 3.2.3).
                     ErrorKind::InvalidTarget => {
                         !target.is_ascii()
                             || (target == b"*" && method != "OPTIONS")
                             || (!target.starts_with(b"/") && target != b"*" && method != "CONNECT")
-                            || (method == "CONNECT" && target.starts_with(b"/"))
+                            || (method == "CONNECT" && !valid_authority(target, true))
                     }
+                    // RFC 9112 3.2: Host is uri-host [ ":" port ].
+                    ErrorKind::MalformedHost => fields
+                        .iter()
+                        .filter(|(name, _)| name.eq_ignore_ascii_case(b"host"))
+                        .any(|(_, value)| !valid_authority(value.trim_ascii(), false)),
                     _ => false,
                 };
             assert!(
@@ -239,3 +245,53 @@ fuzz_target!(|data: &[u8]| {
     request(data, &config);
     response(data, &config);
 });
+
+/// An independent reading of RFC 3986 `host [ ":" port ]` (uri-host:
+/// IP-literal in brackets, or reg-name / IPv4 from unreserved, sub-delims
+/// and pct-encoded), with the port required when `port_required`.
+fn valid_authority(value: &[u8], port_required: bool) -> bool {
+    let (host, port) = if let Some(rest) = value.strip_prefix(b"[") {
+        let Some(end) = rest.iter().position(|&b| b == b']') else {
+            return false;
+        };
+        let literal = &rest[..end];
+        let literal_ok = !literal.is_empty()
+            && literal
+                .iter()
+                .all(|&b| b.is_ascii_hexdigit() || b":.vV-_~!$&'()*+,;=".contains(&b));
+        if !literal_ok {
+            return false;
+        }
+        match &rest[end + 1..] {
+            [] => (&b""[..], None),
+            [b':', port @ ..] => (&b"x"[..], Some(port)),
+            _ => return false,
+        }
+    } else {
+        match value.iter().rposition(|&b| b == b':') {
+            Some(at) => (&value[..at], Some(&value[at + 1..])),
+            None => (value, None),
+        }
+    };
+    let reg_name_ok = {
+        let mut i = 0;
+        let mut ok = true;
+        while i < host.len() {
+            let b = host[i];
+            if b == b'%' {
+                ok &= host.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                    && host.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
+                i += 3;
+                continue;
+            }
+            ok &= b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=".contains(&b);
+            i += 1;
+        }
+        ok
+    };
+    let port_ok = match port {
+        Some(p) => p.iter().all(u8::is_ascii_digit) && (!p.is_empty() || !port_required),
+        None => !port_required,
+    };
+    reg_name_ok && port_ok
+}

@@ -1,17 +1,18 @@
-//! The blocking client driver over a scripted transport: a server's byte
-//! stream (well-formed responses, each body made of one marker byte of its
-//! own, with arbitrary extra bytes between them) arrives in arbitrary
-//! segments. Whatever the split and the extra bytes, no byte of one
-//! response is ever delivered as part of another: a body that completes is
-//! exactly its own response's body, and a connection the engine refuses to
-//! reuse is never used again.
+//! The blocking client driver over a scripted transport. Each request the
+//! client writes releases its response (a body made of one marker byte of
+//! its own), followed at once by what a broken or hostile server adds: an
+//! unsolicited response whose body is `#` bytes, and arbitrary junk. The
+//! bytes are read in arbitrary segments. Whatever the split and the extra
+//! bytes, no byte of one response is ever delivered as part of another: a
+//! body that completes is exactly its own response's body, and a connection
+//! the engine refuses to reuse is never used again.
 #![no_main]
 
 use arbitrary::Arbitrary;
 use h1conn::io::blocking::{Client, Clock, Transport};
 use h1conn::io::{DriverError, Request};
 use h1conn::time::Instant;
-use h1conn::wire::{Header, Version};
+use h1conn::wire::Header;
 use h1conn::Config;
 use libfuzzer_sys::fuzz_target;
 
@@ -23,7 +24,9 @@ struct Scripted {
     chunked: bool,
     /// The request is a HEAD (the response head still says its length).
     head: bool,
-    /// Bytes the server sends after this response, solicited by nothing.
+    /// The body length of an unsolicited response sent right after this one.
+    unsolicited: Option<u8>,
+    /// Junk the server sends after this response.
     extra: Vec<u8>,
 }
 
@@ -34,13 +37,15 @@ struct Input {
     cuts: Vec<u8>,
 }
 
-/// The server's bytes, handed out in segments; what the client writes is
-/// ignored.
+/// The server: each request head written releases the next scripted
+/// bytes; what is released is read in segments.
 struct Wire {
     bytes: Vec<u8>,
     at: usize,
     cuts: Vec<u8>,
     cut: usize,
+    /// What each next request releases, in order.
+    script: std::collections::VecDeque<Vec<u8>>,
 }
 
 impl embedded_io::ErrorType for Wire {
@@ -61,11 +66,25 @@ impl embedded_io::Read for Wire {
 
 impl embedded_io::Write for Wire {
     fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
+        // The driver writes each request head in one call.
+        if buf.starts_with(b"GET ") || buf.starts_with(b"HEAD ") {
+            if let Some(answer) = self.script.pop_front() {
+                self.bytes.extend_from_slice(&answer);
+            }
+        }
         Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> Result<(), Self::Error> {
+        Ok(())
     }
 }
 
-impl Transport for Wire {}
+impl Transport for Wire {
+    fn read_ready(&mut self) -> Result<bool, Self::Error> {
+        Ok(self.at < self.bytes.len())
+    }
+}
 
 /// Time stands still: no deadline passes.
 struct Still;
@@ -106,14 +125,20 @@ fn response(i: usize, scripted: &Scripted) -> Vec<u8> {
 
 fuzz_target!(|input: Input| {
     let responses = &input.responses[..input.responses.len().min(6)];
-    let mut bytes = Vec::new();
+    let mut script = std::collections::VecDeque::new();
     for (i, scripted) in responses.iter().enumerate() {
-        bytes.extend_from_slice(&response(i, scripted));
-        // Extra bytes never contain a marker, so a delivered marker of the
-        // wrong response can only come from a real response.
+        let mut bytes = response(i, scripted);
+        if let Some(len) = scripted.unsolicited {
+            let len = usize::from(len % 40);
+            bytes.extend_from_slice(format!("HTTP/1.1 200 OK\r\nContent-Length: {len}\r\n\r\n").as_bytes());
+            bytes.extend(std::iter::repeat_n(b'#', len));
+        }
+        // Junk never holds a marker, so a marker of the wrong response can
+        // only come from a real response.
         bytes.extend(scripted.extra.iter().take(64).map(|b| if b.is_ascii_uppercase() { b'#' } else { *b }));
+        script.push_back(bytes);
     }
-    let wire = Wire { bytes, at: 0, cuts: input.cuts.clone(), cut: 0 };
+    let wire = Wire { bytes: Vec::new(), at: 0, cuts: input.cuts.clone(), cut: 0, script };
     let mut client = Client::new(wire, Still, Config::new(), vec![0u8; 1024], vec![0u8; 1024]);
     let host = [Header { name: b"Host", value: b"fuzz" }];
     for (i, scripted) in responses.iter().enumerate() {
@@ -121,7 +146,7 @@ fuzz_target!(|input: Input| {
             return;
         }
         let method: &[u8] = if scripted.head { b"HEAD" } else { b"GET" };
-        let request = Request { method, target: b"/", version: Version::Http11, headers: &host, body: b"" };
+        let request = Request::new(method, b"/", &host);
         if client.send_request(&request).is_err() {
             return;
         }

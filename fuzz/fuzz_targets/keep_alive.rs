@@ -49,9 +49,10 @@ fuzz_target!(|data: &[u8]| {
     let alone = values
         .iter()
         .map(|v| KeepAlive::parse(v))
-        .fold(KeepAlive::new(), |acc, p| KeepAlive {
-            timeout: min(acc.timeout, p.timeout),
-            max: min(acc.max, p.max),
+        .fold(KeepAlive::new(), |mut acc, p| {
+            acc.timeout = min(acc.timeout, p.timeout);
+            acc.max = min(acc.max, p.max);
+            acc
         });
     assert_eq!(forward, alone);
 

@@ -83,6 +83,7 @@ pub fn own(event: &Event<'_>) -> Option<Ev> {
         Event::Paused => Ev::Paused,
         Event::Switched => Ev::Switched,
         Event::NeedData => return None,
+        other => panic!("an event the fuzz driver does not know: {other:?}"),
     })
 }
 

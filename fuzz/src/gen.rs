@@ -167,7 +167,7 @@ pub enum ClValue {
 pub enum TeCoding {
     /// `chunked`
     Chunked,
-    /// `chunked;x=1`: chunked with a parameter; its name is still `chunked`.
+    /// `chunked;x=1`: chunked with a parameter, an error (RFC 9112 7.1).
     ChunkedParam,
     /// `gzip`
     Gzip,

@@ -108,8 +108,11 @@ fn read_fields(
                 }
                 for coding in codings {
                     match coding {
-                        TeCoding::Quoted => return Err(ErrorKind::InvalidTransferEncoding),
-                        TeCoding::Chunked | TeCoding::ChunkedParam => {
+                        // `chunked` takes no parameters (RFC 9112 7.1).
+                        TeCoding::Quoted | TeCoding::ChunkedParam => {
+                            return Err(ErrorKind::InvalidTransferEncoding);
+                        }
+                        TeCoding::Chunked => {
                             // chunked may be applied only once (RFC 9112 6.1).
                             if chunked_seen {
                                 return Err(ErrorKind::InvalidTransferEncoding);

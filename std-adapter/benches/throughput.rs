@@ -19,8 +19,14 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use h1conn_std::client::{Client, Request};
-use h1conn_std::routes::Routes;
+// The built-in routes of `h1conn serve` belong to the binary, not to the
+// library's API; the tests compile the same file (it names `crate::server`).
+#[allow(dead_code, unreachable_pub, unused_imports)]
+#[path = "../src/routes.rs"]
+mod routes;
+use h1conn_std::server;
 use h1conn_std::server::{Server, ServerConfig};
+use routes::Routes;
 
 const BODY: usize = 1024;
 

@@ -2,11 +2,12 @@
 //!
 //! A request goes on an idle pooled connection only when the engine says
 //! that connection may carry another request *now* (persistence, the
-//! server's `Keep-Alive: max` countdown, and its `timeout` minus a margin),
-//! and a non-blocking peek shows the peer has neither closed it nor sent
-//! anything unexpected. Otherwise a new connection is opened. If a reused
-//! connection turns out dead before any byte of the response arrived, an
-//! idempotent request is retried once on a new connection.
+//! server's `Keep-Alive: max` countdown, its `timeout` minus a margin, and
+//! no byte or close arrived while it was idle: the transport's non-blocking
+//! peek hands those to the engine first). Otherwise a new connection is
+//! opened. If a reused connection turns out dead before any byte of the
+//! response arrived, an idempotent request is retried once on a new
+//! connection (the engine's retry rule).
 //!
 //! ```no_run
 //! let client = h1conn_std::client::Client::new();
@@ -22,7 +23,7 @@ use std::io::{self, Read};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant as StdInstant};
 
 use h1conn::io::DriverError;
 use h1conn::io::blocking;
@@ -52,6 +53,11 @@ pub struct ClientConfig {
     pub max_idle_per_origin: usize,
     /// Input buffer per connection: the largest response head accepted.
     pub buffer_size: usize,
+    /// Give up on a TCP connect after this long (`None`: [`timeout`](Self::timeout)).
+    pub connect_timeout: Option<Duration>,
+    /// Give up when one whole exchange (connect, request, response head
+    /// and body) takes longer than this (`None`: no total limit).
+    pub max_time: Option<Duration>,
 }
 
 impl Default for ClientConfig {
@@ -62,6 +68,8 @@ impl Default for ClientConfig {
             timeout: Duration::from_secs(30),
             max_idle_per_origin: 4,
             buffer_size: 16 * 1024,
+            connect_timeout: None,
+            max_time: None,
         }
     }
 }
@@ -131,7 +139,16 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Connect(e) | Self::Io(e) => Some(e),
+            Self::Protocol(e) => Some(e),
+            Self::Usage(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 impl From<DriverError<io::Error>> for Error {
     fn from(error: DriverError<io::Error>) -> Self {
@@ -146,6 +163,7 @@ impl From<DriverError<io::Error>> for Error {
                 Self::Usage(UsageError::InvalidHead(h1conn::ErrorKind::HeadTooLarge))
             }
             DriverError::InputBufferFull => Self::ResponseHeadTooLarge,
+            other => Self::Io(io::Error::other(other.to_string())),
         }
     }
 }
@@ -333,10 +351,12 @@ impl Client {
     /// the body is complete and the engine allows reuse.
     pub fn send(&self, request: &Request) -> Result<Response<'_>, Error> {
         let origin = request.url.origin();
+        let deadline = self.config.max_time.map(|t| StdInstant::now() + t);
         let (mut conn, reused) = match self.checkout(&origin) {
             Some(conn) => (conn, true),
-            None => (self.connect(&request.url)?, false),
+            None => (self.connect(&request.url, deadline)?, false),
         };
+        conn.driver.transport_mut().set_deadline(deadline);
         match exchange(&mut conn, request) {
             Ok(head) => Ok(Response::new(self, conn, head, reused, None)),
             Err(error) => {
@@ -361,7 +381,8 @@ impl Client {
                     reason: error.to_string(),
                 };
                 drop(conn);
-                let mut conn = self.connect(&request.url)?;
+                let mut conn = self.connect(&request.url, deadline)?;
+                conn.driver.transport_mut().set_deadline(deadline);
                 let head = exchange(&mut conn, request)?;
                 Ok(Response::new(self, conn, head, false, Some(retry)))
             }
@@ -380,17 +401,17 @@ impl Client {
         let conns = idle.get_mut(origin)?;
         // Most recently used first: the least likely to have timed out.
         while let Some(mut conn) = conns.pop() {
-            // The engine answers first (it sees every byte the driver
-            // holds); the peek is a second line of defence for bytes or a
-            // close still in the socket.
-            if conn.driver.reusable().is_ok() && peer_is_quiet(conn.driver.transport_mut()) {
+            // The engine answers, after the driver handed it every byte it
+            // holds and whatever the socket has waiting (bytes or a close).
+            if conn.driver.reusable().is_ok() {
                 return Some(conn);
             }
         }
         None
     }
 
-    fn checkin(&self, conn: Pooled) {
+    fn checkin(&self, mut conn: Pooled) {
+        conn.driver.transport_mut().set_deadline(None);
         let mut idle = self.lock();
         let conns = idle.entry(conn.origin.clone()).or_default();
         if conns.len() < self.config.max_idle_per_origin {
@@ -398,15 +419,23 @@ impl Client {
         }
     }
 
-    fn connect(&self, url: &Url) -> Result<Pooled, Error> {
+    fn connect(&self, url: &Url, deadline: Option<StdInstant>) -> Result<Pooled, Error> {
         let timeout = self.config.timeout;
+        let mut connect_timeout = self.config.connect_timeout.unwrap_or(timeout);
+        if let Some(deadline) = deadline {
+            let left = deadline.saturating_duration_since(StdInstant::now());
+            if left.is_zero() {
+                return Err(Error::TimedOut);
+            }
+            connect_timeout = connect_timeout.min(left);
+        }
         let addrs = (url.host.as_str(), url.port)
             .to_socket_addrs()
             .map_err(Error::Connect)?;
         let mut last = io::Error::new(io::ErrorKind::NotFound, "no address for host");
         let mut connected = None;
         for addr in addrs {
-            match TcpStream::connect_timeout(&addr, timeout) {
+            match TcpStream::connect_timeout(&addr, connect_timeout) {
                 Ok(stream) => {
                     connected = Some(stream);
                     break;
@@ -436,18 +465,6 @@ impl Client {
 
 fn engine_duration(d: Duration) -> EngineDuration {
     EngineDuration::from_millis(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
-/// Whether an idle connection's peer has neither closed it nor sent
-/// anything (a non-blocking peek).
-fn peer_is_quiet(transport: &mut TcpTransport) -> bool {
-    let stream = transport.stream();
-    if stream.set_nonblocking(true).is_err() {
-        return false;
-    }
-    let mut byte = [0u8; 1];
-    let quiet = matches!(stream.peek(&mut byte), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
-    stream.set_nonblocking(false).is_ok() && quiet
 }
 
 /// What the response head said, copied out of the connection's buffer.
@@ -483,13 +500,9 @@ fn exchange(conn: &mut Pooled, request: &Request) -> Result<Head, Error> {
     } else {
         Version::Http11
     };
-    let wire = h1conn::io::Request {
-        method: request.method.as_bytes(),
-        target: url.target.as_bytes(),
-        version,
-        headers: &fields,
-        body: &request.body,
-    };
+    let wire = h1conn::io::Request::new(request.method.as_bytes(), url.target.as_bytes(), &fields)
+        .with_version(version)
+        .with_body(&request.body);
     conn.driver.send_request(&wire)?;
     let head = conn.driver.read_response()?;
     Ok(Head {

@@ -1,13 +1,20 @@
 //! # h1conn-std: the h1conn engine over `std::net`
 //!
-//! A pooled HTTP/1.x [`client`], a keep-alive [`server`], and the `h1conn`
-//! command-line tool ([`cli`]). Both sides run the core's blocking drivers
-//! over [`net::TcpTransport`]: the engine decides where each message ends
-//! and whether a connection may carry another request; this crate owns the
-//! sockets, buffers, threads and clocks.
+//! A pooled HTTP/1.x [`client`] and a keep-alive [`server`]. Both run the
+//! core's blocking drivers over [`net::TcpTransport`]: the engine decides
+//! where each message ends and whether a connection may carry another
+//! request; this crate owns the sockets, buffers, threads and clocks.
+//!
+//! The package also builds the `h1conn` command-line tool (`get`, `serve`,
+//! `demo`); its code is part of the binary, not of this library's API. See
+//! `docs/cli.md` in the repository, or `h1conn --help`.
+//!
+//! ## Features
+//!
+//! This crate has no optional features. It enables the core's
+//! `embedded-io` feature (the blocking drivers) for you.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub mod cli;
 pub mod client;
 pub mod net;
-pub mod routes;
 pub mod server;

@@ -1,9 +1,18 @@
-//! The `h1conn` command-line tool (see `h1conn --help`).
+//! The `h1conn` command-line tool (see `h1conn --help` and `docs/cli.md`).
 
 use std::process::ExitCode;
 
 use clap::Parser;
+// The tool's modules name the library's modules as `crate::client` and
+// `crate::server`.
+use h1conn_std::{client, server};
+
+mod cli;
+// The routes of `h1conn serve`: part of the tool, not of the library's API.
+// The integration tests compile the same file and use all of it.
+#[allow(unreachable_pub, dead_code)]
+mod routes;
 
 fn main() -> ExitCode {
-    h1conn_std::cli::run(h1conn_std::cli::Cli::parse())
+    cli::run(cli::Cli::parse())
 }

@@ -13,13 +13,25 @@ use std::time::{Duration, Instant as StdInstant};
 use h1conn::io::blocking::{Clock, Transport};
 use h1conn::time::{Duration as EngineDuration, Instant};
 
+/// Most bytes a graceful close drains from a peer that keeps sending.
+const MAX_CLOSE_DRAIN: usize = 256 * 1024;
+
 /// A connected TCP stream as an `embedded_io` transport whose reads time out
 /// at the engine's next deadline, or after a limit on silence, whichever
 /// comes first.
+///
+/// It can also hold a deadline of the caller's (see
+/// [`set_deadline`](Self::set_deadline)): a total limit, applied to every
+/// read and write on top of the engine's deadlines (the CLI's `--max-time`
+/// covers the connect too, which comes before any engine).
 #[derive(Debug)]
 pub struct TcpTransport {
     stream: TcpStream,
     silence_limit: Option<Duration>,
+    deadline: Option<StdInstant>,
+    /// The socket's write timeout when the transport was made, restored
+    /// when the deadline is cleared.
+    write_timeout: Option<Duration>,
 }
 
 impl TcpTransport {
@@ -29,10 +41,43 @@ impl TcpTransport {
     /// [`with_silence_limit`](Self::with_silence_limit).
     pub fn new(stream: TcpStream) -> io::Result<Self> {
         stream.set_nodelay(true)?;
+        let write_timeout = stream.write_timeout()?;
         Ok(Self {
             stream,
             silence_limit: None,
+            deadline: None,
+            write_timeout,
         })
+    }
+
+    /// Sets (or, with `None`, clears) a point in time after which every
+    /// read and write fails with [`io::ErrorKind::TimedOut`]; until then,
+    /// each blocking call waits at most until it. The blocking drivers
+    /// report such a timeout as [`DriverError::TimedOut`](h1conn::io::DriverError::TimedOut),
+    /// since it is none of the engine's own deadlines.
+    pub fn set_deadline(&mut self, deadline: Option<StdInstant>) {
+        if self.deadline.is_some() && deadline.is_none() {
+            let _ = self.stream.set_write_timeout(self.write_timeout);
+        }
+        self.deadline = deadline;
+    }
+
+    /// The deadline set with [`set_deadline`](Self::set_deadline).
+    pub fn deadline(&self) -> Option<StdInstant> {
+        self.deadline
+    }
+
+    /// Time left before the deadline, at least 1 ms (a zero timeout means
+    /// "block forever" to the OS); an error once it has passed.
+    fn time_left(&self) -> io::Result<Option<Duration>> {
+        let Some(deadline) = self.deadline else {
+            return Ok(None);
+        };
+        let left = deadline.saturating_duration_since(StdInstant::now());
+        if left.is_zero() {
+            return Err(io::Error::new(io::ErrorKind::TimedOut, "deadline passed"));
+        }
+        Ok(Some(left.max(Duration::from_millis(1))))
     }
 
     /// Also gives up on a read after `limit` without data (the caller's
@@ -62,14 +107,17 @@ impl TcpTransport {
         let _ = self.stream.shutdown(Shutdown::Write);
         let deadline = StdInstant::now() + linger;
         let mut sink = [0u8; 4096];
-        loop {
+        // A peer that keeps sending (a flood) gets at most this much
+        // drained, then the reset it asked for.
+        let mut budget = MAX_CLOSE_DRAIN;
+        while budget > 0 {
             let left = deadline.saturating_duration_since(StdInstant::now());
             if left.is_zero() || self.stream.set_read_timeout(Some(left)).is_err() {
                 break;
             }
             match self.stream.read(&mut sink) {
                 Ok(0) | Err(_) => break,
-                Ok(_) => {}
+                Ok(n) => budget = budget.saturating_sub(n),
             }
         }
     }
@@ -99,17 +147,37 @@ impl Transport for TcpTransport {
     fn set_read_timeout(&mut self, timeout: Option<EngineDuration>) -> io::Result<()> {
         // A zero timeout means "block forever" to the OS: wait 1 ms at least.
         let until_deadline = timeout.map(|left| Duration::from_millis(left.as_millis().max(1)));
-        let timeout = match (until_deadline, self.silence_limit) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let limits = [until_deadline, self.silence_limit, self.time_left()?];
+        let timeout = limits.into_iter().flatten().min();
         self.stream.set_read_timeout(timeout)
+    }
+
+    fn read_ready(&mut self) -> io::Result<bool> {
+        // A non-blocking peek: bytes waiting, or a close (0), both count.
+        self.stream.set_nonblocking(true)?;
+        let mut byte = [0u8; 1];
+        let peeked = self.stream.peek(&mut byte);
+        self.stream.set_nonblocking(false)?;
+        match peeked {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 }
 
 impl embedded_io::Write for TcpTransport {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.stream.write(buf)
+        if let Some(left) = self.time_left()? {
+            let limit = self.write_timeout.map_or(left, |base| base.min(left));
+            self.stream.set_write_timeout(Some(limit))?;
+        }
+        match self.stream.write(buf) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                Err(io::Error::from(io::ErrorKind::TimedOut))
+            }
+            other => other,
+        }
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -8,8 +8,14 @@ use std::process::{Command, Output};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use h1conn_std::routes::Routes;
+// The built-in routes of `h1conn serve` belong to the binary, not to the
+// library's API; the tests compile the same file (it names `crate::server`).
+#[allow(dead_code, unreachable_pub)]
+#[path = "../src/routes.rs"]
+mod routes;
+use h1conn_std::server;
 use h1conn_std::server::{Server, ServerConfig, ServerHandle};
+use routes::Routes;
 use serde_json::Value;
 
 fn h1conn(args: &[&str]) -> Output {
@@ -232,4 +238,182 @@ fn silent_peer_gives_up_after_timeout() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("timed out"), "{stderr}");
     drop(listener);
+}
+
+/// A peer that answers one request with a head promising 100 bytes, then
+/// sends one body byte every 200 ms.
+fn dribbling_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        let Ok((mut stream, _)) = listener.accept() else {
+            return;
+        };
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut line = String::new();
+        while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+            line.clear();
+        }
+        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n");
+        for _ in 0..100 {
+            thread::sleep(Duration::from_millis(200));
+            if stream.write_all(b"x").is_err() {
+                return;
+            }
+        }
+    });
+    format!("http://{addr}/slow")
+}
+
+#[test]
+fn max_time_cuts_off_a_dribbling_body_at_the_limit() {
+    let url = dribbling_server();
+    let started = Instant::now();
+    let output = h1conn(&["get", "--max-time", "1.5", &url]);
+    let took = started.elapsed();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    // Each byte resets no silence timer, so only the total limit stops it.
+    assert!(took >= Duration::from_millis(1400), "{took:?}");
+    assert!(took < Duration::from_millis(3500), "{took:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(&url) && stderr.contains("--max-time"),
+        "{stderr}"
+    );
+    // What arrived in time was written.
+    assert!(!output.stdout.is_empty() && output.stdout.len() < 100);
+}
+
+#[test]
+fn max_time_and_connect_timeout_must_be_seconds() {
+    for bad in ["x", "-1", "inf"] {
+        let output = h1conn(&["get", "--max-time", bad, "http://127.0.0.1:1/"]);
+        assert_eq!(output.status.code(), Some(2), "--max-time {bad}");
+        let output = h1conn(&["get", "--connect-timeout", bad, "http://127.0.0.1:1/"]);
+        assert_eq!(output.status.code(), Some(2), "--connect-timeout {bad}");
+    }
+}
+
+#[test]
+fn fail_on_an_error_status_names_url_and_status() {
+    let server = server(100);
+    let base = format!("http://{}", server.local_addr());
+    let missing = format!("{base}/nothing-here");
+    let output = h1conn(&["get", "-f", &format!("{base}/bytes/3"), &missing]);
+    assert_eq!(output.status.code(), Some(1));
+    // The first URL's body was written before the second failed.
+    assert_eq!(output.stdout, b"abc");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].starts_with("h1conn: error: "), "{stderr}");
+    assert!(
+        lines[0].contains(&missing) && lines[0].contains("404"),
+        "{stderr}"
+    );
+    // Without -f a 404 is a complete response: exit 0.
+    assert_eq!(h1conn(&["get", &missing]).status.code(), Some(0));
+}
+
+#[test]
+fn head_prints_only_heads_and_include_prints_both() {
+    let server = server(100);
+    let url = format!("http://{}/bytes/4", server.local_addr());
+    let output = h1conn(&["get", "-I", &url]);
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.starts_with("HTTP/1.1 200 OK\r\n"), "{stdout}");
+    assert!(stdout.contains("Content-Length: 4\r\n"), "{stdout}");
+    assert!(
+        stdout.ends_with("\r\n\r\n"),
+        "no body after a HEAD: {stdout:?}"
+    );
+
+    let output = h1conn(&["get", "-i", &url, &url]);
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let responses: Vec<&str> = stdout.split("HTTP/1.1 200 OK\r\n").skip(1).collect();
+    assert_eq!(responses.len(), 2, "{stdout}");
+    assert!(
+        responses.iter().all(|r| r.ends_with("\r\n\r\nabcd")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn verbose_shows_heads_and_the_engines_decisions() {
+    let server = server(2);
+    let url = format!("http://{}/bytes/2", server.local_addr());
+    let output = h1conn(&["get", "-v", "-s", "--repeat", "3", &url]);
+    assert!(output.status.success());
+    assert_eq!(output.stdout, b"ababab");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    let decisions: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| l.starts_with("* "))
+        .collect();
+    assert!(lines.contains(&"> GET /bytes/2 HTTP/1.1"), "{stderr}");
+    assert!(lines.contains(&"< HTTP/1.1 200 OK"), "{stderr}");
+    assert!(lines.contains(&"< Connection: close"), "{stderr}");
+    assert!(
+        decisions[0].contains("connected to") && decisions[0].contains("#1"),
+        "{stderr}"
+    );
+    assert!(
+        decisions
+            .iter()
+            .any(|l| l.contains("Keep-Alive") && l.contains("max 1")),
+        "{stderr}"
+    );
+    assert!(
+        decisions
+            .iter()
+            .any(|l| l.contains("re-using connection #1")),
+        "{stderr}"
+    );
+    assert!(
+        decisions
+            .iter()
+            .any(|l| l.contains("closing connection #1") && l.contains("response_close")),
+        "{stderr}"
+    );
+    assert!(
+        decisions
+            .iter()
+            .any(|l| l.contains("connected to") && l.contains("#2")),
+        "{stderr}"
+    );
+    // Every stderr line is a trace line: `* `, `> ` or `< ` (or a bare `>`/`<`).
+    assert!(
+        lines
+            .iter()
+            .all(|l| ["* ", "> ", "< "].iter().any(|p| l.starts_with(p)) || *l == ">" || *l == "<"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn verbose_says_why_an_idle_connection_was_not_reused() {
+    let config = ServerConfig {
+        keep_alive_timeout: Duration::from_secs(2),
+        ..ServerConfig::default()
+    };
+    let server = Server::bind("127.0.0.1:0", config, Routes::builtin())
+        .unwrap()
+        .spawn()
+        .unwrap();
+    let url = format!("http://{}/bytes/1", server.local_addr());
+    // Idle 1.2 s: past the server's 2 s minus the 1 s margin.
+    let output = h1conn(&["get", "-v", "--wait", "1200", &url, &url]);
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("* connection #1 not reused"))
+        .unwrap_or_else(|| panic!("no line about connection #1: {stderr}"));
+    assert!(line.contains("timeout 2 s"), "{line}");
+    assert!(stderr.contains("(connection #2)"), "{stderr}");
 }

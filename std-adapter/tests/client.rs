@@ -9,8 +9,14 @@ use std::time::{Duration, Instant};
 
 use h1conn::policy::CloseReason;
 use h1conn_std::client::{Client, ClientConfig, Error, Request};
-use h1conn_std::routes::Routes;
+// The built-in routes of `h1conn serve` belong to the binary, not to the
+// library's API; the tests compile the same file (it names `crate::server`).
+#[allow(dead_code, unreachable_pub)]
+#[path = "../src/routes.rs"]
+mod routes;
+use h1conn_std::server;
 use h1conn_std::server::{Server, ServerConfig, ServerHandle};
+use routes::Routes;
 
 fn server(keep_alive: Duration, max_requests: u32) -> ServerHandle {
     let config = ServerConfig {

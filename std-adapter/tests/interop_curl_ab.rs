@@ -4,8 +4,8 @@
 //! reports, and the server's access log on stderr.
 //!
 //! curl and ab must be installed (`apt-get install -y curl apache2-utils`);
-//! when one is missing its tests print a loud notice and pass without
-//! checking anything.
+//! when one is missing its tests are reported as ignored (`[needs curl]`),
+//! never as passed (see `common/interop_harness.rs`).
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -139,18 +139,9 @@ impl ServerProcess {
     }
 }
 
-/// Whether `tool` can be run; prints a loud notice when it cannot.
+/// Whether `tool` can be run.
 fn have(tool: &str, probe: &str) -> bool {
-    let ok = Command::new(tool).arg(probe).output().is_ok();
-    if !ok {
-        eprintln!(
-            "\n=====================================================================\n\
-             SKIPPED: `{tool}` is not installed; this interop test checks nothing.\n\
-             Install it with: apt-get install -y curl apache2-utils\n\
-             =====================================================================\n"
-        );
-    }
-    ok
+    Command::new(tool).arg(probe).output().is_ok()
 }
 
 fn run(tool: &str, args: &[&str]) -> Output {
@@ -174,11 +165,7 @@ fn ab_field(report: &str, label: &str) -> u64 {
         .unwrap_or_else(|| panic!("no {label:?} in ab's report:\n{report}"))
 }
 
-#[test]
 fn curl_reuses_one_connection_for_several_urls() {
-    if !have("curl", "--version") {
-        return;
-    }
     let server = ServerProcess::start(&[]);
     let urls = [
         server.url("/"),
@@ -219,11 +206,7 @@ fn curl_reuses_one_connection_for_several_urls() {
     );
 }
 
-#[test]
 fn curl_connection_close_makes_the_server_close() {
-    if !have("curl", "--version") {
-        return;
-    }
     let server = ServerProcess::start(&[]);
     let (a, b) = (server.url("/"), server.url("/bytes/10"));
     let output = run(
@@ -257,11 +240,7 @@ fn curl_connection_close_makes_the_server_close() {
     assert_eq!(seen, [(1, 1, 200, "close"), (2, 1, 200, "close")]);
 }
 
-#[test]
 fn ab_http10_keep_alive_serves_every_request_on_kept_connections() {
-    if !have("ab", "-V") {
-        return;
-    }
     // With the default limit of 100, every 100th response rightly says
     // close and ab would not count it as kept alive: lift the limit.
     let server = ServerProcess::start(&["--max-requests", "0"]);
@@ -288,11 +267,7 @@ fn ab_http10_keep_alive_serves_every_request_on_kept_connections() {
     );
 }
 
-#[test]
 fn ab_load_run_with_the_default_limits_has_no_failures() {
-    if !have("ab", "-V") {
-        return;
-    }
     let server = ServerProcess::start(&[]);
     let url = server.url("/bytes/256");
     let started = Instant::now();
@@ -316,7 +291,6 @@ fn ab_load_run_with_the_default_limits_has_no_failures() {
     }
 }
 
-#[test]
 fn serve_usage_errors_exit_with_2() {
     let bin = env!("CARGO_BIN_EXE_h1conn");
     // Occupy a port so that binding it again fails.
@@ -343,4 +317,43 @@ fn serve_usage_errors_exit_with_2() {
         assert!(stderr.starts_with("h1conn: error: "), "{args:?}: {stderr}");
         assert!(output.stdout.is_empty(), "{args:?}");
     }
+}
+
+#[path = "common/interop_harness.rs"]
+mod interop_harness;
+use interop_harness::Interop;
+
+fn main() -> std::process::ExitCode {
+    interop_harness::run(vec![
+        Interop {
+            name: "curl_reuses_one_connection_for_several_urls",
+            needs: "curl",
+            installed: have("curl", "--version"),
+            test: curl_reuses_one_connection_for_several_urls,
+        },
+        Interop {
+            name: "curl_connection_close_makes_the_server_close",
+            needs: "curl",
+            installed: have("curl", "--version"),
+            test: curl_connection_close_makes_the_server_close,
+        },
+        Interop {
+            name: "ab_http10_keep_alive_serves_every_request_on_kept_connections",
+            needs: "ab",
+            installed: have("ab", "-V"),
+            test: ab_http10_keep_alive_serves_every_request_on_kept_connections,
+        },
+        Interop {
+            name: "ab_load_run_with_the_default_limits_has_no_failures",
+            needs: "ab",
+            installed: have("ab", "-V"),
+            test: ab_load_run_with_the_default_limits_has_no_failures,
+        },
+        Interop {
+            name: "serve_usage_errors_exit_with_2",
+            needs: "nothing",
+            installed: true,
+            test: serve_usage_errors_exit_with_2,
+        },
+    ])
 }

@@ -13,9 +13,25 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use h1conn_std::routes::Routes;
+// The built-in routes of `h1conn serve` belong to the binary, not to the
+// library's API; the tests compile the same file (it names `crate::server`).
+#[allow(dead_code, unreachable_pub)]
+#[path = "../src/routes.rs"]
+mod routes;
+use h1conn_std::server;
 use h1conn_std::server::{Request, ServerConfig};
+use routes::Routes;
 use server_support::{Peer, get, pattern, quick, start, start_with};
+
+/// A config for the limit tests: short deadlines, a connection cap.
+fn guarded(max_connections: usize, body_timeout: Duration) -> ServerConfig {
+    ServerConfig {
+        max_connections,
+        body_timeout,
+        body_min_rate: 500,
+        ..quick(Duration::from_secs(5), 100)
+    }
+}
 
 #[test]
 fn http11_keeps_the_connection_for_a_second_request() {
@@ -522,4 +538,313 @@ fn shutdown_closes_idle_connections_and_stops_accepting() {
     // Nobody accepts any more.
     let refused = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(1));
     assert!(refused.is_err(), "still accepting after shutdown");
+}
+
+// ----- bounded resources (issue 12) -----
+
+/// Opens a connection that sends a head announcing `Content-Length:
+/// 100000`, then drips one body byte every 100 ms from a thread.
+fn slow_body(addr: std::net::SocketAddr, path: &str) -> Peer {
+    let peer = Peer::connect(addr);
+    let mut writer = peer.writer();
+    let head = format!("POST {path} HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n");
+    writer.write_all(head.as_bytes()).unwrap();
+    thread::spawn(move || {
+        while writer.write_all(b"x").is_ok() {
+            thread::sleep(Duration::from_millis(100));
+        }
+    });
+    peer
+}
+
+/// Waits until the server serves `n` connections (at most 5 s).
+fn wait_open(server: &h1conn_std::server::ServerHandle, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while server.open_connections() != n {
+        assert!(
+            Instant::now() < deadline,
+            "{} open, not {n}",
+            server.open_connections()
+        );
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn slow_bodies_at_the_cap_neither_starve_new_clients_nor_outlive_their_deadline() {
+    let body_timeout = Duration::from_millis(1500);
+    let server = start(guarded(8, body_timeout));
+    let started = Instant::now();
+    let mut slow: Vec<Peer> = (0..8)
+        .map(|i| slow_body(server.local_addr(), if i % 2 == 0 { "/echo" } else { "/" }))
+        .collect();
+    wait_open(&server, 8);
+
+    // A new client is answered at once, not parked in the backlog.
+    let asked = Instant::now();
+    let mut newcomer = Peer::connect(server.local_addr());
+    newcomer.send(&get("/"));
+    let response = newcomer.read_response("GET");
+    assert!(
+        asked.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        asked.elapsed()
+    );
+    assert_eq!(response.status, 503);
+    assert!(response.connection_has("close"));
+    assert!(newcomer.ended_within(Duration::from_secs(2)));
+
+    // Each slow body is cut off by its deadline: `/echo` (which reads the
+    // body) gets 408; `/` answered at once, then its body is dropped.
+    for (i, peer) in slow.iter_mut().enumerate() {
+        let response = peer.read_response("POST");
+        if i % 2 == 0 {
+            assert_eq!(response.status, 408, "peer {i}");
+            assert!(response.connection_has("close"));
+        } else {
+            assert_eq!(response.status, 200, "peer {i}");
+        }
+        assert!(
+            peer.ended_within(Duration::from_secs(3)),
+            "peer {i} still open"
+        );
+    }
+    let took = started.elapsed();
+    assert!(took >= body_timeout, "cut off early: {took:?}");
+    assert!(
+        took < body_timeout + Duration::from_secs(2),
+        "cut off late: {took:?}"
+    );
+
+    // With the slots free again, new clients are served.
+    wait_open(&server, 0);
+    let mut later = Peer::connect(server.local_addr());
+    later.send(&get("/"));
+    assert_eq!(later.read_response("GET").status, 200);
+}
+
+#[test]
+fn a_body_that_keeps_its_minimum_rate_is_not_cut_off() {
+    // 1 s base, 1 s more per 100 bytes: 50 bytes every 100 ms keeps ahead.
+    let config = ServerConfig {
+        body_timeout: Duration::from_secs(1),
+        body_min_rate: 100,
+        ..quick(Duration::from_secs(5), 100)
+    };
+    let server = start(config);
+    let mut peer = Peer::connect(server.local_addr());
+    peer.send(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1500\r\n\r\n");
+    for _ in 0..30 {
+        peer.send(&[b'y'; 50]);
+        thread::sleep(Duration::from_millis(100));
+    }
+    let response = peer.read_response("POST");
+    assert_eq!(response.status, 200);
+    assert!(response.body.ends_with(&[b'y'; 1500]));
+}
+
+#[test]
+fn connections_above_the_cap_get_503_at_once() {
+    let server = start(guarded(2, Duration::from_secs(5)));
+    let _held: Vec<Peer> = (0..2).map(|_| Peer::connect(server.local_addr())).collect();
+    wait_open(&server, 2);
+    for _ in 0..3 {
+        let asked = Instant::now();
+        let mut extra = Peer::connect(server.local_addr());
+        extra.send(&get("/"));
+        let response = extra.read_response("GET");
+        assert_eq!(response.status, 503);
+        assert!(response.connection_has("close"));
+        assert_eq!(response.body, b"too many connections");
+        assert!(extra.ended_within(Duration::from_secs(2)));
+        assert!(asked.elapsed() < Duration::from_secs(1));
+    }
+    assert_eq!(server.open_connections(), 2);
+}
+
+#[test]
+fn chunk_extension_and_leading_zero_floods_are_refused_early() {
+    let server = start(quick(Duration::from_secs(5), 100));
+    for (line_start, fill) in [(&b"1;"[..], b'a'), (b"0", b'0')] {
+        let mut peer = Peer::connect(server.local_addr());
+        peer.send(b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n");
+        peer.send(line_start);
+        let mut writer = peer.writer();
+        // 256 MiB of it, which the server must not read to the end: the
+        // writer stops when the server's close resets the connection.
+        let flood = thread::spawn(move || {
+            let piece = vec![fill; 64 * 1024];
+            let mut sent = 0usize;
+            while sent < 256 << 20 && writer.write_all(&piece).is_ok() {
+                sent += piece.len();
+            }
+            sent
+        });
+        let response = peer.read_response("POST");
+        assert_eq!(response.status, 400);
+        assert!(response.connection_has("close"));
+        assert!(peer.ended_within(Duration::from_secs(3)));
+        drop(peer);
+        assert!(
+            flood.join().unwrap() < 256 << 20,
+            "the whole flood was read"
+        );
+    }
+}
+
+#[test]
+fn invalid_host_values_get_400() {
+    let server = start(quick(Duration::from_secs(5), 100));
+    for host in ["a b", "a/b", "user@evil", "[::1", "a:8o"] {
+        let mut peer = Peer::connect(server.local_addr());
+        peer.send(format!("GET / HTTP/1.1\r\nHost: {host}\r\n\r\n").as_bytes());
+        let response = peer.read_response("GET");
+        assert_eq!(response.status, 400, "Host: {host}");
+        assert!(response.connection_has("close"));
+        assert!(peer.ended_within(Duration::from_secs(3)));
+    }
+    let mut peer = Peer::connect(server.local_addr());
+    peer.send(b"GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n");
+    assert_eq!(peer.read_response("GET").status, 200);
+}
+
+#[test]
+fn unused_chunked_bodies_are_discarded_and_the_connection_kept() {
+    let server = start(quick(Duration::from_secs(5), 100));
+    let mut peer = Peer::connect(server.local_addr());
+    peer.send(
+        b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n\
+          5;ext=\"v\"\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\n",
+    );
+    let first = peer.read_response("POST");
+    assert_eq!(first.status, 200);
+    assert!(!first.connection_has("close"));
+    peer.send(&get("/bytes/3"));
+    let second = peer.read_response("GET");
+    assert_eq!(second.status, 200);
+    assert_eq!(second.body, b"abc");
+}
+
+#[test]
+fn unused_bodies_past_the_discard_limit_close_the_connection() {
+    let config = ServerConfig {
+        max_discard_body: 1000,
+        ..quick(Duration::from_secs(5), 100)
+    };
+    let server = start(config);
+    // Announced too long: the response says close.
+    let mut peer = Peer::connect(server.local_addr());
+    peer.send(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n");
+    let response = peer.read_response("POST");
+    assert_eq!(response.status, 200);
+    assert!(response.connection_has("close"));
+    assert!(peer.ended_within(Duration::from_secs(3)));
+    // Chunked and growing past it: answered, then closed.
+    let mut peer = Peer::connect(server.local_addr());
+    let mut request = b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    for _ in 0..4 {
+        request.extend_from_slice(b"400\r\n");
+        request.extend_from_slice(&[b'z'; 0x400]);
+        request.extend_from_slice(b"\r\n");
+    }
+    request.extend_from_slice(b"0\r\n\r\n");
+    peer.send(&request);
+    assert_eq!(peer.read_response("POST").status, 200);
+    assert!(peer.ended_within(Duration::from_secs(3)));
+    // Within it: kept.
+    let mut peer = Peer::connect(server.local_addr());
+    peer.send(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 900\r\n\r\n");
+    peer.send(&[b'q'; 900]);
+    assert!(!peer.read_response("POST").connection_has("close"));
+    peer.send(&get("/bytes/2"));
+    assert_eq!(peer.read_response("GET").body, b"ab");
+}
+
+#[test]
+fn keep_alive_timeout_zero_means_every_response_closes() {
+    let server = start(quick(Duration::ZERO, 100));
+    let mut peer = Peer::connect(server.local_addr());
+    thread::sleep(Duration::from_millis(50));
+    peer.send(&get("/"));
+    let response = peer.read_response("GET");
+    assert_eq!(response.status, 200);
+    assert!(response.connection_has("close"));
+    assert_eq!(response.header("keep-alive"), None);
+    assert!(peer.closed_within(Duration::from_secs(3)));
+}
+
+#[test]
+fn a_slow_reader_cannot_hold_a_response_past_the_write_deadline() {
+    let config = ServerConfig {
+        write_timeout: Duration::from_secs(1),
+        ..quick(Duration::from_secs(5), 100)
+    };
+    let server = start(config);
+    let mut peer = Peer::connect(server.local_addr());
+    peer.send(&get("/bytes/200000000"));
+    wait_open(&server, 1);
+    let started = Instant::now();
+    // Read a little now and then: each read makes room for one more
+    // write, so a per-call write timeout would never fire.
+    let mut reader = peer.writer();
+    let dripping = thread::spawn(move || {
+        let mut piece = [0u8; 512];
+        let until = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < until && matches!(reader.read(&mut piece), Ok(1..)) {
+            thread::sleep(Duration::from_millis(20));
+        }
+    });
+    // The server gives up on the response (and frees the thread) after
+    // its write deadline, while the peer is still reading.
+    wait_open(&server, 0);
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(3),
+        "connection held for {took:?}"
+    );
+    assert!(!dripping.is_finished(), "the peer stopped reading first");
+    peer.stream.shutdown(std::net::Shutdown::Both).unwrap();
+    dripping.join().unwrap();
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn one_file_descriptor_per_connection() {
+    let server = start(quick(Duration::from_secs(5), 100));
+    let before = server_support::open_fds();
+    let peers: Vec<Peer> = (0..64)
+        .map(|_| Peer::connect(server.local_addr()))
+        .collect();
+    wait_open(&server, 64);
+    let added = server_support::open_fds().saturating_sub(before);
+    // 64 client sockets + 64 server sockets; other tests running at the
+    // same time may add a few. Three per connection would be 256.
+    assert!(
+        added <= 2 * 64 + 40,
+        "{added} descriptors for 64 connections"
+    );
+    drop(peers);
+}
+
+#[test]
+fn serve_refuses_nonsense_options_with_exit_status_2() {
+    for args in [
+        &["--max-connections", "0"][..],
+        &["--body-timeout", "0"],
+        &["--body-min-rate", "0"],
+        &["--keep-alive-timeout", "9999999"],
+    ] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_h1conn"))
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.starts_with("h1conn: error: invalid options: "),
+            "{stderr}"
+        );
+        assert!(output.stdout.is_empty(), "{args:?} listened anyway");
+    }
 }

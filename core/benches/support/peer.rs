@@ -1,5 +1,5 @@
 //! The peer side of the head benchmarks, shared by `benches/parse.rs` and
-//! `examples/parse_loop.rs`: httparse as a typical user calls it (32 header
+//! `tools/src/bin/parse_loop.rs`: httparse as a typical user calls it (32 header
 //! slots, default features), alone and followed by the field walk such a
 //! user writes to learn what h1conn's `HeadFacts` holds: the `Connection`
 //! tokens (close, keep-alive, upgrade), `Keep-Alive` timeout and max,

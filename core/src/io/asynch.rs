@@ -57,6 +57,12 @@ crate::io::driver::driver! {
 }
 
 impl<T: Read + Write, C: Clock, B: Buffer> Io<T, C, B> {
+    /// Before reuse: an async transport is not asked whether bytes wait
+    /// (no readiness in its bound); only bytes already read are accounted
+    /// for, and the caller checks the socket itself (embassy-net's
+    /// `TcpSocket::may_recv`, for one).
+    fn take_ready(&mut self) {}
+
     /// Reads into the spare input, racing the engine's next deadline.
     async fn read_spare(&mut self) -> Result<Raw, T::Error> {
         let now = self.clock.now();

@@ -33,6 +33,14 @@ pub trait Transport: Read + Write {
         let _ = timeout;
         Ok(())
     }
+
+    /// Whether a read would return at once: bytes are waiting, or the peer
+    /// closed. Asked before a connection is reused, so bytes (or a close)
+    /// that arrived while it was idle reach the engine before it answers.
+    /// The default says no: only bytes already read are accounted for.
+    fn read_ready(&mut self) -> core::result::Result<bool, Self::Error> {
+        Ok(false)
+    }
 }
 
 /// One read, before the engine sees it.
@@ -50,6 +58,24 @@ crate::io::driver::driver! {
 }
 
 impl<T: Transport, C: Clock, B: Buffer> Io<T, C, B> {
+    /// Before reuse: reads what the transport already holds (bytes or a
+    /// close), so the engine sees it. A transport error counts as a close.
+    fn take_ready(&mut self) {
+        if !self.exchange.idle_client() {
+            return;
+        }
+        let ready = match self.transport.read_ready() {
+            Ok(ready) => ready,
+            Err(_) => {
+                let _ = self.exchange.conn.handle_eof(self.clock.now());
+                return;
+            }
+        };
+        if ready && self.fill().is_err() {
+            let _ = self.exchange.conn.handle_eof(self.clock.now());
+        }
+    }
+
     /// Reads into the spare input, timing out at the engine's next deadline.
     fn read_spare(&mut self) -> Result<Raw, T::Error> {
         let now = self.clock.now();

@@ -170,10 +170,12 @@ macro_rules! driver {
             }
 
             /// Whether this connection may carry the next request now, asked
-            /// of the engine after it has seen every byte the driver holds
-            /// (bytes that arrived with no response outstanding make the
-            /// connection unusable). See [`Connection::reusable`].
+            /// of the engine after it has seen every byte the driver holds,
+            /// and (blocking flavour) what the transport says is waiting:
+            /// bytes that arrived with no response outstanding, or a close,
+            /// make the connection unusable. See [`Connection::reusable`].
             pub fn reusable(&mut self) -> core::result::Result<(), NotReusable> {
+                self.io.take_ready();
                 let now = self.io.clock.now();
                 self.io.exchange.reusable(now)
             }

@@ -12,6 +12,7 @@ use crate::{Config, Connection, NotReusable, RetrySafety, Role};
 
 /// A request for a client driver to send.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct Request<'a> {
     /// The method, e.g. `b"GET"`.
     pub method: &'a [u8],
@@ -29,6 +30,33 @@ pub struct Request<'a> {
 }
 
 impl<'a> Request<'a> {
+    /// An HTTP/1.1 request with `method`, `target` and `headers`, and no
+    /// body. HTTP/1.1 needs a `Host` field among the headers.
+    pub const fn new(method: &'a [u8], target: &'a [u8], headers: &'a [Header<'a>]) -> Self {
+        Self {
+            method,
+            target,
+            version: Version::Http11,
+            headers,
+            body: b"",
+        }
+    }
+
+    /// This request with `body` (sent with `Content-Length` unless the
+    /// headers frame it).
+    #[must_use]
+    pub const fn with_body(mut self, body: &'a [u8]) -> Self {
+        self.body = body;
+        self
+    }
+
+    /// This request as `version` (e.g. [`Version::Http10`]).
+    #[must_use]
+    pub const fn with_version(mut self, version: Version) -> Self {
+        self.version = version;
+        self
+    }
+
     /// An HTTP/1.1 `GET` of `target` from `host`, with no other fields.
     pub const fn get(target: &'a [u8], host: &'a [Header<'a>]) -> Self {
         Self {
@@ -86,14 +114,18 @@ impl<B: Buffer> Exchange<B> {
         Ok(step)
     }
 
+    /// Client with no response outstanding and no body being read.
+    pub(crate) fn idle_client(&self) -> bool {
+        self.conn.role() == Role::Client
+            && self.conn.retry_safety() == RetrySafety::NotSent
+            && !self.reading_body
+    }
+
     /// Client: hands the engine the bytes the driver holds while no
     /// response is outstanding, so it can refuse them as unsolicited (the
     /// error marks the connection; the exchange that just ended is fine).
     pub(crate) fn account_leftover(&mut self, now: Instant) {
-        let idle = self.conn.role() == Role::Client
-            && self.conn.retry_safety() == RetrySafety::NotSent
-            && !self.reading_body;
-        if idle && !self.inbox.unconsumed().is_empty() {
+        if self.idle_client() && !self.inbox.unconsumed().is_empty() {
             let _ = self.inbox.feed(&mut self.conn, now);
         }
     }

@@ -1,8 +1,8 @@
-//! Drivers that run a [`Connection`] over a byte
+//! Drivers that run a [`Connection`](crate::Connection) over a byte
 //! transport, so adapters never write the exchange loop themselves.
 //!
-//! Two flavours with the same shape: [`blocking`] over
-//! `embedded_io::{Read, Write}` (feature `embedded-io`) and [`asynch`] over
+//! Two flavours with the same shape: `blocking` over
+//! `embedded_io::{Read, Write}` (feature `embedded-io`) and `asynch` over
 //! `embedded_io_async::{Read, Write}` (feature `embedded-io-async`). The
 //! caller lends both buffers (one for input, one for heads), so the drivers
 //! allocate nothing. Both flavours are generated from one source (the
@@ -22,8 +22,10 @@
 //! and the framing of what is sent comes from the head the engine wrote.
 
 #[cfg(feature = "embedded-io-async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "embedded-io-async")))]
 pub mod asynch;
 #[cfg(feature = "embedded-io")]
+#[cfg_attr(docsrs, doc(cfg(feature = "embedded-io")))]
 pub mod blocking;
 mod driver;
 mod exchange;
@@ -46,6 +48,7 @@ pub const MAX_HEADERS: usize = 32;
 /// Why a driver call failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum DriverError<E> {
     /// The transport failed.
     Io(E),
@@ -79,10 +82,10 @@ impl<E> From<ProtocolError> for DriverError<E> {
     }
 }
 
-impl<E: fmt::Debug> fmt::Display for DriverError<E> {
+impl<E: fmt::Display> fmt::Display for DriverError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Io(e) => write!(f, "transport error: {e:?}"),
+            Self::Io(e) => write!(f, "transport error: {e}"),
             Self::Protocol(e) => write!(f, "protocol error: {e}"),
             Self::Usage(e) => write!(f, "usage error: {e}"),
             Self::Closed => f.write_str("peer closed the connection before responding"),
@@ -95,7 +98,16 @@ impl<E: fmt::Debug> fmt::Display for DriverError<E> {
     }
 }
 
-impl<E: fmt::Debug> core::error::Error for DriverError<E> {}
+impl<E: core::error::Error + 'static> core::error::Error for DriverError<E> {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Io(e) => Some(e),
+            Self::Protocol(e) => Some(e),
+            Self::Usage(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 /// Storage a driver reads into or writes heads through: `&mut [u8]` or an
 /// array in firmware, `Vec<u8>` or `Box<[u8]>` where there is a heap (so a

@@ -87,7 +87,7 @@ impl ConnectionFlags {
 /// [`HeadFacts`](super::HeadFacts)); this type is built on demand by
 /// [`RequestHead::connection_options`](super::RequestHead::connection_options)
 /// and [`ResponseHead::connection_options`](super::ResponseHead::connection_options).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct ConnectionOptions<'a> {
     /// `close`, `keep-alive` and `upgrade`.

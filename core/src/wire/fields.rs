@@ -13,7 +13,7 @@ use crate::error::{ErrorKind, ProtocolError};
 /// [`ParseConfig::allow_obs_fold_in_responses`](super::ParseConfig) is set)
 /// still contains the CRLF and whitespace of each fold; the engine's own
 /// readers treat each fold as a single space.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Header<'a> {
     /// The field name, as received (compare it case-insensitively).
@@ -119,8 +119,13 @@ fn next_line<'a>(block: &'a [u8], line: &'a [u8], allow_fold: bool) -> Line<'a> 
         return not_a_field(line_at, name_len, after_name);
     };
     let mut value = value_part;
-    while let [b' ' | b'\t', tail @ ..] = value {
-        value = tail;
+    loop {
+        match value {
+            [b' ' | b'\t', tail @ ..] => value = tail,
+            // A fold at the start of a value is whitespace too (RFC 9112 5.2).
+            [b'\r', b'\n', b' ' | b'\t', tail @ ..] if allow_fold => value = tail,
+            _ => break,
+        }
     }
     let mut scan = value;
     let line_end = loop {
@@ -141,7 +146,8 @@ fn next_line<'a>(block: &'a [u8], line: &'a [u8], allow_fold: bool) -> Line<'a> 
     let mut trimmed = value
         .get(..value.len() - line_end.len())
         .unwrap_or_default();
-    while let [rest @ .., b' ' | b'\t'] = trimmed {
+    // Only an accepted fold can leave CRLF in a value: trim it like SP.
+    while let [rest @ .., b' ' | b'\t'] | [rest @ .., b'\r', b'\n'] = trimmed {
         trimmed = rest;
     }
     let field = FieldLine {
@@ -224,8 +230,13 @@ pub(crate) fn walk_fields<'a>(
             [b' ', tail @ ..] => tail,
             _ => value_part,
         };
-        while let [b' ' | b'\t', tail @ ..] = value {
-            value = tail;
+        loop {
+            match value {
+                [b' ' | b'\t', tail @ ..] => value = tail,
+                // A fold at the start of a value is whitespace too (RFC 9112 5.2).
+                [b'\r', b'\n', b' ' | b'\t', tail @ ..] if allow_fold => value = tail,
+                _ => break,
+            }
         }
         let mut scan = value;
         let line_end = loop {
@@ -246,7 +257,8 @@ pub(crate) fn walk_fields<'a>(
         let mut trimmed = value
             .get(..value.len() - line_end.len())
             .unwrap_or_default();
-        while let [rest @ .., b' ' | b'\t'] = trimmed {
+        // Only an accepted fold can leave CRLF in a value: trim it like SP.
+        while let [rest @ .., b' ' | b'\t'] | [rest @ .., b'\r', b'\n'] = trimmed {
             trimmed = rest;
         }
         field(FieldLine {
@@ -272,7 +284,7 @@ fn line_error(block: &[u8], line_at: usize, allow_fold: bool) -> ProtocolError {
 }
 
 /// Iterator over the header fields of a parsed head, in the order received.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Headers<'a> {
     cursor: FieldCursor<'a>,
 }

@@ -136,6 +136,8 @@ impl ContentLengthReader {
 pub(crate) struct TransferEncodingReader {
     pub(crate) state: TransferEncoding,
     chunked_seen: bool,
+    /// A coding other than `chunked` was listed.
+    pub(crate) other_codings: bool,
 }
 
 impl TransferEncodingReader {
@@ -166,7 +168,8 @@ impl TransferEncodingReader {
                 ));
             }
             if eq_lower(name, b"chunked") {
-                if self.chunked_seen {
+                // RFC 9112 7.1: `chunked` takes no parameters.
+                if self.chunked_seen || name_len < element.len() {
                     return Err(ProtocolError::new(
                         ErrorKind::InvalidTransferEncoding,
                         offset,
@@ -176,6 +179,7 @@ impl TransferEncodingReader {
                 self.state = TransferEncoding::Chunked;
             } else {
                 self.state = TransferEncoding::NotChunked;
+                self.other_codings = true;
             }
         }
         if elements == 0 {
@@ -314,6 +318,8 @@ mod tests {
             (&[b"chunked, chunked"], 9),
             (&[b"chunked", b"chunked"], 0),
             (&[b"\"chunked\""], 0),
+            (&[b"chunked;x=1"], 0),
+            (&[b"gzip, chunked ; x=1"], 6),
             (&[b""], 0),
         ];
         for &(values, offset) in bad {

@@ -8,6 +8,7 @@ use super::framing::{
     BodyKind, ContentLengthReader, Method, TransferEncoding, TransferEncodingReader,
     request_body_kind, response_body_kind,
 };
+use super::host::check_authority;
 use super::keep_alive::KeepAlive;
 use super::scan::{HeadBounds, HeadScanner};
 use super::start_line::{
@@ -20,6 +21,7 @@ use crate::error::{ErrorKind, ProtocolError};
 /// What the fields of a head say about the connection and the framing.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub struct HeadFacts {
     /// `close`, `keep-alive` and `upgrade` from every `Connection` field
     /// (the other options: `connection_options()` on the head).
@@ -30,6 +32,9 @@ pub struct HeadFacts {
     pub content_length: Option<u64>,
     /// What `Transfer-Encoding` says.
     pub transfer_encoding: TransferEncoding,
+    /// `Transfer-Encoding` lists a coding other than `chunked` (`gzip`,
+    /// ...): a server that decodes only `chunked` answers 501 (RFC 9112 6.1).
+    pub other_codings: bool,
     /// `Expect: 100-continue` was present.
     pub expect_continue: bool,
     /// An `Upgrade` field was present.
@@ -54,6 +59,8 @@ struct FactsReader {
     hosts: u8,
     /// Offset of the second `Host` field line, if any.
     second_host_at: usize,
+    /// Offset of the first byte that breaks the `Host` grammar, if any.
+    bad_host_at: Option<usize>,
 }
 
 impl FactsReader {
@@ -66,6 +73,7 @@ impl FactsReader {
             content_length_at: 0,
             hosts: 0,
             second_host_at: 0,
+            bad_host_at: None,
         }
     }
 
@@ -89,6 +97,9 @@ impl FactsReader {
                     self.hosts = self.hosts.saturating_add(1);
                     if self.hosts == 2 {
                         self.second_host_at = base + line.name_offset;
+                    }
+                    if let Err(i) = check_authority(value, false) {
+                        self.bad_host_at.get_or_insert(at + i);
                     }
                 }
                 6 if eq_lower(name, b"expect") => {
@@ -127,6 +138,7 @@ impl FactsReader {
         })?;
         self.facts.content_length = self.content_length.value;
         self.facts.transfer_encoding = self.transfer_encoding.state;
+        self.facts.other_codings = self.transfer_encoding.other_codings;
         Ok(end)
     }
 
@@ -151,7 +163,7 @@ impl FactsReader {
 }
 
 /// A parsed request head, borrowing the caller's buffer.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct RequestHead<'a> {
     /// The method token, as received.
@@ -206,7 +218,8 @@ impl TargetForm {
         };
         let fits = match (form, method) {
             (Self::Asterisk, m) => m == Method::Options,
-            (Self::Authority, _) => true,
+            // RFC 9112 3.2.3: authority-form is `uri-host ":" port`.
+            (Self::Authority, _) => check_authority(target, true).is_ok(),
             (_, Method::Connect) => false,
             _ => true,
         };
@@ -318,6 +331,9 @@ impl<'a> RequestHead<'a> {
         if reader.hosts == 0 && parsed.version == Version::Http11 {
             return Err(ProtocolError::new(ErrorKind::InvalidHost, fields_at));
         }
+        if let Some(at) = reader.bad_host_at {
+            return Err(ProtocolError::new(ErrorKind::MalformedHost, at));
+        }
         if reader.facts.transfer_encoding == TransferEncoding::NotChunked {
             // A request body must be chunked last, or its length is unknowable.
             return Err(ProtocolError::new(
@@ -359,7 +375,7 @@ impl<'a> RequestHead<'a> {
 }
 
 /// A parsed response head, borrowing the caller's buffer.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct ResponseHead<'a> {
     /// The protocol version.

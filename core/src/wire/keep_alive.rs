@@ -20,6 +20,7 @@ use super::fields::is_list_space;
 /// and the result does not depend on the order of the parameters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub struct KeepAlive {
     /// `timeout=T`: seconds the peer keeps an idle connection open.
     pub timeout: Option<u32>,
@@ -37,6 +38,20 @@ impl KeepAlive {
             timeout: None,
             max: None,
         }
+    }
+
+    /// These parameters with `timeout=secs`.
+    #[must_use]
+    pub const fn with_timeout(mut self, secs: u32) -> Self {
+        self.timeout = Some(secs);
+        self
+    }
+
+    /// These parameters with `max=requests`.
+    #[must_use]
+    pub const fn with_max(mut self, requests: u32) -> Self {
+        self.max = Some(requests);
+        self
     }
 
     /// Reads one `Keep-Alive` field value.

@@ -20,10 +20,13 @@
 //! exactly what is wrong where.
 
 mod chars;
+pub(crate) use chars::is_tchar;
 mod connection;
+mod debug;
 mod fields;
 mod framing;
 mod head;
+mod host;
 mod keep_alive;
 mod scan;
 mod start_line;
@@ -72,11 +75,24 @@ pub struct ParseConfig {
     /// Accept a message with both `Content-Length` and `Transfer-Encoding`:
     /// `Transfer-Encoding` wins and the connection is closed afterwards.
     pub allow_content_length_with_transfer_encoding: bool,
+    /// Most hex digits in a chunk size, leading zeros included. More fail
+    /// with [`ErrorKind::ChunkSizeTooLong`] as soon as the extra digit arrives.
+    pub max_chunk_size_digits: u8,
+    /// Most bytes between a chunk size and the CR that ends its line
+    /// (whitespace and extensions). More fail with
+    /// [`ErrorKind::ChunkExtensionTooLong`] as soon as the extra byte arrives.
+    /// A trailer section is bounded like a head, by `max_head_len`
+    /// ([`ErrorKind::TrailerTooLarge`]).
+    pub max_chunk_extension_len: u16,
 }
 
 impl ParseConfig {
     /// The default head limit: 8 KiB.
     pub const DEFAULT_MAX_HEAD_LEN: usize = 8 * 1024;
+    /// The default chunk-size digit limit: 16, enough for any `u64`.
+    pub const DEFAULT_MAX_CHUNK_SIZE_DIGITS: u8 = 16;
+    /// The default limit on the bytes after a chunk size in its line: 256.
+    pub const DEFAULT_MAX_CHUNK_EXTENSION_LEN: u16 = 256;
 
     /// Strict parsing with the default head limit.
     pub const fn strict() -> Self {
@@ -86,6 +102,8 @@ impl ParseConfig {
             allow_missing_reason: false,
             allow_multiple_spaces: false,
             allow_content_length_with_transfer_encoding: false,
+            max_chunk_size_digits: Self::DEFAULT_MAX_CHUNK_SIZE_DIGITS,
+            max_chunk_extension_len: Self::DEFAULT_MAX_CHUNK_EXTENSION_LEN,
         }
     }
 
@@ -97,6 +115,16 @@ impl ParseConfig {
             allow_missing_reason: true,
             allow_multiple_spaces: true,
             ..Self::strict()
+        }
+    }
+
+    /// The same configuration with other chunk-line limits: hex digits in a
+    /// chunk size, and bytes after them (whitespace and extensions).
+    pub const fn with_chunk_line_limits(self, size_digits: u8, extension_len: u16) -> Self {
+        Self {
+            max_chunk_size_digits: size_digits,
+            max_chunk_extension_len: extension_len,
+            ..self
         }
     }
 

@@ -64,7 +64,7 @@ const SCRIPT: &[Scene] = &[
 ];
 
 /// Runs the demo; the exit status is 0 when every exchange completed.
-pub fn run() -> ExitCode {
+pub(crate) fn run() -> ExitCode {
     match demo() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

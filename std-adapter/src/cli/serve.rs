@@ -34,10 +34,19 @@
 //!
 //! `--keep-alive-timeout SECS` (default 5) closes idle connections and is
 //! announced as `Keep-Alive: timeout=SECS`; a request head must also
-//! complete within that time once started. `--max-requests N` (default
-//! 100; 0 for no limit) caps the requests on one connection. Exit status 2
-//! for bad usage (an address that does not parse or cannot be bound, a
-//! `--root` that is not a directory), 1 when serving fails at run time.
+//! complete within that time once started. `0` turns keep-alive off: every
+//! response says `Connection: close`. `--max-requests N` (default 100; 0
+//! for no limit) caps the requests on one connection.
+//! `--max-connections N` (default 1024) caps the connections served at
+//! once; one more is answered `503` with `Connection: close` at once.
+//! `--body-timeout SECS` (default 20) and `--body-min-rate BYTES` (default
+//! 500): a request body must arrive within SECS plus 1 s per BYTES
+//! received, else `408` and a close.
+//!
+//! Exit status 2 for bad usage (an address that does not parse or cannot
+//! be bound, a `--root` that is not a directory, a zero
+//! `--max-connections`, `--body-timeout` or `--body-min-rate`, a timeout
+//! longer than a day), 1 when serving fails at run time.
 
 use std::io::{self, Write as _};
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -49,7 +58,7 @@ use crate::routes::Routes;
 use crate::server::{AccessRecord, Server, ServerConfig};
 
 /// Runs `h1conn serve` until it fails (it does not stop on its own).
-pub fn run(args: &ServeArgs) -> ExitCode {
+pub(crate) fn run(args: &ServeArgs) -> ExitCode {
     let server = match prepare(args) {
         Ok(server) => server,
         Err(message) => {
@@ -91,8 +100,14 @@ fn prepare(args: &ServeArgs) -> Result<Server, String> {
     let config = ServerConfig {
         keep_alive_timeout: Duration::from_secs(args.keep_alive_timeout),
         max_requests: args.max_requests,
+        max_connections: args.max_connections,
+        body_timeout: Duration::from_secs(args.body_timeout),
+        body_min_rate: args.body_min_rate,
         ..ServerConfig::default()
     };
+    config
+        .validate()
+        .map_err(|e| format!("invalid options: {e}"))?;
     Server::bind(&addrs[..], config, routes)
         .map_err(|e| format!("cannot listen on {}: {e}", args.addr))
 }
@@ -105,7 +120,7 @@ fn log_line(record: &AccessRecord<'_>) {
 }
 
 /// The access-log line of `record`, without the newline.
-pub fn access_line(record: &AccessRecord<'_>) -> String {
+pub(crate) fn access_line(record: &AccessRecord<'_>) -> String {
     format!(
         "access conn={} req={} peer={} method={} target={} version={} status={} persist={}",
         record.conn,

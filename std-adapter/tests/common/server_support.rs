@@ -9,7 +9,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use h1conn_std::routes::Routes;
+use crate::routes::Routes;
 use h1conn_std::server::{AccessRecord, Handler, Server, ServerConfig, ServerHandle};
 
 /// How long a test waits for any single byte before failing.
@@ -279,4 +279,40 @@ impl Peer {
 /// A simple GET with `Host`, as HTTP/1.1.
 pub(crate) fn get(path: &str) -> Vec<u8> {
     format!("GET {path} HTTP/1.1\r\nHost: test\r\n\r\n").into_bytes()
+}
+
+impl Peer {
+    /// Waits for the server to end the connection: true when end of stream
+    /// or a reset arrives within `limit` (bytes before it are dropped).
+    pub(crate) fn ended_within(&mut self, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        let mut sink = [0u8; 4096];
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            self.stream.set_read_timeout(Some(left)).unwrap();
+            match self.stream.read(&mut sink) {
+                Ok(0) => return true,
+                Ok(_) => {}
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                    return false;
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(_) => return true,
+            }
+        }
+    }
+
+    /// A second handle on the socket, for a writer thread.
+    pub(crate) fn writer(&self) -> TcpStream {
+        self.stream.try_clone().unwrap()
+    }
+}
+
+/// Files this process has open (Linux), to count descriptors.
+#[cfg(target_os = "linux")]
+pub(crate) fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").unwrap().count()
 }

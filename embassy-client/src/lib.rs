@@ -1,4 +1,4 @@
-//! # h1conn on embassy-net
+//! # h1conn-embassy: h1conn on embassy-net
 //!
 //! A firmware-style HTTP/1.1 client driven by the h1conn engine through its
 //! async driver ([`h1conn::io::asynch::Client`]): `no_std`, no heap, fixed
@@ -15,10 +15,22 @@
 //!   they close, so no new buffers are needed).
 //! - [`Session`]: the request loop with its reuse, close and retry rules.
 //!
-//! The same code runs on a host over a TAP device (`--features host`, the
-//! `h1conn-embassy-host` binary), in the crate's tests over two in-process
-//! stacks, and on a NUCLEO-F767ZI (`firmware/`). Logging goes through
-//! `defmt` (feature `defmt`) or `log` (feature `log`).
+//! The same code runs in firmware (the NUCLEO-F767ZI build in the
+//! repository's `embassy-demo/firmware`), on a Linux host over a TAP device
+//! (the `h1conn-embassy-host` binary of `embassy-demo`), and in that
+//! package's tests over two in-process embassy-net stacks.
+//!
+//! ## Features
+//!
+//! No feature is on by default; without one the crate logs nothing.
+//!
+//! - `defmt`: log through `defmt` and derive `defmt::Format` for the public
+//!   types (firmware). Takes precedence over `log`.
+//! - `log`: log through the `log` facade (a host).
+//!
+//! The crate needs an `embassy-time` time driver in the final binary (a
+//! HAL's `time-driver-*` feature on a board, `embassy-time/std` on a host),
+//! like every embassy-time user.
 //!
 //! ## Use
 //!
@@ -50,6 +62,7 @@
 //! }
 //! ```
 #![cfg_attr(not(test), no_std)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod clock;
 mod fmt;

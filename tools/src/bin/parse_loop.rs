@@ -5,7 +5,7 @@
 //! responses are recognised by their `HTTP/` prefix. With `httparse` the
 //! same head is parsed by httparse instead (32 header slots), with
 //! `httparse_facts` by httparse followed by the field walk its user writes
-//! to learn what h1conn's `HeadFacts` holds (`benches/support/peer.rs`), for
+//! to learn what h1conn's `HeadFacts` holds (`core/benches/support/peer.rs`), for
 //! instruction-count ratios.
 
 use std::hint::black_box;
@@ -13,7 +13,7 @@ use std::hint::black_box;
 use h1conn::wire::{ParseConfig, Parsed, RequestHead, ResponseHead};
 
 #[allow(dead_code)]
-#[path = "../benches/support/peer.rs"]
+#[path = "../../../core/benches/support/peer.rs"]
 mod peer;
 
 fn main() {

@@ -6,7 +6,7 @@
 //! `httparse`, the same job done by hand around httparse. See
 //! `scripts/instructions.sh`, which subtracts a zero-iteration run.
 
-#[path = "../benches/support/exchange_work.rs"]
+#[path = "../../../core/benches/support/exchange_work.rs"]
 mod work;
 
 fn main() {

@@ -45,16 +45,23 @@ pub enum SessionError<E> {
     Exchange(DriverError<E>),
 }
 
-impl<E: fmt::Debug> fmt::Display for SessionError<E> {
+impl<E: fmt::Display> fmt::Display for SessionError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Connect(e) => write!(f, "connect failed: {e:?}"),
+            Self::Connect(e) => write!(f, "connect failed: {e}"),
             Self::Exchange(e) => write!(f, "request failed: {e}"),
         }
     }
 }
 
-impl<E: fmt::Debug> core::error::Error for SessionError<E> {}
+impl<E: core::error::Error + 'static> core::error::Error for SessionError<E> {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Connect(e) => Some(e),
+            Self::Exchange(e) => Some(e),
+        }
+    }
+}
 
 /// A short name of a driver error for log lines (the error's own type may
 /// not be printable with both `log` and `defmt`).
@@ -67,13 +74,14 @@ fn error_name<E>(error: &DriverError<E>) -> &'static str {
         DriverError::TimedOut => "timed out",
         DriverError::TooManyHeaders => "too many header fields",
         DriverError::InputBufferFull => "input buffer full",
+        _ => "driver error",
     }
 }
 
 /// Requests to one server, over one reconnectable transport.
 ///
 /// Each [`request`](Self::request) reuses the open connection when the
-/// engine allows it ([`Client::may_send_request`]: the connection
+/// engine allows it ([`Client::reusable`]: the connection
 /// persists, the server's `Keep-Alive: max` is not used up, and it has not
 /// been idle past the server's `Keep-Alive: timeout` minus the configured
 /// margin) and the transport still looks alive; otherwise it closes it and

@@ -1,0 +1,235 @@
+//! `Host` values and CONNECT targets: `uri-host [ ":" port ]` (RFC 9112
+//! 3.2, RFC 3986 3.2.2), where `uri-host = IP-literal / IPv4address /
+//! reg-name`. An IPv4 address is a valid reg-name, so it needs no rule of
+//! its own.
+
+/// Checks `value` as `uri-host [ ":" port ]`, or as `uri-host ":" port`
+/// with a non-empty port when `port_required` (authority-form).
+///
+/// Returns the offset of the first byte that breaks the grammar (the
+/// length of `value` when it ends too early).
+pub(crate) fn check_authority(value: &[u8], port_required: bool) -> Result<(), usize> {
+    let host_len = match value {
+        [b'[', rest @ ..] => {
+            let close = rest.iter().position(|&b| b == b']').ok_or(value.len())?;
+            let literal = rest.get(..close).unwrap_or_default();
+            check_ip_literal(literal).map_err(|at| at + 1)?;
+            close + 2
+        }
+        _ => reg_name_len(value)?,
+    };
+    match value.get(host_len..).unwrap_or_default() {
+        [] if port_required => Err(host_len),
+        [] => Ok(()),
+        [b':', port @ ..] => {
+            if port_required && port.is_empty() {
+                return Err(value.len());
+            }
+            match port.iter().position(|b| !b.is_ascii_digit()) {
+                Some(i) => Err(host_len + 1 + i),
+                None => Ok(()),
+            }
+        }
+        _ => Err(host_len),
+    }
+}
+
+/// The length of the `reg-name` at the start of `s`:
+/// `*( unreserved / pct-encoded / sub-delims )`. A `%` not followed by two
+/// hex digits is an error at the `%`.
+fn reg_name_len(s: &[u8]) -> Result<usize, usize> {
+    let mut at = 0;
+    while let Some(&b) = s.get(at) {
+        if b == b'%' {
+            let escaped = s.get(at + 1..at + 3).unwrap_or_default();
+            if escaped.len() != 2 || !escaped.iter().all(u8::is_ascii_hexdigit) {
+                return Err(at);
+            }
+            at += 3;
+        } else if is_unreserved(b) || is_sub_delim(b) {
+            at += 1;
+        } else {
+            break;
+        }
+    }
+    Ok(at)
+}
+
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+fn is_sub_delim(b: u8) -> bool {
+    matches!(
+        b,
+        b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'='
+    )
+}
+
+/// The inside of `[...]`: `IPv6address / IPvFuture`. Errors are offsets
+/// in `s`.
+fn check_ip_literal(s: &[u8]) -> Result<(), usize> {
+    match s {
+        // IPvFuture = "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" )
+        [b'v' | b'V', rest @ ..] => {
+            let digits = rest.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+            if digits == 0 || rest.get(digits) != Some(&b'.') {
+                return Err(1 + digits);
+            }
+            let tail = rest.get(digits + 1..).unwrap_or_default();
+            if tail.is_empty() {
+                return Err(s.len());
+            }
+            match tail
+                .iter()
+                .position(|&b| !(is_unreserved(b) || is_sub_delim(b) || b == b':'))
+            {
+                Some(i) => Err(digits + 2 + i),
+                None => Ok(()),
+            }
+        }
+        _ => check_ipv6(s),
+    }
+}
+
+/// An IPv6 address (RFC 3986 3.2.2): eight groups of 1-4 hex digits, or
+/// fewer with one `::`, the last two groups possibly written as IPv4.
+fn check_ipv6(s: &[u8]) -> Result<(), usize> {
+    let mut groups = 0u8;
+    let mut elided = false;
+    let mut at = 0;
+    if s.starts_with(b"::") {
+        elided = true;
+        at = 2;
+    } else if s.first() == Some(&b':') {
+        return Err(0);
+    }
+    while at < s.len() {
+        let rest = s.get(at..).unwrap_or_default();
+        let digits = rest.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+        if rest.get(digits) == Some(&b'.') {
+            // An IPv4 tail counts as two groups and ends the address.
+            check_ipv4(rest).map_err(|i| at + i)?;
+            groups += 2;
+            break;
+        }
+        if digits == 0 || digits > 4 {
+            return Err(at + digits.min(4));
+        }
+        if groups >= if elided { 7 } else { 8 } {
+            return Err(at);
+        }
+        groups += 1;
+        at += digits;
+        match s.get(at..).unwrap_or_default() {
+            [] => break,
+            [b':', b':', ..] if !elided => {
+                elided = true;
+                at += 2;
+            }
+            [b':', next, ..] if *next != b':' => at += 1,
+            _ => return Err(at),
+        }
+    }
+    let fits = if elided { groups <= 7 } else { groups == 8 };
+    if fits { Ok(()) } else { Err(s.len()) }
+}
+
+/// `dec-octet "." dec-octet "." dec-octet "." dec-octet`, each 0-255
+/// without leading zeros.
+fn check_ipv4(s: &[u8]) -> Result<(), usize> {
+    let mut at = 0;
+    for i in 0..4 {
+        if i > 0 {
+            if s.get(at) != Some(&b'.') {
+                return Err(at);
+            }
+            at += 1;
+        }
+        let rest = s.get(at..).unwrap_or_default();
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        let octet = rest.get(..digits).unwrap_or_default();
+        let value = octet.iter().fold(0u32, |n, &d| {
+            n.saturating_mul(10)
+                .saturating_add(u32::from(d.wrapping_sub(b'0')))
+        });
+        if digits == 0 || digits > 3 || value > 255 || (digits > 1 && octet.first() == Some(&b'0'))
+        {
+            return Err(at);
+        }
+        at += digits;
+    }
+    if at == s.len() { Ok(()) } else { Err(at) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valid_hosts() {
+        for host in [
+            &b""[..],
+            b"a",
+            b"example.com",
+            b"example.com:8080",
+            b"example.com:",
+            b"127.0.0.1:80",
+            b"xn--bcher-kva.example",
+            b"a%20b",
+            b"!$&'()*+,;=-._~",
+            b"[::1]",
+            b"[::1]:443",
+            b"[2001:db8::8a2e:370:7334]",
+            b"[1:2:3:4:5:6:7:8]",
+            b"[::ffff:192.0.2.1]",
+            b"[1::]",
+            b"[v1.fe80::a+en1]",
+        ] {
+            assert_eq!(check_authority(host, false), Ok(()), "{host:?}");
+        }
+    }
+
+    #[test]
+    fn invalid_hosts_with_offsets() {
+        let cases: &[(&[u8], usize)] = &[
+            (b"a b", 1),
+            (b"a/b", 1),
+            (b"user@evil", 4),
+            (b"[::1", 4),
+            (b"[::1]x", 5),
+            (b"a:8o", 3),
+            (b"a:b:c", 2),
+            (b"%zz", 0),
+            (b"a%2", 1),
+            (b"[1:2:3:4:5:6:7:8:9]", 17),
+            (b"[1:2]", 4),
+            (b"[:1::]", 1),
+            (b"[1:::2]", 4),
+            (b"[1::2::3]", 5),
+            (b"[12345::]", 5),
+            (b"[::1.2.3.256]", 9),
+            (b"[g::]", 1),
+            (b"[v.x]", 2),
+            (b"a?b", 1),
+            (b"a\"b", 1),
+        ];
+        for &(host, at) in cases {
+            assert_eq!(
+                check_authority(host, false),
+                Err(at),
+                "{:?}",
+                core::str::from_utf8(host)
+            );
+        }
+    }
+
+    #[test]
+    fn authority_form_needs_a_port() {
+        assert_eq!(check_authority(b"a:443", true), Ok(()));
+        assert_eq!(check_authority(b"[::1]:443", true), Ok(()));
+        assert_eq!(check_authority(b"a", true), Err(1));
+        assert_eq!(check_authority(b"a:", true), Err(2));
+        assert_eq!(check_authority(b"[::1]", true), Err(5));
+    }
+}

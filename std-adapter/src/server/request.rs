@@ -1,0 +1,610 @@
+//! What a [`Handler`](super::Handler) sees of one request: the head, the
+//! body as a reader, and the means to answer once ([`Request`],
+//! [`ResponseBody`]).
+
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::SocketAddr;
+
+use h1conn::ProtocolError;
+use h1conn::io::{DriverError, reason_phrase};
+use h1conn::state::HalfState;
+use h1conn::wire::{BodyKind, Header, RequestHead, Version};
+
+use super::Driver;
+
+pub(super) fn io_error(error: DriverError<io::Error>) -> io::Error {
+    let kind = match &error {
+        DriverError::Io(_) => {
+            return match error {
+                DriverError::Io(e) => e,
+                other => io::Error::other(other),
+            };
+        }
+        DriverError::Protocol(_) | DriverError::InputBufferFull => io::ErrorKind::InvalidData,
+        DriverError::Usage(_) | DriverError::TooManyHeaders => io::ErrorKind::InvalidInput,
+        DriverError::Closed => io::ErrorKind::UnexpectedEof,
+        DriverError::TimedOut => io::ErrorKind::TimedOut,
+        _ => io::ErrorKind::Other,
+    };
+    io::Error::new(kind, error)
+}
+
+/// The request head, copied out of the input buffer so that the body can
+/// stream through it.
+#[derive(Debug)]
+pub(super) struct Head {
+    pub(super) method: String,
+    pub(super) target: String,
+    pub(super) version: Version,
+    headers: Vec<(String, Vec<u8>)>,
+    pub(super) body: BodyKind,
+    expect_continue: bool,
+}
+
+impl Head {
+    pub(super) fn of(head: &RequestHead<'_>) -> Self {
+        Self {
+            method: String::from_utf8_lossy(head.method).into_owned(),
+            target: String::from_utf8_lossy(head.target).into_owned(),
+            version: head.version,
+            headers: head
+                .headers()
+                .map(|h| {
+                    (
+                        String::from_utf8_lossy(h.name).into_owned(),
+                        h.value.to_vec(),
+                    )
+                })
+                .collect(),
+            body: head.body,
+            expect_continue: head.facts.expect_continue,
+        }
+    }
+}
+
+/// Where the response of a request stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Phase {
+    /// Nothing sent yet.
+    Waiting,
+    /// The head went out; the body is being streamed.
+    Streaming(u16),
+    /// The whole response went out.
+    Done(u16),
+    /// Sending failed: the connection cannot carry anything more.
+    Broken(u16),
+}
+
+/// Reading state of the request body.
+#[derive(Debug, Default)]
+pub(super) struct BodyState {
+    /// The body ended (or there is none).
+    pub(super) done: bool,
+    /// A read was attempted (so an owed `100 Continue` went out).
+    started: bool,
+    /// Body bytes handed to the driver's caller so far.
+    pub(super) read: u64,
+    /// Bytes of the last piece that did not fit the caller's buffer.
+    spill: Vec<u8>,
+    spill_at: usize,
+    /// The body broke the protocol, or did not arrive in time.
+    pub(super) error: Option<ProtocolError>,
+    /// The transport failed (or stayed silent too long) while reading it.
+    pub(super) dead: bool,
+}
+
+/// One request, as a [`Handler`](super::Handler) sees it: its head, its body (through
+/// [`Read`], or whole with [`read_body`](Self::read_body)), and the means to
+/// answer it once.
+///
+/// Answer with [`respond`](Self::respond) (whole body, `Content-Length`
+/// added) or [`start_response`](Self::start_response) (streamed body,
+/// `Content-Length` when the length is known, else chunked for HTTP/1.1 and
+/// delimited by closing the connection for HTTP/1.0). The engine adds the
+/// `Connection` and `Keep-Alive` fields and leaves the body out where the
+/// rules say (HEAD, 204, 304).
+pub struct Request<'a> {
+    pub(super) wire: &'a mut Driver,
+    pub(super) head: Head,
+    peer: SocketAddr,
+    conn: u64,
+    number: u32,
+    pub(super) body: BodyState,
+    pub(super) phase: Phase,
+    /// Longest unread body skipped to keep the connection.
+    discard_limit: u64,
+}
+
+impl fmt::Debug for Request<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.head.method)
+            .field("target", &self.head.target)
+            .field("version", &self.head.version)
+            .field("peer", &self.peer)
+            .field("conn", &self.conn)
+            .field("number", &self.number)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Request<'a> {
+    pub(super) fn new(
+        wire: &'a mut Driver,
+        head: Head,
+        peer: SocketAddr,
+        (conn, number): (u64, u32),
+        discard_limit: u64,
+    ) -> Self {
+        let body = BodyState {
+            done: head.body == BodyKind::None,
+            ..BodyState::default()
+        };
+        Self {
+            wire,
+            head,
+            peer,
+            conn,
+            number,
+            body,
+            phase: Phase::Waiting,
+            discard_limit,
+        }
+    }
+
+    // ----- the head -----
+
+    /// The method, e.g. `GET`.
+    pub fn method(&self) -> &str {
+        &self.head.method
+    }
+
+    /// The request-target as received, e.g. `/search?q=x`.
+    pub fn target(&self) -> &str {
+        &self.head.target
+    }
+
+    /// The path of the target: without the query, and without scheme and
+    /// authority for an absolute-form target (`*` stays `*`).
+    pub fn path(&self) -> &str {
+        let target = self.head.target.as_str();
+        let after_authority = match target.find("://") {
+            Some(at) => {
+                let rest = target.get(at + 3..).unwrap_or_default();
+                rest.find('/')
+                    .and_then(|slash| rest.get(slash..))
+                    .unwrap_or("/")
+            }
+            None => target,
+        };
+        after_authority
+            .split(['?', '#'])
+            .next()
+            .unwrap_or(after_authority)
+    }
+
+    /// The query of the target (after `?`), if any.
+    pub fn query(&self) -> Option<&str> {
+        self.head.target.split_once('?').map(|(_, query)| query)
+    }
+
+    /// The request's HTTP version.
+    pub fn version(&self) -> Version {
+        self.head.version
+    }
+
+    /// The header fields, in the order received.
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &[u8])> + '_ {
+        self.head
+            .headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_slice()))
+    }
+
+    /// The value of the first field named `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&[u8]> {
+        self.headers()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value)
+    }
+
+    /// The request body's length when `Content-Length` gives it (`Some(0)`
+    /// when the request has no body), `None` for a chunked body.
+    pub fn content_length(&self) -> Option<u64> {
+        match self.head.body {
+            BodyKind::None => Some(0),
+            BodyKind::Length(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// Whether the request said `Expect: 100-continue` (reading its body
+    /// sends `100 Continue` first).
+    pub fn expects_continue(&self) -> bool {
+        self.head.expect_continue
+    }
+
+    /// The client's address.
+    pub fn peer_addr(&self) -> SocketAddr {
+        self.peer
+    }
+
+    /// The connection, numbered from 1 in the order connections were accepted.
+    pub fn connection_id(&self) -> u64 {
+        self.conn
+    }
+
+    /// This request's number on its connection, from 1.
+    pub fn request_number(&self) -> u32 {
+        self.number
+    }
+
+    // ----- the body -----
+
+    /// Reads the whole body if it is at most `limit` bytes; `Ok(None)` when
+    /// it is longer (what was read of it is dropped, and the connection will
+    /// close after the response, so the rest need not be read).
+    pub fn read_body(&mut self, limit: usize) -> io::Result<Option<Vec<u8>>> {
+        let limit = u64::try_from(limit).unwrap_or(u64::MAX);
+        if self.content_length().is_some_and(|n| n > limit) {
+            return Ok(None);
+        }
+        let mut body = Vec::new();
+        let mut piece = [0u8; 8192];
+        loop {
+            let n = self.read(&mut piece)?;
+            if n == 0 {
+                return Ok(Some(body));
+            }
+            if u64::try_from(body.len() + n).unwrap_or(u64::MAX) > limit {
+                return Ok(None);
+            }
+            body.extend_from_slice(piece.get(..n).unwrap_or_default());
+        }
+    }
+
+    // ----- the response -----
+
+    /// Sends a whole response. `Content-Length` is added unless `headers`
+    /// frame the body; `Connection` and `Keep-Alive` are added by the
+    /// engine. The body is left out for HEAD, 204 and 304.
+    ///
+    /// `status` must be a final status (200 to 999). Fails if a response
+    /// was already sent.
+    pub fn respond(
+        &mut self,
+        status: u16,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> io::Result<()> {
+        self.check_can_respond(status)?;
+        let close = self.must_close();
+        let fields = fields(headers, close, None);
+        let reason = reason_of(status);
+        self.wire.transport_mut().start_response();
+        match self.wire.send_response(status, reason, &fields, body) {
+            Ok(()) => {
+                self.phase = Phase::Done(status);
+                Ok(())
+            }
+            Err(e) => Err(self.broken(e, status)),
+        }
+    }
+
+    /// Sends a response head and returns a writer for its body; call
+    /// [`ResponseBody::finish`] at the end.
+    ///
+    /// With `length`, the body is sent with that `Content-Length` (and must
+    /// be exactly that long). Without, it is chunked for an HTTP/1.1 request,
+    /// and for an HTTP/1.0 request (which cannot read chunks) delimited by
+    /// closing the connection. Framing fields in `headers` take precedence.
+    pub fn start_response(
+        &mut self,
+        status: u16,
+        headers: &[(&str, &str)],
+        length: Option<u64>,
+    ) -> io::Result<ResponseBody<'_>> {
+        self.check_can_respond(status)?;
+        let close = self.must_close();
+        let digits;
+        let framing = if status == 204 || status == 304 {
+            None
+        } else if let Some(n) = length {
+            digits = n.to_string();
+            Some(("Content-Length", digits.as_str()))
+        } else if self.head.version == Version::Http11 {
+            Some(("Transfer-Encoding", "chunked"))
+        } else {
+            None
+        };
+        let fields = fields(headers, close, framing);
+        let reason = reason_of(status);
+        self.wire.transport_mut().start_response();
+        if let Err(e) = self.wire.send_head(status, reason, &fields) {
+            return Err(self.broken(e, status));
+        }
+        self.phase = Phase::Streaming(status);
+        let sends_body = self.wire.connection().send_state() == HalfState::Body;
+        Ok(ResponseBody {
+            wire: &mut *self.wire,
+            phase: &mut self.phase,
+            sends_body,
+        })
+    }
+
+    /// Whether a response was sent (or started).
+    pub fn responded(&self) -> bool {
+        self.phase != Phase::Waiting
+    }
+
+    fn check_can_respond(&self, status: u16) -> io::Result<()> {
+        if self.phase != Phase::Waiting {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a response was already sent for this request",
+            ));
+        }
+        if !(200..=999).contains(&status) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "only final statuses (200 to 999) can be sent",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether the response must close the connection because of the body
+    /// left unread: the client waits for `100 Continue` that will not come,
+    /// or what is left is longer than the server skips. (A chunked body
+    /// that turns out too long closes the connection after the response.)
+    fn must_close(&self) -> bool {
+        if self.body.done {
+            return false;
+        }
+        if self.head.expect_continue && !self.body.started {
+            return true;
+        }
+        match self.head.body {
+            BodyKind::Length(n) => n.saturating_sub(self.body.read) > self.discard_limit,
+            BodyKind::None | BodyKind::Chunked => false,
+            _ => true,
+        }
+    }
+
+    /// Reads and drops the rest of the body, as long as the total read
+    /// stays within the discard limit; `false` when the connection cannot
+    /// carry another request (too long, broken, or too slow).
+    pub(super) fn discard_body(&mut self) -> bool {
+        let mut sink = [0u8; 8192];
+        loop {
+            if self.body.read > self.discard_limit {
+                return false;
+            }
+            match self.read(&mut sink) {
+                Ok(0) => return true,
+                Ok(_) => {}
+                Err(_) => return false,
+            }
+        }
+    }
+
+    /// Records a failed send. A head the engine refused (an invalid field,
+    /// say) left nothing on the wire: the request can still be answered.
+    fn broken(&mut self, error: DriverError<io::Error>, status: u16) -> io::Error {
+        let refused = matches!(error, DriverError::Usage(_) | DriverError::TooManyHeaders)
+            && self.wire.connection().send_state() == HalfState::Idle;
+        if !refused {
+            self.phase = Phase::Broken(status);
+        }
+        io_error(error)
+    }
+}
+
+impl Read for Request<'_> {
+    /// Reads the request body; `Ok(0)` at its end. The first read sends
+    /// `100 Continue` when the request expects it. A body that breaks the
+    /// protocol (an invalid chunk) or arrives too slowly (see
+    /// [`ServerConfig::body_timeout`](super::ServerConfig::body_timeout))
+    /// fails with `InvalidData`; the server then answers it with `400` or
+    /// `408` and closes, unless the handler responded already.
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let body = &mut self.body;
+        if body.spill_at < body.spill.len() {
+            let rest = body.spill.get(body.spill_at..).unwrap_or_default();
+            let n = rest.len().min(buf.len());
+            buf.get_mut(..n)
+                .unwrap_or_default()
+                .copy_from_slice(rest.get(..n).unwrap_or_default());
+            body.spill_at += n;
+            return Ok(n);
+        }
+        if let Some(error) = body.error {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, error));
+        }
+        if body.dead {
+            return Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "the connection failed while reading the body",
+            ));
+        }
+        if body.done {
+            return Ok(0);
+        }
+        body.started = true;
+        let error = match self.wire.read_body() {
+            Ok(Some(data)) => {
+                let n = data.len().min(buf.len());
+                buf.get_mut(..n)
+                    .unwrap_or_default()
+                    .copy_from_slice(data.get(..n).unwrap_or_default());
+                body.spill.clear();
+                body.spill
+                    .extend_from_slice(data.get(n..).unwrap_or_default());
+                body.spill_at = 0;
+                body.read = body
+                    .read
+                    .saturating_add(u64::try_from(data.len()).unwrap_or(u64::MAX));
+                return Ok(n);
+            }
+            Ok(None) => None,
+            Err(e) => Some(e),
+        };
+        match error {
+            None => {
+                body.done = true;
+                Ok(0)
+            }
+            // An invalid chunk, or a body slower than its deadline (408).
+            Some(DriverError::Protocol(error)) => {
+                body.error = Some(error);
+                Err(io::Error::new(io::ErrorKind::InvalidData, error))
+            }
+            Some(e) => {
+                // The transport failed or timed out: nothing more can be
+                // read, and nothing more is sent.
+                body.dead = true;
+                Err(io_error(e))
+            }
+        }
+    }
+}
+
+/// The header fields to send: the caller's, then `Connection: close` when
+/// the server needs it, then framing unless the caller framed the body.
+pub(super) fn fields<'h>(
+    headers: &[(&'h str, &'h str)],
+    close: bool,
+    framing: Option<(&'h str, &'h str)>,
+) -> Vec<Header<'h>> {
+    let mut all: Vec<Header<'h>> = headers
+        .iter()
+        .map(|(name, value)| Header {
+            name: name.as_bytes(),
+            value: value.as_bytes(),
+        })
+        .collect();
+    if close {
+        all.push(Header {
+            name: b"Connection",
+            value: b"close",
+        });
+    }
+    let framed = headers.iter().any(|(name, _)| {
+        name.eq_ignore_ascii_case("content-length")
+            || name.eq_ignore_ascii_case("transfer-encoding")
+    });
+    if let (Some((name, value)), false) = (framing, framed) {
+        all.push(Header {
+            name: name.as_bytes(),
+            value: value.as_bytes(),
+        });
+    }
+    all
+}
+
+pub(super) fn reason_of(status: u16) -> &'static [u8] {
+    match reason_phrase(status) {
+        "" => b"Unknown",
+        phrase => phrase.as_bytes(),
+    }
+}
+
+/// The body of a response being streamed (from [`Request::start_response`]).
+///
+/// Each `write` goes out as one chunk when the body is chunked, so prefer a
+/// few large writes (or wrap it in a `BufWriter`). Writes are discarded,
+/// silently, when the response has no body (HEAD, 204, 304): see
+/// [`sends_body`](Self::sends_body).
+pub struct ResponseBody<'r> {
+    wire: &'r mut Driver,
+    phase: &'r mut Phase,
+    sends_body: bool,
+}
+
+impl fmt::Debug for ResponseBody<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseBody")
+            .field("phase", &self.phase)
+            .field("sends_body", &self.sends_body)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ResponseBody<'_> {
+    /// Whether body bytes go on the wire (`false` for a response to HEAD,
+    /// and for 204 and 304: skip producing the body then).
+    pub fn sends_body(&self) -> bool {
+        self.sends_body
+    }
+
+    /// Ends the response (the last chunk when chunked) and flushes it.
+    /// Fails if a `Content-Length` was announced and not reached.
+    pub fn finish(self) -> io::Result<()> {
+        let status = self.status();
+        match self.wire.finish() {
+            Ok(()) => {
+                *self.phase = Phase::Done(status);
+                Ok(())
+            }
+            Err(e) => {
+                *self.phase = Phase::Broken(status);
+                Err(io_error(e))
+            }
+        }
+    }
+
+    fn status(&self) -> u16 {
+        match *self.phase {
+            Phase::Streaming(status) | Phase::Done(status) | Phase::Broken(status) => status,
+            Phase::Waiting => 0,
+        }
+    }
+}
+
+impl Write for ResponseBody<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if !self.sends_body || buf.is_empty() {
+            return Ok(buf.len());
+        }
+        if !matches!(*self.phase, Phase::Streaming(_)) {
+            return Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "the response is finished or broken",
+            ));
+        }
+        match self.wire.write_body(buf) {
+            Ok(()) => Ok(buf.len()),
+            Err(e) => {
+                *self.phase = Phase::Broken(self.status());
+                Err(io_error(e))
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        embedded_io::Write::flush(self.wire.transport_mut())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_add_close_and_framing_only_when_missing() {
+        let mine = fields(
+            &[("Content-Length", "3")],
+            true,
+            Some(("Content-Length", "9")),
+        );
+        let names: Vec<_> = mine.iter().map(|h| h.name).collect();
+        assert_eq!(names, [&b"Content-Length"[..], b"Connection"]);
+        let added = fields(&[], false, Some(("Transfer-Encoding", "chunked")));
+        assert_eq!(added.len(), 1);
+        assert_eq!(added.first().map(|h| h.value), Some(&b"chunked"[..]));
+    }
+}
