@@ -531,10 +531,10 @@ impl HeadScanner {
         buf: &'a [u8],
         config: &ParseConfig,
     ) -> Result<Parsed<RequestHead<'a>>, ProtocolError> {
-        if self.is_fresh() {
-            if let Some(head) = RequestHead::parse_one_pass(buf, config) {
-                return Ok(Parsed::Complete(head));
-            }
+        if self.is_fresh()
+            && let Some(head) = RequestHead::parse_one_pass(buf, config)
+        {
+            return Ok(Parsed::Complete(head));
         }
         RequestHead::parse_scanned(self, buf, config)
     }
@@ -547,10 +547,10 @@ impl HeadScanner {
         buf: &'a [u8],
         config: &ParseConfig,
     ) -> Result<Parsed<ResponseHead<'a>>, ProtocolError> {
-        if self.is_fresh() {
-            if let Some(head) = ResponseHead::parse_one_pass(buf, config) {
-                return Ok(Parsed::Complete(head));
-            }
+        if self.is_fresh()
+            && let Some(head) = ResponseHead::parse_one_pass(buf, config)
+        {
+            return Ok(Parsed::Complete(head));
         }
         ResponseHead::parse_scanned(self, buf, config)
     }
