@@ -57,25 +57,30 @@ tsv="$out/instructions.tsv"
 : >"$tsv"
 
 echo
-echo "Instructions per message (callgrind, $iterations iterations, start-up subtracted):"
+echo "Instructions per message (callgrind, $iterations iterations, start-up subtracted;"
+echo "httparse with 32 header slots; httparse + facts: httparse and the field walk"
+echo "its user writes to learn what HeadFacts holds, core/benches/support/peer.rs):"
 echo
-echo "| input | bytes | h1conn | httparse | h1conn / httparse |"
-echo "| --- | ---: | ---: | ---: | ---: |"
+echo "| input | bytes | h1conn | httparse | httparse + facts | h1conn / httparse | h1conn / (httparse + facts) |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
 row() {
-  local name=$1 bytes=$2 ours=$3 theirs=$4
-  local ratio
+  local name=$1 bytes=$2 ours=$3 theirs=$4 facts=$5
+  local ratio ratio_facts
   ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.2f", a / b }')
-  echo "| $name | $bytes | $ours | $theirs | ${ratio}x |"
-  printf 'instructions\t%s\t%s\t%s\t%s\n' "$name" "$ours" "$theirs" "$ratio" >>"$tsv"
+  ratio_facts=$(awk -v a="$ours" -v b="$facts" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+  echo "| $name | $bytes | $ours | $theirs | $facts | ${ratio}x | ${ratio_facts}x |"
+  printf 'instructions\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$bytes" "$ours" "$theirs" "$facts" "$ratio" "$ratio_facts" >>"$tsv"
 }
-for file in core/testdata/corpus/*.http; do
+# Smallest head first.
+for file in $(ls -S -r core/testdata/corpus/*.http); do
   name=$(basename "$file" .http)
   bytes=$(wc -c <"$file")
   ours=$(per_iteration "$examples/parse_loop" "$file" ITER)
   theirs=$(per_iteration "$examples/parse_loop" "$file" ITER httparse)
-  row "$name" "$bytes" "$ours" "$theirs"
+  facts=$(per_iteration "$examples/parse_loop" "$file" ITER httparse_facts)
+  row "$name" "$bytes" "$ours" "$theirs" "$facts"
 done
 # Two exchanges per iteration: report per exchange.
 ours=$(per_iteration "$examples/exchange_loop" ITER)
 theirs=$(per_iteration "$examples/exchange_loop" ITER httparse)
-row "exchange (per exchange, both ends)" "-" "$((ours / 2))" "$((theirs / 2))"
+row "exchange (per exchange, both ends)" "-" "$((ours / 2))" "$((theirs / 2))" "-"

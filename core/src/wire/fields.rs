@@ -3,7 +3,7 @@
 //! One cursor does the work for both uses: validating a head once, and then
 //! iterating over the already-validated fields as often as the caller likes.
 
-use super::chars::{find_ctl_from, token_len};
+use super::chars::{find_ctl, token_len};
 use crate::error::{ErrorKind, ProtocolError};
 
 /// One header field line: a name and its value with surrounding whitespace
@@ -51,17 +51,30 @@ impl<'a> FieldCursor<'a> {
         }
     }
 
-    /// Stops the cursor: after an error there is nothing more to read.
-    #[cold]
-    fn fail(&mut self, kind: ErrorKind, offset: usize) -> Option<FieldLine<'a>> {
-        self.pos = self.block.len();
-        self.error = Some(ProtocolError::new(kind, offset));
-        None
-    }
-
     /// The error that ended the last [`FieldCursor::next_field`], if any.
     pub(crate) fn take_error(&mut self) -> Option<ProtocolError> {
         self.error.take()
+    }
+
+    /// The next field line; `None` at the empty line that ends the block,
+    /// or on an error, which [`FieldCursor::take_error`] then returns.
+    #[inline]
+    pub(crate) fn next_field(&mut self) -> Option<FieldLine<'a>> {
+        let block = self.block;
+        let line = block.get(self.pos..)?;
+        // After the empty line or an error there is nothing more to read.
+        self.pos = block.len();
+        match next_line(block, line, self.allow_fold) {
+            Line::Field(field, rest) => {
+                self.pos = block.len() - rest.len();
+                Some(field)
+            }
+            Line::End => None,
+            Line::Error(error) => {
+                self.error = Some(error);
+                None
+            }
+        }
     }
 }
 
@@ -77,84 +90,196 @@ impl<'a> Iterator for FieldCursor<'a> {
     }
 }
 
-impl<'a> FieldCursor<'a> {
-    /// The next field line; `None` at the empty line that ends the block,
-    /// or on an error, which [`FieldCursor::take_error`] then returns.
-    #[inline(always)]
-    pub(crate) fn next_field(&mut self) -> Option<FieldLine<'a>> {
-        let start = self.pos;
-        let line = self.block.get(start..)?;
-        let (name, after_name) = line.split_at_checked(token_len(line))?;
-        let [b':', ..] = after_name else {
-            return self.name_error(start, name.len(), after_name);
+/// What the line at the start of `line` (a suffix of `block`) is.
+enum Line<'a> {
+    /// A field line, and the rest of the block after its CRLF.
+    Field(FieldLine<'a>, &'a [u8]),
+    /// The empty line that ends the block.
+    End,
+    /// A malformed line: what is wrong where, in the block.
+    Error(ProtocolError),
+}
+
+/// Reads the line at the start of `line`, a suffix of `block`.
+///
+/// The definition of a field line: [`walk_fields`] is the same, written
+/// out for its hot loop. Each byte is classified once: the name by the
+/// token table, the value by the control-byte scan, which stops at the CR
+/// of the line end. Positions are slice lengths subtracted from the
+/// block's, so the walk needs no bounds checks. Not inlined: one copy
+/// serves the cursor and the error path of [`walk_fields`].
+#[inline(never)]
+fn next_line<'a>(block: &'a [u8], line: &'a [u8], allow_fold: bool) -> Line<'a> {
+    let line_at = block.len() - line.len();
+    let name_len = token_len(line);
+    let Some((name, after_name)) = line.split_at_checked(name_len) else {
+        return Line::End;
+    };
+    let ([b':', value_part @ ..], false) = (after_name, name.is_empty()) else {
+        return not_a_field(line_at, name_len, after_name);
+    };
+    let mut value = value_part;
+    loop {
+        match value {
+            [b' ' | b'\t', tail @ ..] => value = tail,
+            // A fold at the start of a value is whitespace too (RFC 9112 5.2).
+            [b'\r', b'\n', b' ' | b'\t', tail @ ..] if allow_fold => value = tail,
+            _ => break,
+        }
+    }
+    let mut scan = value;
+    let line_end = loop {
+        let Some((_, at_ctl)) = find_ctl(scan).and_then(|ctl| scan.split_at_checked(ctl)) else {
+            let error = ProtocolError::new(ErrorKind::MissingColon, block.len());
+            return Line::Error(error);
+        };
+        match at_ctl {
+            [b'\r', b'\n', after @ ..] => match after {
+                [b' ' | b'\t', ..] if allow_fold => scan = after,
+                _ => break at_ctl,
+            },
+            [b'\t', after @ ..] => scan = after,
+            _ => return value_error(block.len() - at_ctl.len(), at_ctl),
+        }
+    };
+    let value_at = block.len() - value.len();
+    let mut trimmed = value
+        .get(..value.len() - line_end.len())
+        .unwrap_or_default();
+    // Only an accepted fold can leave CRLF in a value: trim it like SP.
+    while let [rest @ .., b' ' | b'\t'] | [rest @ .., b'\r', b'\n'] = trimmed {
+        trimmed = rest;
+    }
+    let field = FieldLine {
+        header: Header {
+            name,
+            value: trimmed,
+        },
+        name_offset: line_at,
+        value_offset: value_at,
+    };
+    Line::Field(field, line_end.get(2..).unwrap_or_default())
+}
+
+/// The line at `line_at` has a `name_len`-byte name followed by
+/// `after_name`, which is not a colon (or the name is empty): either the
+/// empty line that ends the block, or an error.
+#[cold]
+#[inline(never)]
+fn not_a_field<'a>(line_at: usize, name_len: usize, after_name: &[u8]) -> Line<'a> {
+    let kind = match (name_len, after_name) {
+        (_, []) => ErrorKind::MissingColon,
+        (0, [b'\r', b'\n', ..]) => return Line::End,
+        (0, [b':', ..]) => {
+            return Line::Error(ProtocolError::new(ErrorKind::InvalidHeaderName, line_at));
+        }
+        (0, [b' ' | b'\t', ..]) => ErrorKind::ObsFold,
+        (_, [b' ' | b'\t', ..]) => ErrorKind::WhitespaceBeforeColon,
+        (_, [b'\n', ..]) => ErrorKind::BareLf,
+        (_, [b'\r', b'\n', ..]) => ErrorKind::MissingColon,
+        (_, [b'\r', ..]) => ErrorKind::BareCr,
+        _ => ErrorKind::InvalidHeaderName,
+    };
+    Line::Error(ProtocolError::new(kind, line_at + name_len))
+}
+
+/// The error for the control byte at `at` (the start of `at_ctl`) in a
+/// field value: not HTAB, and not the CR of a CRLF.
+#[cold]
+#[inline(never)]
+fn value_error<'a>(at: usize, at_ctl: &[u8]) -> Line<'a> {
+    let kind = match at_ctl {
+        [b'\n', ..] => ErrorKind::BareLf,
+        [b'\r', ..] => ErrorKind::BareCr,
+        _ => ErrorKind::InvalidHeaderValue,
+    };
+    Line::Error(ProtocolError::new(kind, at))
+}
+
+/// Walks the field lines of `block` (which starts at `base` in the
+/// caller's buffer) up to the empty line that ends them, calling `field`
+/// for each, and returns where that empty line ends, in `block`.
+///
+/// The hot loop of head parsing: one cursor (the rest of the block) and
+/// locals only, each byte classified once (names by the token table,
+/// values by the control-byte scan that stops at the line's CR). A line
+/// that is not a valid field line is handed to [`FieldCursor`], whose
+/// error (kind and offset) is the one returned.
+#[inline(always)]
+pub(crate) fn walk_fields<'a>(
+    block: &'a [u8],
+    base: usize,
+    allow_fold: bool,
+    mut field: impl FnMut(FieldLine<'a>) -> Result<(), ProtocolError>,
+) -> Result<usize, ProtocolError> {
+    let mut line = block;
+    loop {
+        let line_at = block.len() - line.len();
+        let name_len = token_len(line);
+        let Some((name, [b':', value_part @ ..])) = line.split_at_checked(name_len) else {
+            if name_len == 0 && line.starts_with(b"\r\n") {
+                return Ok(line_at + 2);
+            }
+            return Err(line_error(block, line_at, allow_fold).shifted(base));
         };
         if name.is_empty() {
-            return self.fail(ErrorKind::InvalidHeaderName, start);
+            return Err(line_error(block, line_at, allow_fold).shifted(base));
         }
-        // Offsets from here on are positions in the block.
-        let block = self.block;
-        let mut value_at = start + name.len() + 1;
+        // Almost always exactly one SP before the value.
+        let mut value = match value_part {
+            [b' ', tail @ ..] => tail,
+            _ => value_part,
+        };
         loop {
-            match block.get(value_at..).unwrap_or_default() {
-                [b' ' | b'\t', ..] => value_at += 1,
+            match value {
+                [b' ' | b'\t', tail @ ..] => value = tail,
                 // A fold at the start of a value is whitespace too (RFC 9112 5.2).
-                [b'\r', b'\n', b' ' | b'\t', ..] if self.allow_fold => value_at += 3,
+                [b'\r', b'\n', b' ' | b'\t', tail @ ..] if allow_fold => value = tail,
                 _ => break,
             }
         }
-        let mut from = value_at;
-        let value_end = loop {
-            let Some(ctl) = find_ctl_from(block, from) else {
-                return self.fail(ErrorKind::MissingColon, block.len());
+        let mut scan = value;
+        let line_end = loop {
+            let Some((_, at_ctl)) = find_ctl(scan).and_then(|ctl| scan.split_at_checked(ctl))
+            else {
+                return Err(line_error(block, line_at, allow_fold).shifted(base));
             };
-            match block.get(ctl..).unwrap_or_default() {
-                [b'\r', b'\n', rest @ ..] => match rest {
-                    [b' ' | b'\t', ..] if self.allow_fold => from = ctl + 2,
-                    _ => break ctl,
+            match at_ctl {
+                [b'\r', b'\n', after @ ..] => match after {
+                    [b' ' | b'\t', ..] if allow_fold => scan = after,
+                    _ => break at_ctl,
                 },
-                [b'\t', ..] => from = ctl + 1,
-                [b'\n', ..] => return self.fail(ErrorKind::BareLf, ctl),
-                [b'\r', ..] => return self.fail(ErrorKind::BareCr, ctl),
-                _ => return self.fail(ErrorKind::InvalidHeaderValue, ctl),
+                [b'\t', after @ ..] => scan = after,
+                _ => return Err(line_error(block, line_at, allow_fold).shifted(base)),
             }
         };
-        self.pos = value_end + 2;
-        let mut value = block.get(value_at..value_end).unwrap_or_default();
+        let value_at = block.len() - value.len();
+        let mut trimmed = value
+            .get(..value.len() - line_end.len())
+            .unwrap_or_default();
         // Only an accepted fold can leave CRLF in a value: trim it like SP.
-        while let [rest @ .., b' ' | b'\t'] | [rest @ .., b'\r', b'\n'] = value {
-            value = rest;
+        while let [rest @ .., b' ' | b'\t'] | [rest @ .., b'\r', b'\n'] = trimmed {
+            trimmed = rest;
         }
-        Some(FieldLine {
-            header: Header { name, value },
-            name_offset: start,
+        field(FieldLine {
+            header: Header {
+                name,
+                value: trimmed,
+            },
+            name_offset: line_at,
             value_offset: value_at,
-        })
+        })?;
+        line = line_end.get(2..).unwrap_or_default();
     }
-    /// The line at `start` has a `name_len`-byte name followed by
-    /// `after_name`, which does not start with a colon: either the empty
-    /// line that ends the block, or an error.
-    #[cold]
-    fn name_error(
-        &mut self,
-        start: usize,
-        name_len: usize,
-        after_name: &[u8],
-    ) -> Option<FieldLine<'a>> {
-        let at = start + name_len;
-        let kind = match (name_len, after_name) {
-            (_, []) => ErrorKind::MissingColon,
-            (0, [b'\r', b'\n', ..]) => {
-                self.pos = self.block.len();
-                return None;
-            }
-            (0, [b' ' | b'\t', ..]) => ErrorKind::ObsFold,
-            (_, [b' ' | b'\t', ..]) => ErrorKind::WhitespaceBeforeColon,
-            (_, [b'\n', ..]) => ErrorKind::BareLf,
-            (_, [b'\r', b'\n', ..]) => ErrorKind::MissingColon,
-            (_, [b'\r', ..]) => ErrorKind::BareCr,
-            _ => ErrorKind::InvalidHeaderName,
-        };
-        self.fail(kind, at)
+}
+
+/// The error of the line at `line_at` in `block`, as [`FieldCursor`] finds it.
+#[cold]
+#[inline(never)]
+fn line_error(block: &[u8], line_at: usize, allow_fold: bool) -> ProtocolError {
+    match next_line(block, block.get(line_at..).unwrap_or_default(), allow_fold) {
+        Line::Error(error) => error,
+        _ => ProtocolError::new(ErrorKind::MissingColon, block.len()),
     }
 }
 

@@ -194,6 +194,13 @@ pub(crate) fn parse_u64(digits: &[u8]) -> Option<u64> {
     if digits.is_empty() {
         return None;
     }
+    // Nineteen digits cannot overflow: no checks per digit.
+    if digits.len() <= 19 {
+        return digits.iter().try_fold(0u64, |n, &d| {
+            let digit = d.wrapping_sub(b'0');
+            (digit <= 9).then(|| n * 10 + u64::from(digit))
+        });
+    }
     digits.iter().try_fold(0u64, |n, &d| {
         let digit = d.checked_sub(b'0').filter(|&d| d <= 9)?;
         n.checked_mul(10)?.checked_add(u64::from(digit))

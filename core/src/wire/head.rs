@@ -3,7 +3,7 @@
 
 use super::chars::{eq_lower, find_lf};
 use super::connection::{ConnectionFlags, ConnectionOptions};
-use super::fields::{FieldCursor, Headers};
+use super::fields::{Headers, walk_fields};
 use super::framing::{
     BodyKind, ContentLengthReader, Method, TransferEncoding, TransferEncodingReader,
     request_body_kind, response_body_kind,
@@ -11,7 +11,10 @@ use super::framing::{
 use super::host::check_authority;
 use super::keep_alive::KeepAlive;
 use super::scan::{HeadBounds, HeadScanner};
-use super::start_line::{Version, request_line, status_line};
+use super::start_line::{
+    RequestLine, StatusLine, Version, plain_request_line, plain_status_line, request_line,
+    status_line,
+};
 use super::{ParseConfig, Parsed, WireError};
 use crate::error::{ErrorKind, ProtocolError};
 
@@ -75,10 +78,16 @@ impl FactsReader {
     }
 
     /// Validates every field line of `block` (which starts at `base` in the
-    /// caller's buffer) and reads the ones that matter.
-    fn read(&mut self, block: &[u8], base: usize, allow_fold: bool) -> Result<(), ProtocolError> {
-        let mut cursor = FieldCursor::new(block, allow_fold);
-        while let Some(line) = cursor.next_field() {
+    /// caller's buffer) and reads the ones that matter. Returns where the
+    /// empty line that ends the field section ends, in `block`; bytes after
+    /// it are not read.
+    fn read(
+        &mut self,
+        block: &[u8],
+        base: usize,
+        allow_fold: bool,
+    ) -> Result<usize, ProtocolError> {
+        let end = walk_fields(block, base, allow_fold, |line| {
             self.facts.field_count += 1;
             let (name, value) = (line.header.name, line.header.value);
             let at = base + line.value_offset;
@@ -125,14 +134,12 @@ impl FactsReader {
                 }
                 _ => {}
             }
-        }
-        if let Some(e) = cursor.take_error() {
-            return Err(e.shifted(base));
-        }
+            Ok(())
+        })?;
         self.facts.content_length = self.content_length.value;
         self.facts.transfer_encoding = self.transfer_encoding.state;
         self.facts.other_codings = self.transfer_encoding.other_codings;
-        Ok(())
+        Ok(end)
     }
 
     /// The framing conflict check shared by requests and responses.
@@ -227,8 +234,39 @@ impl<'a> RequestHead<'a> {
     /// scanning the same bytes again on every read, keep a [`HeadScanner`]
     /// and call [`RequestHead::parse_bounded`] once it finds the end.
     pub fn parse(buf: &'a [u8], config: &ParseConfig) -> Result<Parsed<Self>, ProtocolError> {
-        match HeadScanner::new().scan(buf, config.max_head_len, true)? {
-            Some(bounds) => Self::parse_bounded(buf, bounds, config).map(Parsed::Complete),
+        HeadScanner::new().parse_request(buf, config)
+    }
+
+    /// A well-formed head in one pass over the bytes: the fields are
+    /// walked up to the empty line without looking for it first. `None`
+    /// for anything else (incomplete, invalid, lenient forms), which the
+    /// slow way decides: find the end first, then say exactly what is
+    /// wrong where.
+    #[inline]
+    fn parse_one_pass(buf: &'a [u8], config: &ParseConfig) -> Option<Self> {
+        let window = buf.get(..config.max_head_len).unwrap_or(buf);
+        let mut start = 0;
+        while let Some([b'\r', b'\n', ..]) = window.get(start..) {
+            start += 2;
+        }
+        let (line, line_len) = window.get(start..).and_then(plain_request_line)?;
+        Self::finish(window, line, start + line_len, false, config).ok()
+    }
+
+    /// [`RequestHead::parse`] the slow way: find the end (resuming where
+    /// `scanner` stopped), then parse.
+    #[cold]
+    #[inline(never)]
+    fn parse_scanned(
+        scanner: &mut HeadScanner,
+        buf: &'a [u8],
+        config: &ParseConfig,
+    ) -> Result<Parsed<Self>, ProtocolError> {
+        match scanner.scan(buf, config.max_head_len, true)? {
+            Some(bounds) => {
+                *scanner = HeadScanner::new();
+                Self::parse_bounded(buf, bounds, config).map(Parsed::Complete)
+            }
             None => Ok(Parsed::Partial),
         }
     }
@@ -239,21 +277,50 @@ impl<'a> RequestHead<'a> {
         bounds: HeadBounds,
         config: &ParseConfig,
     ) -> Result<Self, ProtocolError> {
-        let (line, line_at, fields, fields_at) = split_start_line(buf, bounds)?;
-        let parsed = request_line(line, config.allow_multiple_spaces)
-            .map_err(|e| start_line_error(e, line, line_at))?
-            .1;
+        let head = buf.get(..bounds.end).unwrap_or_default();
+        let plain = head.get(bounds.start..).and_then(plain_request_line);
+        let (line, fields_at) = match plain {
+            Some((line, line_len)) => (line, bounds.start + line_len),
+            None => {
+                let (line, line_at, _, fields_at) = split_start_line(buf, bounds)?;
+                let parsed = request_line(line, config.allow_multiple_spaces)
+                    .map_err(|e| start_line_error(e, line, line_at))?
+                    .1;
+                (parsed, fields_at)
+            }
+        };
+        // The field section runs to the bounds' end, as given.
+        Self::finish(head, line, fields_at, true, config)
+    }
+
+    /// The head whose request line is `parsed` and whose fields start at `fields_at`: the target's form, the fields
+    /// walked once up to the empty line (validated, facts read), framing
+    /// and Host checked. With `to_end` the head ends where `buf` does (the
+    /// caller's bounds), else at its empty line. Built once, where the
+    /// caller returns it: no copy of the head on the way out.
+    #[inline(never)]
+    fn finish(
+        buf: &'a [u8],
+        parsed: RequestLine<'a>,
+        fields_at: usize,
+        to_end: bool,
+        config: &ParseConfig,
+    ) -> Result<Self, ProtocolError> {
         let method = Method::from_bytes(parsed.method);
-        // The target is a sub-slice of the line: its offset is the pointer distance.
-        let target_at = (parsed.target.as_ptr() as usize).saturating_sub(line.as_ptr() as usize);
-        let target_form = TargetForm::classify(method, parsed.target).ok_or(ProtocolError::new(
-            ErrorKind::InvalidTarget,
-            line_at + target_at,
-        ))?;
+        // The target is a sub-slice of the buffer: its offset is the pointer distance.
+        let target_at = (parsed.target.as_ptr() as usize).saturating_sub(buf.as_ptr() as usize);
+        let target_form = TargetForm::classify(method, parsed.target)
+            .ok_or(ProtocolError::new(ErrorKind::InvalidTarget, target_at))?;
+        let block = buf.get(fields_at..).unwrap_or_default();
         let mut reader = FactsReader::new();
-        reader.read(fields, fields_at, false)?;
+        let fields_len = reader.read(block, fields_at, false)?;
+        // The head ends at its empty line, or where the caller's bounds say.
+        let len = if to_end {
+            buf.len()
+        } else {
+            fields_at + fields_len
+        };
         reader.check_framing(config)?;
-        let end = bounds.end;
         // RFC 9112 3.2: exactly one Host in HTTP/1.1, at most one in HTTP/1.0.
         if reader.hosts > 1 {
             return Err(ProtocolError::new(
@@ -282,8 +349,10 @@ impl<'a> RequestHead<'a> {
             version: parsed.version,
             body: request_body_kind(facts.content_length, facts.transfer_encoding),
             facts,
-            len: end,
-            fields,
+            len,
+            fields: block
+                .get(..len.saturating_sub(fields_at))
+                .unwrap_or_default(),
             allow_fold: false,
         })
     }
@@ -328,8 +397,31 @@ impl<'a> ResponseHead<'a> {
     ///
     /// Returns [`Parsed::Partial`] if the head is not complete yet.
     pub fn parse(buf: &'a [u8], config: &ParseConfig) -> Result<Parsed<Self>, ProtocolError> {
-        match HeadScanner::new().scan(buf, config.max_head_len, false)? {
-            Some(bounds) => Self::parse_bounded(buf, bounds, config).map(Parsed::Complete),
+        HeadScanner::new().parse_response(buf, config)
+    }
+
+    /// As for requests: a well-formed head in one pass, else `None`.
+    #[inline]
+    fn parse_one_pass(buf: &'a [u8], config: &ParseConfig) -> Option<Self> {
+        let window = buf.get(..config.max_head_len).unwrap_or(buf);
+        let (line, line_len) = plain_status_line(window, config.allow_multiple_spaces)?;
+        Self::finish(window, line, line_len, false, config).ok()
+    }
+
+    /// [`ResponseHead::parse`] the slow way: find the end (resuming where
+    /// `scanner` stopped), then parse.
+    #[cold]
+    #[inline(never)]
+    fn parse_scanned(
+        scanner: &mut HeadScanner,
+        buf: &'a [u8],
+        config: &ParseConfig,
+    ) -> Result<Parsed<Self>, ProtocolError> {
+        match scanner.scan(buf, config.max_head_len, false)? {
+            Some(bounds) => {
+                *scanner = HeadScanner::new();
+                Self::parse_bounded(buf, bounds, config).map(Parsed::Complete)
+            }
             None => Ok(Parsed::Partial),
         }
     }
@@ -340,25 +432,57 @@ impl<'a> ResponseHead<'a> {
         bounds: HeadBounds,
         config: &ParseConfig,
     ) -> Result<Self, ProtocolError> {
-        let (line, line_at, fields, fields_at) = split_start_line(buf, bounds)?;
-        let parsed = status_line(
-            line,
-            config.allow_multiple_spaces,
-            config.allow_missing_reason,
-        )
-        .map_err(|e| start_line_error(e, line, line_at))?
-        .1;
+        let head = buf.get(..bounds.end).unwrap_or_default();
+        let plain = head
+            .get(bounds.start..)
+            .and_then(|line| plain_status_line(line, config.allow_multiple_spaces));
+        let (line, fields_at) = match plain {
+            Some((line, line_len)) => (line, bounds.start + line_len),
+            None => {
+                let (line, line_at, _, fields_at) = split_start_line(buf, bounds)?;
+                let parsed = status_line(
+                    line,
+                    config.allow_multiple_spaces,
+                    config.allow_missing_reason,
+                )
+                .map_err(|e| start_line_error(e, line, line_at))?
+                .1;
+                (parsed, fields_at)
+            }
+        };
+        Self::finish(head, line, fields_at, true, config)
+    }
+
+    /// The head whose status line is `parsed` and whose fields start at
+    /// `fields_at` in `buf`: the fields walked once up to the empty line
+    /// (validated, facts read), framing checked; `to_end` as for requests.
+    #[inline(never)]
+    fn finish(
+        buf: &'a [u8],
+        parsed: StatusLine<'a>,
+        fields_at: usize,
+        to_end: bool,
+        config: &ParseConfig,
+    ) -> Result<Self, ProtocolError> {
         let allow_fold = config.allow_obs_fold_in_responses;
+        let block = buf.get(fields_at..).unwrap_or_default();
         let mut reader = FactsReader::new();
-        reader.read(fields, fields_at, allow_fold)?;
+        let fields_len = reader.read(block, fields_at, allow_fold)?;
+        let len = if to_end {
+            buf.len()
+        } else {
+            fields_at + fields_len
+        };
         reader.check_framing(config)?;
         Ok(Self {
             version: parsed.version,
             status: parsed.status,
             reason: parsed.reason,
             facts: reader.facts,
-            len: bounds.end,
-            fields,
+            len,
+            fields: block
+                .get(..len.saturating_sub(fields_at))
+                .unwrap_or_default(),
             allow_fold,
         })
     }
@@ -388,6 +512,47 @@ impl<'a> ResponseHead<'a> {
     /// hop-by-hop fields (read again from the validated head on each call).
     pub fn connection_options(&self) -> ConnectionOptions<'a> {
         connection_options(self.headers())
+    }
+}
+
+impl HeadScanner {
+    /// Parses a request head from `buf`, which holds what has arrived so
+    /// far (from the first byte of the head), resuming where earlier calls
+    /// on a growing `buf` stopped.
+    ///
+    /// A head that arrives in one read is parsed in one pass over its
+    /// bytes. Otherwise each call scans only the new bytes for the end of
+    /// the head, and the head is parsed once it is complete (the scanner is
+    /// then ready for the next head). Results and errors are those of
+    /// [`HeadScanner::scan`] followed by [`RequestHead::parse_bounded`].
+    #[inline]
+    pub fn parse_request<'a>(
+        &mut self,
+        buf: &'a [u8],
+        config: &ParseConfig,
+    ) -> Result<Parsed<RequestHead<'a>>, ProtocolError> {
+        if self.is_fresh()
+            && let Some(head) = RequestHead::parse_one_pass(buf, config)
+        {
+            return Ok(Parsed::Complete(head));
+        }
+        RequestHead::parse_scanned(self, buf, config)
+    }
+
+    /// Parses a response head from `buf`, as
+    /// [`HeadScanner::parse_request`] does a request head.
+    #[inline]
+    pub fn parse_response<'a>(
+        &mut self,
+        buf: &'a [u8],
+        config: &ParseConfig,
+    ) -> Result<Parsed<ResponseHead<'a>>, ProtocolError> {
+        if self.is_fresh()
+            && let Some(head) = ResponseHead::parse_one_pass(buf, config)
+        {
+            return Ok(Parsed::Complete(head));
+        }
+        ResponseHead::parse_scanned(self, buf, config)
     }
 }
 

@@ -38,21 +38,60 @@ pub(crate) fn check_authority(value: &[u8], port_required: bool) -> Result<(), u
 /// `*( unreserved / pct-encoded / sub-delims )`. A `%` not followed by two
 /// hex digits is an error at the `%`.
 fn reg_name_len(s: &[u8]) -> Result<usize, usize> {
-    let mut at = 0;
-    while let Some(&b) = s.get(at) {
-        if b == b'%' {
-            let escaped = s.get(at + 1..at + 3).unwrap_or_default();
-            if escaped.len() != 2 || !escaped.iter().all(u8::is_ascii_hexdigit) {
-                return Err(at);
+    // One table look-up per byte on one slice cursor: host names are read
+    // on every request, on the hot path of head parsing.
+    let mut rest = s;
+    loop {
+        let run = rest
+            .iter()
+            .position(|&b| !is_reg_name_char(b))
+            .unwrap_or(rest.len());
+        rest = rest.get(run..).unwrap_or_default();
+        match rest {
+            [b'%', h, l, after @ ..] if h.is_ascii_hexdigit() && l.is_ascii_hexdigit() => {
+                rest = after;
             }
-            at += 3;
-        } else if is_unreserved(b) || is_sub_delim(b) {
-            at += 1;
-        } else {
-            break;
+            [b'%', ..] => return Err(s.len() - rest.len()),
+            _ => return Ok(s.len() - rest.len()),
         }
     }
-    Ok(at)
+}
+
+/// `unreserved / sub-delims` of RFC 3986, as a 256-entry table.
+// Evaluated at compile time: an out-of-range index would fail the build.
+#[allow(clippy::indexing_slicing)]
+static REG_NAME: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        table[byte] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+            );
+        byte += 1;
+    }
+    table
+};
+
+/// Whether `b` may appear as itself in a reg-name.
+#[inline(always)]
+fn is_reg_name_char(b: u8) -> bool {
+    REG_NAME.get(usize::from(b)).copied().unwrap_or(false)
 }
 
 fn is_unreserved(b: u8) -> bool {

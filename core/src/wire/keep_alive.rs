@@ -101,15 +101,26 @@ impl KeepAlive {
         let mut params = *self;
         let mut rest = value;
         loop {
-            let eq = rest.iter().position(|&b| b == b'=')?;
-            let (key, after) = rest.split_at_checked(eq)?;
-            let after = after.get(1..)?;
+            // The key and its `=` in one comparison.
+            let (timeout, after) =
+                match (rest.split_first_chunk::<8>(), rest.split_first_chunk::<4>()) {
+                    (Some((key, after)), _) if eq_lower(key, b"timeout=") => (true, after),
+                    (_, Some((key, after))) if eq_lower(key, b"max=") => (false, after),
+                    _ => return None,
+                };
             let digits = after.iter().take_while(|b| b.is_ascii_digit()).count();
             let (number, after) = after.split_at_checked(digits)?;
-            if number.is_empty() || !(eq_lower(key, b"timeout") || eq_lower(key, b"max")) {
+            if number.is_empty() {
                 return None;
             }
-            params.add_parameter(key, Some(number));
+            if let Some(n) = parse_u32(number) {
+                let slot = if timeout {
+                    &mut params.timeout
+                } else {
+                    &mut params.max
+                };
+                *slot = Some(slot.map_or(n, |old| old.min(n)));
+            }
             match after {
                 [] => return Some(params),
                 [b',', tail @ ..] => {
@@ -188,9 +199,17 @@ fn skip_list_space(s: &[u8]) -> &[u8] {
 }
 
 /// A plain decimal `u32`: digits only, no sign, no overflow.
+#[inline]
 pub(crate) fn parse_u32(digits: &[u8]) -> Option<u32> {
     if digits.is_empty() {
         return None;
+    }
+    // Nine digits cannot overflow: no checks per digit.
+    if digits.len() <= 9 {
+        return digits.iter().try_fold(0u32, |n, &d| {
+            let digit = d.wrapping_sub(b'0');
+            (digit <= 9).then(|| n * 10 + u32::from(digit))
+        });
     }
     digits.iter().try_fold(0u32, |n, &d| {
         let digit = d.checked_sub(b'0').filter(|&d| d <= 9)?;

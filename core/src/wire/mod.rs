@@ -5,12 +5,19 @@
 //! [`crate::ProtocolError`] for any input, and never panics, loops
 //! forever, or reads outside its slice.
 //!
-//! Parsing a head happens in two steps. A [`HeadScanner`] finds where the
+//! A well-formed head is parsed in one pass over its bytes:
+//! [`RequestHead::parse`] and [`ResponseHead::parse`] read the start line
+//! with plain loops and walk the field lines up to the empty line, each
+//! byte classified once (names by the token table, values by a block scan
+//! for control bytes that stops at the line's CR), reading the fields that
+//! matter for persistence and framing into [`HeadFacts`] on the way. Only
+//! when that pass cannot finish (the head is incomplete, invalid, or uses a
+//! lenient form) does the slow way run: a [`HeadScanner`] finds where the
 //! head ends (resumably, so each byte is scanned once however the head is
-//! split into reads). Then [`RequestHead::parse_bounded`] or
-//! [`ResponseHead::parse_bounded`] parse that bounded slice once with nom's
-//! complete parsers, validating every byte and reading the fields that
-//! matter for persistence and framing into [`HeadFacts`].
+//! split into reads), then [`RequestHead::parse_bounded`] or
+//! [`ResponseHead::parse_bounded`] parse that bounded slice, with nom's
+//! complete parsers for start lines the plain loops decline, and say
+//! exactly what is wrong where.
 
 mod chars;
 pub(crate) use chars::is_tchar;

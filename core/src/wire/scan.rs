@@ -48,6 +48,11 @@ impl HeadScanner {
         }
     }
 
+    /// Whether nothing has been scanned yet.
+    pub(crate) const fn is_fresh(&self) -> bool {
+        self.scanned == 0 && self.start == 0 && !self.started
+    }
+
     /// Scans `buf` for the end of a head no longer than `max_head_len` bytes.
     ///
     /// With `skip_empty_lines` (requests, RFC 9112 2.2), empty lines before
@@ -226,6 +231,57 @@ mod tests {
                 "split {split}"
             );
         }
+    }
+
+    #[test]
+    fn parse_request_and_response_resume_and_agree_with_parse() {
+        use super::super::{ParseConfig, Parsed, RequestHead, ResponseHead};
+        let config = ParseConfig::default();
+        let request = b"\r\nGET /a HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nbody";
+        let response = b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\nKeep-Alive: timeout=5\r\n\r\nbody";
+        let bad = b"GET / HTTP/1.1\r\nHost: a\r\nX : y\r\n\r\n";
+        for split in 0..request.len() {
+            let mut scanner = HeadScanner::new();
+            let mut last = None;
+            for len in [split, request.len()] {
+                last = Some(scanner.parse_request(&request[..len], &config));
+            }
+            assert_eq!(
+                last,
+                Some(RequestHead::parse(request, &config)),
+                "split {split}"
+            );
+            assert!(scanner.is_fresh(), "split {split}");
+        }
+        for split in 0..response.len() {
+            let mut scanner = HeadScanner::new();
+            let mut last = None;
+            for len in [split, response.len()] {
+                last = Some(scanner.parse_response(&response[..len], &config));
+            }
+            assert_eq!(
+                last,
+                Some(ResponseHead::parse(response, &config)),
+                "split {split}"
+            );
+        }
+        for split in 0..bad.len() {
+            let mut scanner = HeadScanner::new();
+            let first = scanner.parse_request(&bad[..split], &config);
+            assert_eq!(first, Ok(Parsed::Partial), "split {split}");
+            assert_eq!(
+                scanner.parse_request(bad, &config),
+                RequestHead::parse(bad, &config),
+                "split {split}"
+            );
+        }
+        assert!(matches!(
+            RequestHead::parse(bad, &config),
+            Err(ProtocolError {
+                kind: ErrorKind::WhitespaceBeforeColon,
+                ..
+            })
+        ));
     }
 
     #[test]

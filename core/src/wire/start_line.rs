@@ -164,6 +164,80 @@ pub(crate) fn status_line(
     })
 }
 
+/// The common shape of a request line, `method SP target SP HTTP/1.1
+/// CRLF` (or `HTTP/1.0`) with single spaces, at the start of `s`: the parts
+/// and the length including CRLF. `None` for anything else, which
+/// [`request_line`] then parses (or rejects with the kind and offset).
+///
+/// A plain loop, not nom: on this path every instruction counts (see
+/// README, "nom and the hot path").
+#[inline]
+pub(crate) fn plain_request_line(s: &[u8]) -> Option<(RequestLine<'_>, usize)> {
+    let (method, rest) = s.split_at_checked(token_len(s))?;
+    let [b' ', rest @ ..] = rest else {
+        return None;
+    };
+    let (target, rest) = rest.split_at_checked(vchar_len(rest))?;
+    let [b' ', rest @ ..] = rest else {
+        return None;
+    };
+    let (version, rest) = rest.split_first_chunk::<10>()?;
+    let version = match version {
+        b"HTTP/1.1\r\n" => Version::Http11,
+        b"HTTP/1.0\r\n" => Version::Http10,
+        _ => return None,
+    };
+    if method.is_empty() || target.is_empty() {
+        return None;
+    }
+    let line = RequestLine {
+        method,
+        target,
+        version,
+    };
+    Some((line, s.len() - rest.len()))
+}
+
+/// The common shape of a status line, `HTTP/1.1 DDD SP reason CRLF` (or
+/// `HTTP/1.0`, code 100-999), at the start of `s`: the parts and the length
+/// including CRLF. `None` for anything else, which [`status_line`] then
+/// parses (or rejects with the kind and offset).
+#[inline]
+pub(crate) fn plain_status_line(s: &[u8], lenient_spaces: bool) -> Option<(StatusLine<'_>, usize)> {
+    let (version, rest) = s.split_first_chunk::<9>()?;
+    let version = match version {
+        b"HTTP/1.1 " => Version::Http11,
+        b"HTTP/1.0 " => Version::Http10,
+        _ => return None,
+    };
+    let ([a @ b'1'..=b'9', b @ b'0'..=b'9', c @ b'0'..=b'9', b' '], rest) =
+        rest.split_first_chunk::<4>()?
+    else {
+        return None;
+    };
+    // With lenient spaces a run of SP before the reason is skipped.
+    if lenient_spaces && rest.first() == Some(&b' ') {
+        return None;
+    }
+    let mut scan = rest;
+    let line_end = loop {
+        let (_, at_ctl) = find_ctl(scan).and_then(|ctl| scan.split_at_checked(ctl))?;
+        match at_ctl {
+            [b'\t', after @ ..] => scan = after,
+            [b'\r', b'\n', ..] => break at_ctl,
+            _ => return None,
+        }
+    };
+    let reason = rest.get(..rest.len() - line_end.len())?;
+    let digit = |d: u8| u16::from(d - b'0');
+    let line = StatusLine {
+        version,
+        status: digit(*a) * 100 + digit(*b) * 10 + digit(*c),
+        reason,
+    };
+    Some((line, s.len() - line_end.len() + 2))
+}
+
 /// `status-code = 3DIGIT`, as a number.
 #[inline]
 fn status_code(input: &[u8]) -> PResult<'_, u16> {
