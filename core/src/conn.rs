@@ -832,19 +832,22 @@ impl Connection {
             self.timers.set(Timer::Head, now + self.config.head_timeout);
         }
         let config = self.config.parse;
-        let Some(bounds) = self.scanner.scan(input, config.max_head_len, server)? else {
-            return Ok(consumed(0, Event::NeedData));
-        };
-        self.scanner = HeadScanner::new();
-        self.timers.stop(Timer::Head);
+        // One pass when the head arrived whole; otherwise the scanner
+        // resumes where the last call stopped and parses once complete.
         if server {
-            let head = RequestHead::parse_bounded(input, bounds, &config)?;
+            let Parsed::Complete(head) = self.scanner.parse_request(input, &config)? else {
+                return Ok(consumed(0, Event::NeedData));
+            };
+            self.timers.stop(Timer::Head);
             self.accept_request(now, &head);
-            Ok(consumed(bounds.end, Event::Request(head)))
+            Ok(consumed(head.len, Event::Request(head)))
         } else {
-            let head = ResponseHead::parse_bounded(input, bounds, &config)?;
+            let Parsed::Complete(head) = self.scanner.parse_response(input, &config)? else {
+                return Ok(consumed(0, Event::NeedData));
+            };
+            self.timers.stop(Timer::Head);
             self.accept_response(now, &head)?;
-            Ok(consumed(bounds.end, Event::Response(head)))
+            Ok(consumed(head.len, Event::Response(head)))
         }
     }
 
