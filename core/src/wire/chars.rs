@@ -1,36 +1,26 @@
 //! Byte classes of RFC 9110/9112 as lookup tables, and a word-at-a-time scan
 //! for control bytes in field values.
 
-/// `tchar` of RFC 9110 5.6.2, as a 256-entry table.
+/// A 256-entry byte class: ASCII letters and digits, plus `extra`.
 // Evaluated at compile time: an out-of-range index would fail the build.
 #[allow(clippy::indexing_slicing)]
-static TCHAR: [bool; 256] = {
+pub(crate) const fn alnum_and(extra: &[u8]) -> [bool; 256] {
     let mut table = [false; 256];
     let mut byte = 0;
     while byte < 256 {
-        let b = byte as u8;
-        table[byte] = b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'!' | b'#'
-                    | b'$'
-                    | b'%'
-                    | b'&'
-                    | b'\''
-                    | b'*'
-                    | b'+'
-                    | b'-'
-                    | b'.'
-                    | b'^'
-                    | b'_'
-                    | b'`'
-                    | b'|'
-                    | b'~'
-            );
+        table[byte] = (byte as u8).is_ascii_alphanumeric();
         byte += 1;
     }
+    let mut i = 0;
+    while i < extra.len() {
+        table[extra[i] as usize] = true;
+        i += 1;
+    }
     table
-};
+}
+
+/// `tchar` of RFC 9110 5.6.2, as a 256-entry table.
+static TCHAR: [bool; 256] = alnum_and(b"!#$%&'*+-.^_`|~");
 
 /// Whether `b` may appear in a token (method, field name, list element).
 #[inline(always)]

@@ -58,35 +58,7 @@ fn reg_name_len(s: &[u8]) -> Result<usize, usize> {
 }
 
 /// `unreserved / sub-delims` of RFC 3986, as a 256-entry table.
-// Evaluated at compile time: an out-of-range index would fail the build.
-#[allow(clippy::indexing_slicing)]
-static REG_NAME: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut byte = 0;
-    while byte < 256 {
-        let b = byte as u8;
-        table[byte] = b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'-' | b'.'
-                    | b'_'
-                    | b'~'
-                    | b'!'
-                    | b'$'
-                    | b'&'
-                    | b'\''
-                    | b'('
-                    | b')'
-                    | b'*'
-                    | b'+'
-                    | b','
-                    | b';'
-                    | b'='
-            );
-        byte += 1;
-    }
-    table
-};
+static REG_NAME: [bool; 256] = super::chars::alnum_and(b"-._~!$&'()*+,;=");
 
 /// Whether `b` may appear as itself in a reg-name.
 #[inline(always)]
