@@ -15,6 +15,8 @@
 //! `embedded-io` feature (the blocking drivers) for you.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "tokio")]
+pub mod asynch;
 pub mod client;
 pub mod net;
 pub mod server;

@@ -14,7 +14,7 @@ use h1conn::io::blocking::{Clock, Transport};
 use h1conn::time::{Duration as EngineDuration, Instant};
 
 /// Most bytes a graceful close drains from a peer that keeps sending.
-const MAX_CLOSE_DRAIN: usize = 256 * 1024;
+pub(crate) const MAX_CLOSE_DRAIN: usize = 256 * 1024;
 
 /// A connected TCP stream as an `embedded_io` transport whose reads time out
 /// at the engine's next deadline, or after a limit on silence, whichever
@@ -232,5 +232,19 @@ impl Default for SystemClock {
 impl Clock for SystemClock {
     fn now(&self) -> Instant {
         self.instant_of(StdInstant::now())
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl h1conn::io::asynch::Clock for SystemClock {
+    fn now(&self) -> Instant {
+        self.instant_of(StdInstant::now())
+    }
+
+    /// Sleeps on tokio's timer, so it needs a tokio runtime with time
+    /// enabled.
+    fn sleep_until(&mut self, deadline: Instant) -> impl Future<Output = ()> {
+        let at = self.origin + Duration::from_millis(deadline.as_millis());
+        tokio::time::sleep_until(tokio::time::Instant::from_std(at))
     }
 }

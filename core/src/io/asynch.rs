@@ -7,7 +7,7 @@
 
 use core::future::{Future, poll_fn};
 use core::pin::pin;
-use core::task::Poll;
+use core::task::{Context, Poll, Waker};
 
 use embedded_io_async::{Read, Write};
 
@@ -57,11 +57,38 @@ crate::io::driver::driver! {
 }
 
 impl<T: Read + Write, C: Clock, B: Buffer> Io<T, C, B> {
-    /// Before reuse: an async transport is not asked whether bytes wait
-    /// (no readiness in its bound); only bytes already read are accounted
-    /// for, and the caller checks the socket itself (embassy-net's
-    /// `TcpSocket::may_recv`, for one).
-    fn take_ready(&mut self) {}
+    /// Before reuse: polls one read of the transport once, without
+    /// waiting, so bytes (or a close) that arrived while the connection was
+    /// idle reach the engine before it answers. A read that is not ready is
+    /// dropped unfinished, which the deadline race of
+    /// [`read_spare`](Self::read_spare) already requires of the transport
+    /// (embassy-net's and tokio's reads are cancel-safe). A transport error
+    /// counts as a close.
+    fn take_ready(&mut self) {
+        if !self.exchange.idle_client() {
+            return;
+        }
+        let now = self.clock.now();
+        let Self {
+            exchange,
+            transport,
+            ..
+        } = self;
+        let Ok(spare) = exchange.spare::<T::Error>(now) else {
+            return;
+        };
+        let polled = {
+            let mut read = pin!(transport.read(spare));
+            read.as_mut().poll(&mut Context::from_waker(Waker::noop()))
+        };
+        match polled {
+            Poll::Pending => {}
+            Poll::Ready(Ok(n)) if n > 0 => exchange.inbox.filled(n),
+            Poll::Ready(_) => {
+                let _ = exchange.conn.handle_eof(now);
+            }
+        }
+    }
 
     /// Reads into the spare input, racing the engine's next deadline.
     async fn read_spare(&mut self) -> Result<Raw, T::Error> {

@@ -171,7 +171,9 @@ macro_rules! driver {
 
             /// Whether this connection may carry the next request now, asked
             /// of the engine after it has seen every byte the driver holds,
-            /// and (blocking flavour) what the transport says is waiting:
+            /// and what is waiting in the transport (blocking: what
+            /// `Transport::read_ready` reports; async: one read polled once,
+            /// without waiting):
             /// bytes that arrived with no response outstanding, or a close,
             /// make the connection unusable. See [`Connection::reusable`].
             pub fn reusable(&mut self) -> core::result::Result<(), NotReusable> {

@@ -165,7 +165,7 @@ impl ServerConfig {
     }
 
     /// The engine configuration for one connection.
-    pub(super) fn engine(&self) -> Config {
+    pub(crate) fn engine(&self) -> Config {
         let mut config = Config::new();
         config.parse = ParseConfig::strict().with_max_head_len(self.max_head_len.max(64));
         config.head_timeout = engine_duration(self.effective_head_timeout());
@@ -188,7 +188,7 @@ impl ServerConfig {
 
     /// The silence limit of a connection's reads: the engine's own
     /// deadlines (idle, head) must always fire first.
-    pub(super) fn silence_limit(&self) -> Duration {
+    pub(crate) fn silence_limit(&self) -> Duration {
         self.read_timeout
             .max(self.keep_alive_timeout)
             .max(self.effective_head_timeout())

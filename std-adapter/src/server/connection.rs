@@ -9,12 +9,11 @@ use std::sync::Arc;
 
 use h1conn::io::DriverError;
 use h1conn::io::blocking;
-use h1conn::policy::Persistence;
 use h1conn::wire::Header;
 
 use super::request::{Head, Phase, Request};
 use super::socket::ConnIo;
-use super::{AccessRecord, Driver, Handler, Shared};
+use super::{Driver, Handler, Shared};
 use crate::net::SystemClock;
 
 /// Bytes of input buffer beyond the longest head: room for body bytes to
@@ -195,24 +194,15 @@ fn log_exchange(
     status: Option<u16>,
     abort: bool,
 ) {
-    let (Some(log), Some(status)) = (&shared.log, status) else {
-        return;
-    };
-    let persistence = driver.connection().persistence();
-    let persist = !abort && persistence.is_keep_alive();
-    let close_reason = match persistence {
-        Persistence::Close(reason) => Some(reason),
-        Persistence::KeepAlive => None,
-    };
-    log(&AccessRecord {
-        conn,
-        request: number,
-        peer,
-        method: head.map(|h| h.method.as_str()),
-        target: head.map(|h| h.target.as_str()),
-        version: head.map(|h| h.version),
-        status,
-        persist,
-        close_reason,
-    });
+    if let (Some(log), Some(status)) = (&shared.log, status) {
+        let exchange = super::Exchange {
+            conn,
+            number,
+            peer,
+            head,
+            status,
+            abort,
+        };
+        log(&exchange.record(driver.connection()));
+    }
 }

@@ -18,7 +18,7 @@ use super::connection::serve_connection;
 use super::{AccessLog, AccessRecord, Handler, ServerConfig};
 
 /// The answer to a connection above the cap.
-const UNAVAILABLE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\n\
+pub(crate) const UNAVAILABLE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\n\
 Content-Type: text/plain\r\n\
 Content-Length: 20\r\n\
 Retry-After: 1\r\n\
@@ -27,7 +27,7 @@ Connection: close\r\n\
 too many connections";
 
 /// Most refused connections kept open at once while their 503 drains.
-const MAX_REFUSED_HELD: usize = 1024;
+pub(crate) const MAX_REFUSED_HELD: usize = 1024;
 
 /// A bound, not yet running server.
 ///
@@ -365,7 +365,7 @@ fn drained_to_eof(stream: &TcpStream) -> bool {
 }
 
 /// Errors of one `accept` that say nothing about the listener.
-fn is_transient(error: &io::Error) -> bool {
+pub(crate) fn is_transient(error: &io::Error) -> bool {
     matches!(
         error.kind(),
         io::ErrorKind::ConnectionAborted

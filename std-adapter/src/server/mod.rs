@@ -65,15 +65,16 @@
 mod config;
 mod connection;
 mod listen;
-mod request;
+pub(crate) mod request;
 mod socket;
 
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use h1conn::Connection;
 use h1conn::io::blocking;
-use h1conn::policy::CloseReason;
+use h1conn::policy::{CloseReason, Persistence};
 use h1conn::wire::Version;
 
 pub use config::{ConfigError, ServerConfig};
@@ -81,6 +82,9 @@ pub use listen::{Server, ServerHandle};
 pub use request::{Request, ResponseBody};
 
 use listen::Shared;
+#[cfg(feature = "tokio")]
+pub(crate) use listen::{MAX_REFUSED_HELD, UNAVAILABLE, is_transient};
+pub(crate) use request::Head;
 use socket::ConnIo;
 
 /// The driver of one connection, owning its buffers.
@@ -141,3 +145,36 @@ pub struct AccessRecord<'a> {
 }
 
 pub(crate) type AccessLog = dyn Fn(&AccessRecord<'_>) + Send + Sync;
+
+/// What the access log learns of one answered request, before the
+/// engine's verdict is added.
+pub(crate) struct Exchange<'h> {
+    pub(crate) conn: u64,
+    pub(crate) number: u32,
+    pub(crate) peer: SocketAddr,
+    pub(crate) head: Option<&'h Head>,
+    pub(crate) status: u16,
+    /// The response could not be completed, or the body not skipped.
+    pub(crate) abort: bool,
+}
+
+impl<'h> Exchange<'h> {
+    /// The record, with the engine's persistence decision.
+    pub(crate) fn record(&self, engine: &Connection) -> AccessRecord<'h> {
+        let persistence = engine.persistence();
+        AccessRecord {
+            conn: self.conn,
+            request: self.number,
+            peer: self.peer,
+            method: self.head.map(|h| h.method.as_str()),
+            target: self.head.map(|h| h.target.as_str()),
+            version: self.head.map(|h| h.version),
+            status: self.status,
+            persist: !self.abort && persistence.is_keep_alive(),
+            close_reason: match persistence {
+                Persistence::Close(reason) => Some(reason),
+                Persistence::KeepAlive => None,
+            },
+        }
+    }
+}

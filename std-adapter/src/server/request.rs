@@ -13,7 +13,7 @@ use h1conn::wire::{BodyKind, Header, RequestHead, Version};
 
 use super::Driver;
 
-pub(super) fn io_error(error: DriverError<io::Error>) -> io::Error {
+pub(crate) fn io_error(error: DriverError<io::Error>) -> io::Error {
     let kind = match &error {
         DriverError::Io(_) => {
             return match error {
@@ -33,17 +33,17 @@ pub(super) fn io_error(error: DriverError<io::Error>) -> io::Error {
 /// The request head, copied out of the input buffer so that the body can
 /// stream through it.
 #[derive(Debug)]
-pub(super) struct Head {
-    pub(super) method: String,
-    pub(super) target: String,
-    pub(super) version: Version,
-    headers: Vec<(String, Vec<u8>)>,
-    pub(super) body: BodyKind,
-    expect_continue: bool,
+pub(crate) struct Head {
+    pub(crate) method: String,
+    pub(crate) target: String,
+    pub(crate) version: Version,
+    pub(crate) headers: Vec<(String, Vec<u8>)>,
+    pub(crate) body: BodyKind,
+    pub(crate) expect_continue: bool,
 }
 
 impl Head {
-    pub(super) fn of(head: &RequestHead<'_>) -> Self {
+    pub(crate) fn of(head: &RequestHead<'_>) -> Self {
         Self {
             method: String::from_utf8_lossy(head.method).into_owned(),
             target: String::from_utf8_lossy(head.target).into_owned(),
@@ -61,11 +61,77 @@ impl Head {
             expect_continue: head.facts.expect_continue,
         }
     }
+
+    /// The path of the target (see `Request::path`).
+    pub(crate) fn path(&self) -> &str {
+        let target = self.target.as_str();
+        let after_authority = match target.find("://") {
+            Some(at) => {
+                let rest = target.get(at + 3..).unwrap_or_default();
+                rest.find('/')
+                    .and_then(|slash| rest.get(slash..))
+                    .unwrap_or("/")
+            }
+            None => target,
+        };
+        after_authority
+            .split(['?', '#'])
+            .next()
+            .unwrap_or(after_authority)
+    }
+
+    /// The query of the target (after `?`), if any.
+    pub(crate) fn query(&self) -> Option<&str> {
+        self.target.split_once('?').map(|(_, query)| query)
+    }
+
+    /// The header fields, in the order received.
+    pub(crate) fn headers(&self) -> impl Iterator<Item = (&str, &[u8])> + '_ {
+        self.headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_slice()))
+    }
+
+    /// The value of the first field named `name` (case-insensitive).
+    pub(crate) fn header(&self, name: &str) -> Option<&[u8]> {
+        self.headers()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value)
+    }
+
+    /// The body's length when `Content-Length` gives it (`Some(0)` without
+    /// a body), `None` for a chunked body.
+    pub(crate) fn content_length(&self) -> Option<u64> {
+        match self.body {
+            BodyKind::None => Some(0),
+            BodyKind::Length(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The framing field of a streamed response of `length` bytes (`None`:
+    /// unknown) with `status`: `Content-Length` when known, else chunked
+    /// for HTTP/1.1 and nothing (close-delimited) for HTTP/1.0.
+    pub(crate) fn streamed_framing(
+        &self,
+        status: u16,
+        length: Option<u64>,
+    ) -> Option<(&'static str, String)> {
+        if status == 204 || status == 304 {
+            None
+        } else if let Some(n) = length {
+            Some(("Content-Length", n.to_string()))
+        } else if self.version == Version::Http11 {
+            Some(("Transfer-Encoding", "chunked".to_owned()))
+        } else {
+            None
+        }
+    }
 }
 
 /// Where the response of a request stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Phase {
+pub(crate) enum Phase {
     /// Nothing sent yet.
     Waiting,
     /// The head went out; the body is being streamed.
@@ -78,20 +144,20 @@ pub(super) enum Phase {
 
 /// Reading state of the request body.
 #[derive(Debug, Default)]
-pub(super) struct BodyState {
+pub(crate) struct BodyState {
     /// The body ended (or there is none).
-    pub(super) done: bool,
+    pub(crate) done: bool,
     /// A read was attempted (so an owed `100 Continue` went out).
     started: bool,
     /// Body bytes handed to the driver's caller so far.
-    pub(super) read: u64,
+    pub(crate) read: u64,
     /// Bytes of the last piece that did not fit the caller's buffer.
     spill: Vec<u8>,
     spill_at: usize,
     /// The body broke the protocol, or did not arrive in time.
-    pub(super) error: Option<ProtocolError>,
+    pub(crate) error: Option<ProtocolError>,
     /// The transport failed (or stayed silent too long) while reading it.
-    pub(super) dead: bool,
+    pub(crate) dead: bool,
 }
 
 /// One request, as a [`Handler`](super::Handler) sees it: its head, its body (through
@@ -137,10 +203,7 @@ impl<'a> Request<'a> {
         (conn, number): (u64, u32),
         discard_limit: u64,
     ) -> Self {
-        let body = BodyState {
-            done: head.body == BodyKind::None,
-            ..BodyState::default()
-        };
+        let body = BodyState::for_head(&head);
         Self {
             wire,
             head,
@@ -168,25 +231,12 @@ impl<'a> Request<'a> {
     /// The path of the target: without the query, and without scheme and
     /// authority for an absolute-form target (`*` stays `*`).
     pub fn path(&self) -> &str {
-        let target = self.head.target.as_str();
-        let after_authority = match target.find("://") {
-            Some(at) => {
-                let rest = target.get(at + 3..).unwrap_or_default();
-                rest.find('/')
-                    .and_then(|slash| rest.get(slash..))
-                    .unwrap_or("/")
-            }
-            None => target,
-        };
-        after_authority
-            .split(['?', '#'])
-            .next()
-            .unwrap_or(after_authority)
+        self.head.path()
     }
 
     /// The query of the target (after `?`), if any.
     pub fn query(&self) -> Option<&str> {
-        self.head.target.split_once('?').map(|(_, query)| query)
+        self.head.query()
     }
 
     /// The request's HTTP version.
@@ -196,27 +246,18 @@ impl<'a> Request<'a> {
 
     /// The header fields, in the order received.
     pub fn headers(&self) -> impl Iterator<Item = (&str, &[u8])> + '_ {
-        self.head
-            .headers
-            .iter()
-            .map(|(name, value)| (name.as_str(), value.as_slice()))
+        self.head.headers()
     }
 
     /// The value of the first field named `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&[u8]> {
-        self.headers()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value)
+        self.head.header(name)
     }
 
     /// The request body's length when `Content-Length` gives it (`Some(0)`
     /// when the request has no body), `None` for a chunked body.
     pub fn content_length(&self) -> Option<u64> {
-        match self.head.body {
-            BodyKind::None => Some(0),
-            BodyKind::Length(n) => Some(n),
-            _ => None,
-        }
+        self.head.content_length()
     }
 
     /// Whether the request said `Expect: 100-continue` (reading its body
@@ -307,17 +348,10 @@ impl<'a> Request<'a> {
     ) -> io::Result<ResponseBody<'_>> {
         self.check_can_respond(status)?;
         let close = self.must_close();
-        let digits;
-        let framing = if status == 204 || status == 304 {
-            None
-        } else if let Some(n) = length {
-            digits = n.to_string();
-            Some(("Content-Length", digits.as_str()))
-        } else if self.head.version == Version::Http11 {
-            Some(("Transfer-Encoding", "chunked"))
-        } else {
-            None
-        };
+        let framing = self.head.streamed_framing(status, length);
+        let framing = framing
+            .as_ref()
+            .map(|(name, value)| (*name, value.as_str()));
         let fields = fields(headers, close, framing);
         let reason = reason_of(status);
         self.wire.transport_mut().start_response();
@@ -339,37 +373,11 @@ impl<'a> Request<'a> {
     }
 
     fn check_can_respond(&self, status: u16) -> io::Result<()> {
-        if self.phase != Phase::Waiting {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "a response was already sent for this request",
-            ));
-        }
-        if !(200..=999).contains(&status) {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "only final statuses (200 to 999) can be sent",
-            ));
-        }
-        Ok(())
+        check_can_respond(self.phase, status)
     }
 
-    /// Whether the response must close the connection because of the body
-    /// left unread: the client waits for `100 Continue` that will not come,
-    /// or what is left is longer than the server skips. (A chunked body
-    /// that turns out too long closes the connection after the response.)
     fn must_close(&self) -> bool {
-        if self.body.done {
-            return false;
-        }
-        if self.head.expect_continue && !self.body.started {
-            return true;
-        }
-        match self.head.body {
-            BodyKind::Length(n) => n.saturating_sub(self.body.read) > self.discard_limit,
-            BodyKind::None | BodyKind::Chunked => false,
-            _ => true,
-        }
+        self.body.must_close(&self.head, self.discard_limit)
     }
 
     /// Reads and drops the rest of the body, as long as the total read
@@ -392,9 +400,7 @@ impl<'a> Request<'a> {
     /// Records a failed send. A head the engine refused (an invalid field,
     /// say) left nothing on the wire: the request can still be answered.
     fn broken(&mut self, error: DriverError<io::Error>, status: u16) -> io::Error {
-        let refused = matches!(error, DriverError::Usage(_) | DriverError::TooManyHeaders)
-            && self.wire.connection().send_state() == HalfState::Idle;
-        if !refused {
+        if !refused_before_sending(&error, self.wire.connection().send_state()) {
             self.phase = Phase::Broken(status);
         }
         io_error(error)
@@ -409,73 +415,17 @@ impl Read for Request<'_> {
     /// fails with `InvalidData`; the server then answers it with `400` or
     /// `408` and closes, unless the handler responded already.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if buf.is_empty() {
-            return Ok(0);
+        if let Some(answer) = self.body.before_read(buf) {
+            return answer;
         }
-        let body = &mut self.body;
-        if body.spill_at < body.spill.len() {
-            let rest = body.spill.get(body.spill_at..).unwrap_or_default();
-            let n = rest.len().min(buf.len());
-            buf.get_mut(..n)
-                .unwrap_or_default()
-                .copy_from_slice(rest.get(..n).unwrap_or_default());
-            body.spill_at += n;
-            return Ok(n);
-        }
-        if let Some(error) = body.error {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, error));
-        }
-        if body.dead {
-            return Err(io::Error::new(
-                io::ErrorKind::BrokenPipe,
-                "the connection failed while reading the body",
-            ));
-        }
-        if body.done {
-            return Ok(0);
-        }
-        body.started = true;
-        let error = match self.wire.read_body() {
-            Ok(Some(data)) => {
-                let n = data.len().min(buf.len());
-                buf.get_mut(..n)
-                    .unwrap_or_default()
-                    .copy_from_slice(data.get(..n).unwrap_or_default());
-                body.spill.clear();
-                body.spill
-                    .extend_from_slice(data.get(n..).unwrap_or_default());
-                body.spill_at = 0;
-                body.read = body
-                    .read
-                    .saturating_add(u64::try_from(data.len()).unwrap_or(u64::MAX));
-                return Ok(n);
-            }
-            Ok(None) => None,
-            Err(e) => Some(e),
-        };
-        match error {
-            None => {
-                body.done = true;
-                Ok(0)
-            }
-            // An invalid chunk, or a body slower than its deadline (408).
-            Some(DriverError::Protocol(error)) => {
-                body.error = Some(error);
-                Err(io::Error::new(io::ErrorKind::InvalidData, error))
-            }
-            Some(e) => {
-                // The transport failed or timed out: nothing more can be
-                // read, and nothing more is sent.
-                body.dead = true;
-                Err(io_error(e))
-            }
-        }
+        let piece = self.wire.read_body();
+        self.body.after_read(piece, buf)
     }
 }
 
 /// The header fields to send: the caller's, then `Connection: close` when
 /// the server needs it, then framing unless the caller framed the body.
-pub(super) fn fields<'h>(
+pub(crate) fn fields<'h>(
     headers: &[(&'h str, &'h str)],
     close: bool,
     framing: Option<(&'h str, &'h str)>,
@@ -506,10 +456,146 @@ pub(super) fn fields<'h>(
     all
 }
 
-pub(super) fn reason_of(status: u16) -> &'static [u8] {
+pub(crate) fn reason_of(status: u16) -> &'static [u8] {
     match reason_phrase(status) {
         "" => b"Unknown",
         phrase => phrase.as_bytes(),
+    }
+}
+
+impl BodyState {
+    /// A body state for a request with `head`.
+    pub(crate) fn for_head(head: &Head) -> Self {
+        Self {
+            done: head.body == BodyKind::None,
+            ..Self::default()
+        }
+    }
+
+    /// What a body read answers without the driver: spilled bytes of the
+    /// last piece, an earlier failure, or the end. `None`: ask the driver
+    /// (the read then counts as started, so an owed `100 Continue` goes
+    /// out).
+    pub(crate) fn before_read(&mut self, buf: &mut [u8]) -> Option<io::Result<usize>> {
+        if buf.is_empty() {
+            return Some(Ok(0));
+        }
+        if self.spill_at < self.spill.len() {
+            let rest = self.spill.get(self.spill_at..).unwrap_or_default();
+            let n = rest.len().min(buf.len());
+            buf.get_mut(..n)
+                .unwrap_or_default()
+                .copy_from_slice(rest.get(..n).unwrap_or_default());
+            self.spill_at += n;
+            return Some(Ok(n));
+        }
+        if let Some(error) = self.error {
+            return Some(Err(io::Error::new(io::ErrorKind::InvalidData, error)));
+        }
+        if self.dead {
+            return Some(Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "the connection failed while reading the body",
+            )));
+        }
+        if self.done {
+            return Some(Ok(0));
+        }
+        self.started = true;
+        None
+    }
+
+    /// Hands what the driver's `read_body` gave to `buf` (keeping what does
+    /// not fit for the next read), or records the end or the failure.
+    pub(crate) fn after_read(
+        &mut self,
+        piece: Result<Option<&[u8]>, DriverError<io::Error>>,
+        buf: &mut [u8],
+    ) -> io::Result<usize> {
+        match piece {
+            Ok(Some(data)) => {
+                let n = data.len().min(buf.len());
+                buf.get_mut(..n)
+                    .unwrap_or_default()
+                    .copy_from_slice(data.get(..n).unwrap_or_default());
+                self.spill.clear();
+                self.spill
+                    .extend_from_slice(data.get(n..).unwrap_or_default());
+                self.spill_at = 0;
+                self.read = self
+                    .read
+                    .saturating_add(u64::try_from(data.len()).unwrap_or(u64::MAX));
+                Ok(n)
+            }
+            Ok(None) => {
+                self.done = true;
+                Ok(0)
+            }
+            // An invalid chunk, or a body slower than its deadline (408).
+            Err(DriverError::Protocol(error)) => {
+                self.error = Some(error);
+                Err(io::Error::new(io::ErrorKind::InvalidData, error))
+            }
+            Err(e) => {
+                // The transport failed or timed out: nothing more can be
+                // read, and nothing more is sent.
+                self.dead = true;
+                Err(io_error(e))
+            }
+        }
+    }
+
+    /// Whether the response must close the connection because of the body
+    /// left unread: the client waits for `100 Continue` that will not come,
+    /// or what is left is longer than the server skips. (A chunked body
+    /// that turns out too long closes the connection after the response.)
+    pub(crate) fn must_close(&self, head: &Head, discard_limit: u64) -> bool {
+        if self.done {
+            return false;
+        }
+        if head.expect_continue && !self.started {
+            return true;
+        }
+        match head.body {
+            BodyKind::Length(n) => n.saturating_sub(self.read) > discard_limit,
+            BodyKind::None | BodyKind::Chunked => false,
+            _ => true,
+        }
+    }
+}
+
+/// Whether a response with `status` may be sent now.
+pub(crate) fn check_can_respond(phase: Phase, status: u16) -> io::Result<()> {
+    if phase != Phase::Waiting {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "a response was already sent for this request",
+        ));
+    }
+    if !(200..=999).contains(&status) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "only final statuses (200 to 999) can be sent",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a failed send left nothing on the wire: the engine refused the
+/// head (an invalid field, say), so the request can still be answered.
+pub(crate) fn refused_before_sending(
+    error: &DriverError<io::Error>,
+    send_state: HalfState,
+) -> bool {
+    matches!(error, DriverError::Usage(_) | DriverError::TooManyHeaders)
+        && send_state == HalfState::Idle
+}
+
+/// The status a response in `phase` was sent with (0 before any).
+pub(crate) fn status_of(phase: Phase) -> u16 {
+    match phase {
+        Phase::Streaming(status) | Phase::Done(status) | Phase::Broken(status) => status,
+        Phase::Waiting => 0,
     }
 }
 
@@ -558,10 +644,7 @@ impl ResponseBody<'_> {
     }
 
     fn status(&self) -> u16 {
-        match *self.phase {
-            Phase::Streaming(status) | Phase::Done(status) | Phase::Broken(status) => status,
-            Phase::Waiting => 0,
-        }
+        status_of(*self.phase)
     }
 }
 

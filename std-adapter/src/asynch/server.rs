@@ -1,0 +1,605 @@
+//! A keep-alive HTTP/1.x server on tokio: one task per connection, each
+//! running the core's [`h1conn::io::asynch::Server`] driver over a
+//! [`TokioTransport`].
+//!
+//! It behaves as the blocking [`server`](crate::server) does, with the same
+//! [`ServerConfig`] and [`AccessRecord`]s; only the waiting differs. A
+//! connection waiting for its next request is a few kilobytes of buffers
+//! and a parked task, not a thread, so thousands of idle keep-alive
+//! connections cost little and a slow peer holds nothing but its own task.
+//!
+//! What a connection does, in order:
+//!
+//! 1. read a request head (waiting at most the keep-alive timeout for its
+//!    first byte, then the head timeout for the rest: the engine's
+//!    deadlines, raced against each read);
+//! 2. call the [`Handler`], which may read the body (`100 Continue` goes
+//!    out first when the request expects it) and sends one response, whole
+//!    or streamed;
+//! 3. if the engine keeps the connection, read and discard what is left of
+//!    the body (up to [`ServerConfig::max_discard_body`]) and go back to 1;
+//!    otherwise close gracefully.
+//!
+//! Every phase is bounded: a connection above
+//! [`ServerConfig::max_connections`] is answered `503` at once; a request
+//! body must keep [`ServerConfig::body_min_rate`] after
+//! [`ServerConfig::body_timeout`] (else `408`); a response must be written
+//! within [`ServerConfig::write_timeout`] in total. A malformed request is
+//! answered with the status the engine suggests and `Connection: close`. A
+//! handler that fails or panics before responding gets a `500`.
+//!
+//! # Example
+//!
+//! ```
+//! use std::io::{Read, Write};
+//! use std::net::TcpStream;
+//! use h1conn_std::asynch::server::{Handler, Request, Server};
+//! use h1conn_std::server::ServerConfig;
+//!
+//! struct Hello;
+//!
+//! impl Handler for Hello {
+//!     async fn handle(&self, request: &mut Request<'_>) -> std::io::Result<()> {
+//!         let greeting = format!("hello, {}\n", request.path());
+//!         request.respond(200, &[("Content-Type", "text/plain")], greeting.as_bytes()).await
+//!     }
+//! }
+//!
+//! let server = Server::bind("127.0.0.1:0", ServerConfig::default(), Hello)?.spawn()?;
+//!
+//! let mut socket = TcpStream::connect(server.local_addr())?;
+//! socket.write_all(b"GET /you HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+//! let mut response = String::new();
+//! socket.read_to_string(&mut response)?;
+//! assert!(response.starts_with("HTTP/1.1 200 OK\r\n"));
+//! assert!(response.ends_with("\r\n\r\nhello, /you\n"));
+//!
+//! server.shutdown();
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+use std::fmt;
+use std::future::{Future, poll_fn};
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use h1conn::io::{DriverError, asynch};
+use h1conn::wire::Header;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::time::{Instant, sleep, timeout_at};
+
+use super::TokioTransport;
+pub use super::request::{Request, ResponseBody};
+use crate::net::SystemClock;
+use crate::server::request::Phase;
+use crate::server::{
+    AccessLog, AccessRecord, Exchange, Head, MAX_REFUSED_HELD, ServerConfig, UNAVAILABLE,
+    is_transient,
+};
+
+/// The driver of one connection, owning its buffers.
+pub(super) type Driver = asynch::Server<TokioTransport, SystemClock, Vec<u8>>;
+
+/// Bytes of input buffer beyond the longest head: room for body bytes to
+/// stream through while the head stays readable.
+const INPUT_SLACK: usize = 4 * 1024;
+/// Buffer for response heads and chunk-size lines.
+const SCRATCH_LEN: usize = 8 * 1024;
+
+/// Answers requests. Called once per request, on the connection's task.
+///
+/// A handler reads what it needs of the request and sends exactly one
+/// response with [`Request::respond`] or [`Request::start_response`].
+/// Returning an error before responding sends a `500`; returning an error
+/// in the middle of a streamed response closes the connection. Implement
+/// it with `async fn handle(&self, request: &mut Request<'_>) -> io::Result<()>`;
+/// the future must be `Send` (tasks move between worker threads).
+pub trait Handler: Send + Sync + 'static {
+    /// Answers `request`.
+    fn handle(&self, request: &mut Request<'_>) -> impl Future<Output = io::Result<()>> + Send;
+}
+
+impl<H: Handler> Handler for Arc<H> {
+    fn handle(&self, request: &mut Request<'_>) -> impl Future<Output = io::Result<()>> + Send {
+        (**self).handle(request)
+    }
+}
+
+/// A bound, not yet running server.
+///
+/// [`bind`](Self::bind) it, optionally attach an access log, then
+/// [`serve`](Self::serve) it on your tokio runtime, [`run`](Self::run) it
+/// on a new multi-threaded runtime on the current thread, or
+/// [`spawn`](Self::spawn) it on background threads and keep the
+/// [`ServerHandle`].
+pub struct Server<H> {
+    listener: std::net::TcpListener,
+    local_addr: SocketAddr,
+    config: ServerConfig,
+    handler: H,
+    log: Option<Box<AccessLog>>,
+    worker_threads: Option<usize>,
+}
+
+impl<H> fmt::Debug for Server<H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server")
+            .field("local_addr", &self.local_addr)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<H: Handler> Server<H> {
+    /// Binds a listening socket on `addr` (port 0 picks a free port; see
+    /// [`local_addr`](Self::local_addr)). Nothing is accepted until the
+    /// server runs. Needs no runtime.
+    ///
+    /// Fails with `InvalidInput` when `config` makes no sense
+    /// ([`ServerConfig::validate`]).
+    pub fn bind(addr: impl ToSocketAddrs, config: ServerConfig, handler: H) -> io::Result<Self> {
+        config
+            .validate()
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        let listener = std::net::TcpListener::bind(addr)?;
+        listener.set_nonblocking(true)?;
+        let local_addr = listener.local_addr()?;
+        Ok(Self {
+            listener,
+            local_addr,
+            config,
+            handler,
+            log: None,
+            worker_threads: None,
+        })
+    }
+
+    /// The address the server listens on, with the real port.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Calls `log` once for every request answered (including malformed
+    /// requests answered with an error status), after its response was
+    /// sent, on the connection's task.
+    #[must_use]
+    pub fn with_access_log(
+        mut self,
+        log: impl Fn(&AccessRecord<'_>) + Send + Sync + 'static,
+    ) -> Self {
+        self.log = Some(Box::new(log));
+        self
+    }
+
+    /// The number of worker threads of the runtime [`run`](Self::run) and
+    /// [`spawn`](Self::spawn) start (default: one per CPU).
+    #[must_use]
+    pub fn with_worker_threads(mut self, threads: usize) -> Self {
+        self.worker_threads = Some(threads.max(1));
+        self
+    }
+
+    /// Serves on the current tokio runtime (which needs its I/O and time
+    /// drivers enabled) until the listener fails for good.
+    pub async fn serve(self) -> io::Result<()> {
+        let (listener, shared) = self.into_parts()?;
+        accept_loop(listener, shared).await
+    }
+
+    /// Serves on a new multi-threaded runtime, blocking the current thread
+    /// until the listener fails for good.
+    pub fn run(self) -> io::Result<()> {
+        runtime(self.worker_threads)?.block_on(self.serve())
+    }
+
+    /// Serves on a new multi-threaded runtime on background threads; the
+    /// handle stops it.
+    pub fn spawn(self) -> io::Result<ServerHandle> {
+        let local_addr = self.local_addr;
+        let runtime = runtime(self.worker_threads)?;
+        let (listener, shared) = {
+            let _inside = runtime.enter();
+            self.into_parts()?
+        };
+        let for_thread = Arc::clone(&shared);
+        let thread = thread::Builder::new()
+            .name(format!("h1conn-async-{}", local_addr.port()))
+            .spawn(move || {
+                let result = runtime.block_on(accept_loop(listener, Arc::clone(&for_thread)));
+                // Connections finish their responses; idle ones close.
+                runtime.block_on(
+                    for_thread.wait_idle(for_thread.config.close_linger + Duration::from_secs(2)),
+                );
+                runtime.shutdown_timeout(Duration::from_secs(1));
+                result
+            })?;
+        Ok(ServerHandle {
+            local_addr,
+            shared,
+            thread: Some(thread),
+        })
+    }
+
+    fn into_parts(self) -> io::Result<(TcpListener, Arc<Shared<H>>)> {
+        let listener = TcpListener::from_std(self.listener)?;
+        let (stop, _) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            config: self.config,
+            handler: self.handler,
+            log: self.log,
+            stop,
+            next_conn: AtomicU64::new(1),
+            live: AtomicUsize::new(0),
+            refusing: AtomicUsize::new(0),
+        });
+        Ok((listener, shared))
+    }
+}
+
+fn runtime(worker_threads: Option<usize>) -> io::Result<tokio::runtime::Runtime> {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder.enable_all().thread_name("h1conn-worker");
+    if let Some(threads) = worker_threads {
+        builder.worker_threads(threads);
+    }
+    builder.build()
+}
+
+/// A server running on background threads (from [`Server::spawn`]).
+///
+/// Dropping the handle stops the server too.
+#[derive(Debug)]
+pub struct ServerHandle {
+    local_addr: SocketAddr,
+    shared: Arc<dyn Stoppable>,
+    thread: Option<JoinHandle<io::Result<()>>>,
+}
+
+impl ServerHandle {
+    /// The address the server listens on, with the real port.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Connections being served now.
+    pub fn open_connections(&self) -> usize {
+        self.shared.open()
+    }
+
+    /// Stops the server: stops accepting, lets responses in progress
+    /// finish, closes idle connections, and joins the runtime's thread
+    /// (connections still busy after a grace period are dropped).
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        let Some(thread) = self.thread.take() else {
+            return;
+        };
+        self.shared.stop();
+        let _ = thread.join();
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// What the handle needs of the shared state, whatever the handler type.
+trait Stoppable: Send + Sync + fmt::Debug {
+    fn stop(&self);
+    fn open(&self) -> usize;
+}
+
+/// What the accepting task and the connection tasks share.
+struct Shared<H> {
+    config: ServerConfig,
+    handler: H,
+    log: Option<Box<AccessLog>>,
+    /// Becomes `true` when the server stops.
+    stop: watch::Sender<bool>,
+    next_conn: AtomicU64,
+    /// Connections being served.
+    live: AtomicUsize,
+    /// Refused connections whose 503 is still draining.
+    refusing: AtomicUsize,
+}
+
+impl<H> fmt::Debug for Shared<H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shared")
+            .field("config", &self.config)
+            .field("live", &self.live)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<H: Handler> Stoppable for Shared<H> {
+    fn stop(&self) {
+        self.stop.send_replace(true);
+    }
+
+    fn open(&self) -> usize {
+        self.live.load(Ordering::SeqCst)
+    }
+}
+
+impl<H> Shared<H> {
+    /// Waits until no connection is open, at most `limit`.
+    async fn wait_idle(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        while self.live.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+            sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+/// Counts a connection (or a refusal) while it lives.
+struct Counted<'a>(&'a AtomicUsize);
+
+impl<'a> Counted<'a> {
+    fn new(counter: &'a AtomicUsize) -> Self {
+        counter.fetch_add(1, Ordering::SeqCst);
+        Self(counter)
+    }
+}
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+async fn accept_loop<H: Handler>(listener: TcpListener, shared: Arc<Shared<H>>) -> io::Result<()> {
+    let mut stopped = shared.stop.subscribe();
+    let mut failing_since: Option<Instant> = None;
+    loop {
+        let accepted = tokio::select! {
+            biased;
+            _ = stopped.wait_for(|stop| *stop) => return Ok(()),
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, peer)) => {
+                failing_since = None;
+                let full =
+                    shared.live.load(Ordering::SeqCst) >= shared.config.max_connections.max(1);
+                if full {
+                    refuse(&shared, stream);
+                } else {
+                    let shared = Arc::clone(&shared);
+                    tokio::spawn(async move {
+                        let _live = Counted::new(&shared.live);
+                        serve_connection(&shared, stream, peer).await;
+                    });
+                }
+            }
+            Err(e) if is_transient(&e) => {}
+            Err(e) => {
+                // Out of descriptors or memory: wait for connections to end
+                // rather than spin; a listener broken for this long is dead.
+                let since = *failing_since.get_or_insert_with(Instant::now);
+                if since.elapsed() > Duration::from_secs(30) {
+                    return Err(e);
+                }
+                sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+/// Answers a connection above the cap with `503` and closes it gracefully
+/// on its own small task (at most [`MAX_REFUSED_HELD`] at once; past that
+/// the connection is dropped at once).
+fn refuse<H: Handler>(shared: &Arc<Shared<H>>, stream: TcpStream) {
+    // Counted before the task starts, so a burst cannot overshoot the cap.
+    if shared.refusing.fetch_add(1, Ordering::SeqCst) >= MAX_REFUSED_HELD {
+        shared.refusing.fetch_sub(1, Ordering::SeqCst);
+        return;
+    }
+    let shared = Arc::clone(shared);
+    tokio::spawn(async move {
+        let linger = shared.config.close_linger;
+        let mut stream = stream;
+        let deadline = Instant::now() + linger;
+        if let Ok(Ok(())) = timeout_at(deadline, stream.write_all(UNAVAILABLE)).await {
+            let _ = stream.shutdown().await;
+            // Read what the peer sent until it closes or the linger ends:
+            // closing with unread data would reset the connection under
+            // the 503.
+            let mut sink = [0u8; 4096];
+            while let Ok(Ok(n)) = timeout_at(deadline, stream.read(&mut sink)).await {
+                if n == 0 {
+                    break;
+                }
+            }
+        }
+        shared.refusing.fetch_sub(1, Ordering::SeqCst);
+    });
+}
+
+/// Serves one connection until the engine, the peer, the handler or a
+/// server stop ends it.
+async fn serve_connection<H: Handler>(shared: &Shared<H>, stream: TcpStream, peer: SocketAddr) {
+    let id = shared.next_conn.fetch_add(1, Ordering::SeqCst);
+    let config = &shared.config;
+    let Ok(transport) = TokioTransport::new(stream) else {
+        return;
+    };
+    let transport = transport
+        .with_write_timeout(Some(config.write_timeout))
+        .with_silence_limit(Some(config.silence_limit()));
+    let engine = config.engine();
+    let input = vec![0u8; engine.parse.max_head_len + INPUT_SLACK];
+    let scratch = vec![0u8; SCRATCH_LEN];
+    let mut driver: Driver =
+        asynch::Server::new(transport, SystemClock::new(), engine, input, scratch);
+    let mut stopped = shared.stop.subscribe();
+    let mut number = 0u32;
+    let record = |driver: &Driver, number, head: Option<&Head>, status, abort| {
+        if let Some(log) = &shared.log {
+            let exchange = Exchange {
+                conn: id,
+                number,
+                peer,
+                head,
+                status,
+                abort,
+            };
+            log(&exchange.record(driver.connection()));
+        }
+    };
+    loop {
+        if *stopped.borrow_and_update() {
+            break;
+        }
+        let next = tokio::select! {
+            biased;
+            next = driver.read_request() => next.map(|head| head.map(|h| (Head::of(&h), h.facts.other_codings))),
+            // A stop closes a connection waiting for its next request.
+            _ = stopped.changed() => break,
+        };
+        let head = match next {
+            Ok(Some((head, true))) => {
+                // RFC 9112 6.1: a transfer coding we cannot decode gets 501;
+                // the body cannot be skipped reliably, so the connection closes.
+                let close = [Header {
+                    name: b"Connection",
+                    value: b"close",
+                }];
+                number = number.saturating_add(1);
+                if driver
+                    .send_response(501, b"Not Implemented", &close, b"")
+                    .await
+                    .is_ok()
+                {
+                    record(&driver, number, Some(&head), 501, true);
+                }
+                break;
+            }
+            Ok(Some((head, false))) => head,
+            Ok(None) => break,
+            Err(DriverError::Protocol(error)) => {
+                // A malformed head (or one too slow): answer it if the
+                // engine still allows, then close.
+                if driver.send_error(&error).await.is_ok() {
+                    number = number.saturating_add(1);
+                    record(&driver, number, None, error.status_hint(), true);
+                }
+                break;
+            }
+            Err(_) => break,
+        };
+        number = number.saturating_add(1);
+        let mut request = Request::new(
+            &mut driver,
+            head,
+            peer,
+            (id, number),
+            config.max_discard_body,
+        );
+        let outcome = exchange(&shared.handler, &mut request).await;
+        let Request { head, .. } = request;
+        if let Some(status) = outcome.status {
+            record(&driver, number, Some(&head), status, outcome.abort);
+        }
+        if outcome.abort || !driver.connection().persistence().is_keep_alive() {
+            break;
+        }
+    }
+    driver
+        .into_transport()
+        .close_gracefully(config.close_linger)
+        .await;
+}
+
+/// How an exchange ended, for the connection loop.
+struct Outcome {
+    /// The status sent, if any response went out.
+    status: Option<u16>,
+    /// The connection cannot be reused (a response is incomplete, or the
+    /// body could not be skipped).
+    abort: bool,
+}
+
+/// Runs the handler on `request` (a panic counts as a failure), then makes
+/// sure exactly one complete response went out and the body is out of the
+/// way.
+async fn exchange<H: Handler>(handler: &H, request: &mut Request<'_>) -> Outcome {
+    let handler_ok = {
+        let mut handling = pin!(handler.handle(request));
+        let result = poll_fn(|cx| {
+            match panic::catch_unwind(AssertUnwindSafe(|| handling.as_mut().poll(cx))) {
+                Ok(poll) => poll.map(|result| result.is_ok()),
+                Err(_) => std::task::Poll::Ready(false),
+            }
+        })
+        .await;
+        result
+    };
+    let mut abort = false;
+    let status = match request.phase {
+        Phase::Waiting if request.body.dead => {
+            abort = true;
+            None
+        }
+        Phase::Waiting => {
+            if let Some(error) = request.body.error {
+                // The body broke the protocol: answer that (the engine adds
+                // `Connection: close`).
+                match request.wire.send_error(&error).await {
+                    Ok(()) => Some(error.status_hint()),
+                    Err(_) => {
+                        abort = true;
+                        None
+                    }
+                }
+            } else {
+                let message: &[u8] = if handler_ok {
+                    b"the handler sent no response\n"
+                } else {
+                    b"internal server error\n"
+                };
+                let plain = [("Content-Type", "text/plain")];
+                match request.respond(500, &plain, message).await {
+                    Ok(()) => Some(500),
+                    Err(_) => {
+                        abort = true;
+                        None
+                    }
+                }
+            }
+        }
+        Phase::Streaming(status) if handler_ok => match request.wire.finish().await {
+            Ok(()) => Some(status),
+            Err(_) => {
+                abort = true;
+                Some(status)
+            }
+        },
+        // The handler gave up in the middle of the body: the peer must see
+        // the response end early, by the connection closing.
+        Phase::Streaming(status) | Phase::Done(status) | Phase::Broken(status) => {
+            abort = !matches!(request.phase, Phase::Done(_));
+            Some(status)
+        }
+    };
+    let persists = request.wire.connection().persistence().is_keep_alive();
+    if !abort && persists && !request.body.done {
+        // Skip the rest of the body now, so that a body error is not
+        // mistaken for a bad next request (and answered twice).
+        abort = !request.discard_body().await;
+    }
+    Outcome { status, abort }
+}

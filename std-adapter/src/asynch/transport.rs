@@ -1,0 +1,150 @@
+//! A tokio `TcpStream` as an `embedded_io_async` transport for the core's
+//! async drivers, through `embedded-io-adapters`' [`FromTokio`].
+
+use std::io;
+use std::time::Duration;
+
+use embedded_io_adapters::tokio_1::FromTokio;
+use embedded_io_async::Write as _;
+use std::fmt;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _, BufWriter};
+use tokio::net::TcpStream;
+use tokio::time::{Instant, timeout_at};
+
+use crate::net::MAX_CLOSE_DRAIN;
+
+/// Bytes gathered before a write reaches the socket: a response head and a
+/// small body leave in one system call, at the driver's `flush`.
+const WRITE_BUFFER: usize = 8 * 1024;
+
+/// A connected tokio TCP stream for `h1conn::io::asynch::{Client, Server}`.
+///
+/// Reads and writes go through [`FromTokio`] over a [`BufWriter`], so the
+/// pieces of one message (head, body, chunk lines) are written together
+/// when the driver flushes. Two limits of the caller's sit on top of the
+/// engine's own deadlines (which the driver races against every read):
+///
+/// - a write deadline, total per message: the first write after a read
+///   starts it, and a peer that does not take the whole message within
+///   [`with_write_timeout`](Self::with_write_timeout) gets `TimedOut`
+///   however slowly it reads;
+/// - a silence limit ([`with_silence_limit`](Self::with_silence_limit)):
+///   a read that waits that long for a byte fails with `TimedOut`.
+pub struct TokioTransport {
+    io: FromTokio<BufWriter<TcpStream>>,
+    write_timeout: Option<Duration>,
+    /// The end of the current write phase, set by its first write.
+    write_deadline: Option<Instant>,
+    silence_limit: Option<Duration>,
+}
+
+impl TokioTransport {
+    /// Wraps `stream` (Nagle is turned off: the driver already gathers each
+    /// message and flushes once). No limits until set.
+    pub fn new(stream: TcpStream) -> io::Result<Self> {
+        stream.set_nodelay(true)?;
+        Ok(Self {
+            io: FromTokio::new(BufWriter::with_capacity(WRITE_BUFFER, stream)),
+            write_timeout: None,
+            write_deadline: None,
+            silence_limit: None,
+        })
+    }
+
+    /// Limits how long writing one message may take in total.
+    pub fn with_write_timeout(mut self, limit: Option<Duration>) -> Self {
+        self.write_timeout = limit;
+        self
+    }
+
+    /// Limits how long one read may wait for data.
+    pub fn with_silence_limit(mut self, limit: Option<Duration>) -> Self {
+        self.silence_limit = limit;
+        self
+    }
+
+    /// The socket.
+    pub fn stream(&self) -> &TcpStream {
+        self.io.inner().get_ref()
+    }
+
+    /// Closes gracefully: flushes, shuts down the write side so the peer
+    /// reads everything sent, then drains what it still sends for up to
+    /// `linger` (at most 256 KiB), so the close never turns into a reset
+    /// that could destroy the last message in flight.
+    pub async fn close_gracefully(self, linger: Duration) {
+        let mut stream = self.io.into_inner();
+        let deadline = Instant::now() + linger;
+        if timeout_at(deadline, stream.shutdown()).await.is_err() {
+            return;
+        }
+        let mut stream = stream.into_inner();
+        let mut sink = [0u8; 4096];
+        let mut budget = MAX_CLOSE_DRAIN;
+        while budget > 0 {
+            match timeout_at(deadline, stream.read(&mut sink)).await {
+                Ok(Ok(n)) if n > 0 => budget = budget.saturating_sub(n),
+                _ => break,
+            }
+        }
+    }
+
+    /// Runs `op` within `deadline`, a `TimedOut` error past it.
+    async fn within<T>(
+        deadline: Option<Instant>,
+        op: impl Future<Output = io::Result<T>>,
+    ) -> io::Result<T> {
+        match deadline {
+            None => op.await,
+            Some(at) => timeout_at(at, op)
+                .await
+                .unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into())),
+        }
+    }
+
+    fn write_deadline(&mut self) -> Option<Instant> {
+        if self.write_deadline.is_none() {
+            self.write_deadline = self.write_timeout.map(|limit| Instant::now() + limit);
+        }
+        self.write_deadline
+    }
+}
+
+impl fmt::Debug for TokioTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokioTransport")
+            .field("stream", self.stream())
+            .field("write_timeout", &self.write_timeout)
+            .field("silence_limit", &self.silence_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl embedded_io_async::ErrorType for TokioTransport {
+    type Error = io::Error;
+}
+
+impl embedded_io_async::Read for TokioTransport {
+    async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        // Nothing may wait in the buffer while we wait for the peer.
+        if !self.io.inner().buffer().is_empty() {
+            let deadline = self.write_deadline();
+            Self::within(deadline, self.io.flush()).await?;
+        }
+        self.write_deadline = None;
+        let deadline = self.silence_limit.map(|limit| Instant::now() + limit);
+        Self::within(deadline, self.io.read(buf)).await
+    }
+}
+
+impl embedded_io_async::Write for TokioTransport {
+    async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let deadline = self.write_deadline();
+        Self::within(deadline, self.io.write(buf)).await
+    }
+
+    async fn flush(&mut self) -> io::Result<()> {
+        let deadline = self.write_deadline();
+        Self::within(deadline, self.io.flush()).await
+    }
+}
