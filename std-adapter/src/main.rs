@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 // The tool's modules name the library's modules as `crate::client` and
-// `crate::server`.
-use h1conn_std::{client, server};
+// `crate::server` (and `crate::asynch`).
+use h1conn_std::{asynch, client, server};
 
 mod cli;
 // The routes of `h1conn serve`: part of the tool, not of the library's API.

@@ -23,6 +23,8 @@
 
 use std::fs::{self, File};
 use std::io::{self, Read as _, Write as _};
+
+use h1conn::wire::Version;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -72,43 +74,83 @@ impl Routes {
     }
 }
 
-impl Handler for Routes {
-    fn handle(&self, request: &mut Request<'_>) -> io::Result<()> {
+/// What a route answers, decided from the request line alone; each
+/// flavour's handler below only moves the bytes.
+enum Reply {
+    /// A whole response with a fixed body.
+    Fixed {
+        status: u16,
+        headers: &'static [(&'static str, &'static str)],
+        body: &'static [u8],
+    },
+    /// `/echo`: the request line, head and body.
+    Echo,
+    /// `n` bytes of the pattern, with that `Content-Length` when `length`
+    /// is set (else chunked), in writes of at most `piece` bytes.
+    Generated {
+        n: u64,
+        length: Option<u64>,
+        piece: usize,
+    },
+    /// A file under the root, opened.
+    File {
+        file: File,
+        len: u64,
+        content_type: &'static str,
+    },
+}
+
+const NOT_FOUND: Reply = Reply::Fixed {
+    status: 404,
+    headers: &[TEXT],
+    body: b"not found\n",
+};
+
+impl Routes {
+    /// The reply to `method path` in `version`.
+    fn reply(&self, method: &str, path: &str, version: Version) -> Reply {
         match &self.root {
-            Some(root) => serve_file(root, request),
-            None => builtin(request),
+            Some(root) => file_reply(root, method, path),
+            None => builtin(path, version),
         }
     }
 }
 
-fn builtin(request: &mut Request<'_>) -> io::Result<()> {
-    let path = request.path().to_owned();
+fn builtin(path: &str, version: Version) -> Reply {
     if path == "/" {
-        return request.respond(
-            200,
-            &[TEXT],
-            b"Hello from h1conn: an HTTP/1.x keep-alive engine.\n",
-        );
+        return Reply::Fixed {
+            status: 200,
+            headers: &[TEXT],
+            body: b"Hello from h1conn: an HTTP/1.x keep-alive engine.\n",
+        };
     }
     if path == "/echo" {
-        return echo(request);
+        return Reply::Echo;
     }
     if let Some(n) = path.strip_prefix("/bytes/").and_then(parse_count) {
-        return generated(request, n, Some(n), PIECE);
+        return Reply::Generated {
+            n,
+            length: Some(n),
+            piece: PIECE,
+        };
     }
     if let Some(n) = path.strip_prefix("/chunked/").and_then(parse_count) {
         // An HTTP/1.0 client cannot read chunks: give it the length.
-        let length = (request.version() == h1conn::wire::Version::Http10).then_some(n);
-        return generated(request, n, length, CHUNK);
+        let length = (version == Version::Http10).then_some(n);
+        return Reply::Generated {
+            n,
+            length,
+            piece: CHUNK,
+        };
     }
     if let Some(status) = path.strip_prefix("/status/").and_then(parse_status) {
-        return request.respond(status, &[], b"");
+        return Reply::Fixed {
+            status,
+            headers: &[],
+            body: b"",
+        };
     }
-    not_found(request)
-}
-
-fn not_found(request: &mut Request<'_>) -> io::Result<()> {
-    request.respond(404, &[TEXT], b"not found\n")
+    NOT_FOUND
 }
 
 /// A decimal count of at most 19 digits (so it fits a `u64`).
@@ -127,27 +169,26 @@ fn parse_status(digits: &str) -> Option<u16> {
     digits.parse().ok().filter(|s| (200..=599).contains(s))
 }
 
-fn echo(request: &mut Request<'_>) -> io::Result<()> {
-    let mut text = format!(
-        "{} {} {}\r\n",
-        request.method(),
-        request.target(),
-        request.version().as_str()
-    )
-    .into_bytes();
-    for (name, value) in request.headers() {
+/// The head part of an `/echo` answer: the request line, then each field
+/// as received, then a blank line (the body follows).
+fn echo_head<'h>(
+    method: &str,
+    target: &str,
+    version: Version,
+    headers: impl Iterator<Item = (&'h str, &'h [u8])>,
+) -> Vec<u8> {
+    let mut text = format!("{method} {target} {}\r\n", version.as_str()).into_bytes();
+    for (name, value) in headers {
         text.extend_from_slice(name.as_bytes());
         text.extend_from_slice(b": ");
         text.extend_from_slice(value);
         text.extend_from_slice(b"\r\n");
     }
     text.extend_from_slice(b"\r\n");
-    match request.read_body(ECHO_LIMIT)? {
-        Some(body) => text.extend_from_slice(&body),
-        None => return request.respond(413, &[TEXT], b"request body too large to echo\n"),
-    }
-    request.respond(200, &[TEXT], &text)
+    text
 }
+
+const ECHO_TOO_LARGE: &[u8] = b"request body too large to echo\n";
 
 /// `PIECE + 26` bytes of the alphabet pattern: any `n <= PIECE` bytes of
 /// it starting at any offset below 26 are in it.
@@ -163,71 +204,184 @@ fn pattern() -> &'static [u8] {
     })
 }
 
-/// `n` bytes of the pattern, in writes of at most `piece` bytes.
-fn generated(
-    request: &mut Request<'_>,
-    n: u64,
-    length: Option<u64>,
-    piece: usize,
-) -> io::Result<()> {
-    let mut body = request.start_response(200, &[OCTETS], length)?;
-    if body.sends_body() {
-        let pattern = pattern();
-        let mut sent = 0u64;
-        while sent < n {
-            let offset = usize::try_from(sent % 26).unwrap_or(0);
-            let len = usize::try_from(n - sent).map_or(piece, |left| left.min(piece));
-            let slice = pattern.get(offset..offset + len).unwrap_or_default();
-            body.write_all(slice)?;
-            sent += u64::try_from(len).unwrap_or(u64::MAX);
+/// `n` bytes of the pattern, as slices of at most `piece` bytes.
+fn pattern_pieces(n: u64, piece: usize) -> impl Iterator<Item = &'static [u8]> {
+    let pattern = pattern();
+    let mut sent = 0u64;
+    std::iter::from_fn(move || {
+        if sent >= n {
+            return None;
         }
-    }
-    body.finish()
+        let offset = usize::try_from(sent % 26).unwrap_or(0);
+        let len = usize::try_from(n - sent).map_or(piece, |left| left.min(piece));
+        sent += u64::try_from(len).unwrap_or(u64::MAX);
+        pattern.get(offset..offset + len)
+    })
 }
 
-fn serve_file(root: &Path, request: &mut Request<'_>) -> io::Result<()> {
-    let method = request.method();
+/// The reply for a file request under `root`: GET and HEAD only, the
+/// path resolved without leaving the root, the file opened.
+fn file_reply(root: &Path, method: &str, path: &str) -> Reply {
     if method != "GET" && method != "HEAD" {
-        return request.respond(
-            405,
-            &[TEXT, ("Allow", "GET, HEAD")],
-            b"only GET and HEAD are allowed here\n",
-        );
+        return Reply::Fixed {
+            status: 405,
+            headers: &[TEXT, ("Allow", "GET, HEAD")],
+            body: b"only GET and HEAD are allowed here\n",
+        };
     }
-    let Some(mut path) = resolve(root, request.path()) else {
-        return not_found(request);
+    let Some(mut path) = resolve(root, path) else {
+        return NOT_FOUND;
     };
     if path.is_dir() {
         path.push("index.html");
         // The index must not lead outside the root either.
         match path.canonicalize() {
             Ok(index) if index.starts_with(root) => path = index,
-            _ => return not_found(request),
+            _ => return NOT_FOUND,
         }
     }
-    let file = match File::open(&path).and_then(|f| f.metadata().map(|m| (f, m))) {
-        Ok((file, meta)) if meta.is_file() => (file, meta.len()),
-        Ok(_) => return not_found(request),
-        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
-            return request.respond(403, &[TEXT], b"forbidden\n");
-        }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return not_found(request),
-        Err(_) => return request.respond(500, &[TEXT], b"cannot read the file\n"),
-    };
-    let (file, len) = file;
-    let content_type = ("Content-Type", content_type(&path));
-    let mut body = request.start_response(200, &[content_type], Some(len))?;
-    if body.sends_body() {
-        // Exactly `len` bytes, as announced, even if the file grows.
-        let copied = io::copy(&mut file.take(len), &mut body)?;
-        if copied != len {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "the file shrank while being sent",
-            ));
+    match File::open(&path).and_then(|f| f.metadata().map(|m| (f, m))) {
+        Ok((file, meta)) if meta.is_file() => Reply::File {
+            file,
+            len: meta.len(),
+            content_type: content_type(&path),
+        },
+        Ok(_) => NOT_FOUND,
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => Reply::Fixed {
+            status: 403,
+            headers: &[TEXT],
+            body: b"forbidden\n",
+        },
+        Err(e) if e.kind() == io::ErrorKind::NotFound => NOT_FOUND,
+        Err(_) => Reply::Fixed {
+            status: 500,
+            headers: &[TEXT],
+            body: b"cannot read the file\n",
+        },
+    }
+}
+
+fn file_shrank() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        "the file shrank while being sent",
+    )
+}
+
+impl Handler for Routes {
+    fn handle(&self, request: &mut Request<'_>) -> io::Result<()> {
+        match self.reply(request.method(), request.path(), request.version()) {
+            Reply::Fixed {
+                status,
+                headers,
+                body,
+            } => request.respond(status, headers, body),
+            Reply::Echo => {
+                let mut text = echo_head(
+                    request.method(),
+                    request.target(),
+                    request.version(),
+                    request.headers(),
+                );
+                match request.read_body(ECHO_LIMIT)? {
+                    Some(body) => text.extend_from_slice(&body),
+                    None => return request.respond(413, &[TEXT], ECHO_TOO_LARGE),
+                }
+                request.respond(200, &[TEXT], &text)
+            }
+            Reply::Generated { n, length, piece } => {
+                let mut body = request.start_response(200, &[OCTETS], length)?;
+                if body.sends_body() {
+                    for slice in pattern_pieces(n, piece) {
+                        body.write_all(slice)?;
+                    }
+                }
+                body.finish()
+            }
+            Reply::File {
+                file,
+                len,
+                content_type,
+            } => {
+                let mut body =
+                    request.start_response(200, &[("Content-Type", content_type)], Some(len))?;
+                if body.sends_body() {
+                    // Exactly `len` bytes, as announced, even if the file grows.
+                    if io::copy(&mut file.take(len), &mut body)? != len {
+                        return Err(file_shrank());
+                    }
+                }
+                body.finish()
+            }
         }
     }
-    body.finish()
+}
+
+#[cfg(feature = "tokio")]
+impl h1conn_std::asynch::server::Handler for Routes {
+    async fn handle(
+        &self,
+        request: &mut h1conn_std::asynch::server::Request<'_>,
+    ) -> io::Result<()> {
+        match self.reply(request.method(), request.path(), request.version()) {
+            Reply::Fixed {
+                status,
+                headers,
+                body,
+            } => request.respond(status, headers, body).await,
+            Reply::Echo => {
+                let mut text = echo_head(
+                    request.method(),
+                    request.target(),
+                    request.version(),
+                    request.headers(),
+                );
+                match request.read_body(ECHO_LIMIT).await? {
+                    Some(body) => text.extend_from_slice(&body),
+                    None => return request.respond(413, &[TEXT], ECHO_TOO_LARGE).await,
+                }
+                request.respond(200, &[TEXT], &text).await
+            }
+            Reply::Generated { n, length, piece } => {
+                let mut body = request.start_response(200, &[OCTETS], length).await?;
+                if body.sends_body() {
+                    for slice in pattern_pieces(n, piece) {
+                        body.write_all(slice).await?;
+                    }
+                }
+                body.finish().await
+            }
+            Reply::File {
+                file,
+                len,
+                content_type,
+            } => {
+                let mut body = request
+                    .start_response(200, &[("Content-Type", content_type)], Some(len))
+                    .await?;
+                if body.sends_body() {
+                    // Plain reads: the files served are small and mostly in
+                    // the page cache, where tokio::fs would add a thread hop
+                    // per call. Exactly `len` bytes, even if the file grows.
+                    let mut file = file.take(len);
+                    let mut piece = vec![0u8; PIECE];
+                    let mut sent = 0u64;
+                    loop {
+                        let n = file.read(&mut piece)?;
+                        if n == 0 {
+                            break;
+                        }
+                        body.write_all(piece.get(..n).unwrap_or_default()).await?;
+                        sent += u64::try_from(n).unwrap_or(u64::MAX);
+                    }
+                    if sent != len {
+                        return Err(file_shrank());
+                    }
+                }
+                body.finish().await
+            }
+        }
+    }
 }
 
 /// The file under `root` that `path` names, if it stays under `root`.

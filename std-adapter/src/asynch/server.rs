@@ -537,17 +537,9 @@ struct Outcome {
 /// sure exactly one complete response went out and the body is out of the
 /// way.
 async fn exchange<H: Handler>(handler: &H, request: &mut Request<'_>) -> Outcome {
-    let handler_ok = {
-        let mut handling = pin!(handler.handle(request));
-        let result = poll_fn(|cx| {
-            match panic::catch_unwind(AssertUnwindSafe(|| handling.as_mut().poll(cx))) {
-                Ok(poll) => poll.map(|result| result.is_ok()),
-                Err(_) => std::task::Poll::Ready(false),
-            }
-        })
-        .await;
-        result
-    };
+    let handler_ok = catch_panic(handler.handle(request))
+        .await
+        .is_ok_and(|r| r.is_ok());
     let mut abort = false;
     let status = match request.phase {
         Phase::Waiting if request.body.dead => {
@@ -602,4 +594,16 @@ async fn exchange<H: Handler>(handler: &H, request: &mut Request<'_>) -> Outcome
         abort = !request.discard_body().await;
     }
     Outcome { status, abort }
+}
+
+/// Runs `future`, turning a panic while polling it into `Err(())`.
+async fn catch_panic<F: Future>(future: F) -> Result<F::Output, ()> {
+    let mut future = pin!(future);
+    poll_fn(
+        |cx| match panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+            Ok(poll) => poll.map(Ok),
+            Err(_) => std::task::Poll::Ready(Err(())),
+        },
+    )
+    .await
 }

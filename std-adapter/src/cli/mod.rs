@@ -165,6 +165,10 @@ pub(crate) struct ServeArgs {
     /// Bytes of request body that earn one more second (see --body-timeout).
     #[arg(long, default_value_t = 500, value_name = "BYTES")]
     pub(crate) body_min_rate: u32,
+    /// Serve with one thread per connection (the blocking flavour) instead
+    /// of tasks on a multi-threaded tokio runtime.
+    #[arg(long)]
+    pub(crate) threads: bool,
 }
 
 /// Runs the parsed command line.

@@ -1,6 +1,9 @@
 //! `h1conn serve`: the keep-alive server of the CLI contract, on the
-//! [`server`](crate::server) library with the [`routes`](crate::routes)
-//! handler (built-in routes, or files under `--root`).
+//! async [`server`](crate::asynch::server) (tasks on a multi-threaded tokio
+//! runtime), or with `--threads` on the blocking [`server`](crate::server)
+//! (a thread per connection), with the [`routes`](crate::routes) handler
+//! (built-in routes, or files under `--root`). Both flavours run the
+//! same engine and behave the same.
 //!
 //! # Output
 //!
@@ -54,8 +57,31 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use super::ServeArgs;
+use crate::asynch;
 use crate::routes::Routes;
-use crate::server::{AccessRecord, Server, ServerConfig};
+use crate::server::{self, AccessRecord, ServerConfig};
+
+/// A bound server of either flavour.
+enum Bound {
+    Tasks(asynch::server::Server<Routes>),
+    Threads(server::Server),
+}
+
+impl Bound {
+    fn local_addr(&self) -> SocketAddr {
+        match self {
+            Self::Tasks(server) => server.local_addr(),
+            Self::Threads(server) => server.local_addr(),
+        }
+    }
+
+    fn run(self) -> io::Result<()> {
+        match self {
+            Self::Tasks(server) => server.with_access_log(log_line).run(),
+            Self::Threads(server) => server.with_access_log(log_line).run(),
+        }
+    }
+}
 
 /// Runs `h1conn serve` until it fails (it does not stop on its own).
 pub(crate) fn run(args: &ServeArgs) -> ExitCode {
@@ -74,7 +100,7 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
         eprintln!("h1conn: error: cannot write to stdout: {e}");
         return ExitCode::FAILURE;
     }
-    match server.with_access_log(log_line).run() {
+    match server.run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("h1conn: error: serving failed: {e}");
@@ -84,7 +110,7 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
 }
 
 /// Checks the options and binds the socket; the message of a usage error.
-fn prepare(args: &ServeArgs) -> Result<Server, String> {
+fn prepare(args: &ServeArgs) -> Result<Bound, String> {
     let routes = match &args.root {
         Some(dir) => Routes::files(dir).map_err(|e| format!("--root {}: {e}", dir.display()))?,
         None => Routes::builtin(),
@@ -108,8 +134,12 @@ fn prepare(args: &ServeArgs) -> Result<Server, String> {
     config
         .validate()
         .map_err(|e| format!("invalid options: {e}"))?;
-    Server::bind(&addrs[..], config, routes)
-        .map_err(|e| format!("cannot listen on {}: {e}", args.addr))
+    let bound = if args.threads {
+        server::Server::bind(&addrs[..], config, routes).map(Bound::Threads)
+    } else {
+        asynch::server::Server::bind(&addrs[..], config, routes).map(Bound::Tasks)
+    };
+    bound.map_err(|e| format!("cannot listen on {}: {e}", args.addr))
 }
 
 /// Writes the access-log line of `record` to stderr, whole.

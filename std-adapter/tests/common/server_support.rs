@@ -48,6 +48,86 @@ pub(crate) fn start_with(
     (server, log)
 }
 
+/// Which server runs a test: the blocking one (a thread per connection)
+/// or the async one (tokio tasks).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Flavour {
+    Threads,
+    Tasks,
+}
+
+/// A running server of either flavour.
+pub(crate) enum Running {
+    Threads(ServerHandle),
+    Tasks(h1conn_std::asynch::server::ServerHandle),
+}
+
+impl Running {
+    pub(crate) fn local_addr(&self) -> SocketAddr {
+        match self {
+            Self::Threads(server) => server.local_addr(),
+            Self::Tasks(server) => server.local_addr(),
+        }
+    }
+
+    pub(crate) fn open_connections(&self) -> usize {
+        match self {
+            Self::Threads(server) => server.open_connections(),
+            Self::Tasks(server) => server.open_connections(),
+        }
+    }
+
+    pub(crate) fn shutdown(self) {
+        match self {
+            Self::Threads(server) => server.shutdown(),
+            Self::Tasks(server) => server.shutdown(),
+        }
+    }
+}
+
+/// A server of `flavour` on 127.0.0.1:0 with `handler`, recording its
+/// access log.
+pub(crate) fn start_in<H>(
+    flavour: Flavour,
+    config: ServerConfig,
+    handler: H,
+) -> (Running, Arc<Mutex<Vec<Logged>>>)
+where
+    H: Handler + h1conn_std::asynch::server::Handler,
+{
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&log);
+    let record = move |r: &AccessRecord<'_>| {
+        sink.lock().unwrap().push(Logged {
+            conn: r.conn,
+            request: r.request,
+            target: r.target.map(str::to_owned),
+            status: r.status,
+            persist: r.persist,
+        });
+    };
+    let running = match flavour {
+        Flavour::Threads => Running::Threads(
+            Server::bind("127.0.0.1:0", config, handler)
+                .unwrap()
+                .with_access_log(record)
+                .spawn()
+                .unwrap(),
+        ),
+        Flavour::Tasks => Running::Tasks(
+            h1conn_std::asynch::server::Server::bind("127.0.0.1:0", config, handler)
+                .unwrap()
+                .with_access_log(record)
+                // Two workers, as on a small machine: a connection that
+                // blocks a worker would show.
+                .with_worker_threads(2)
+                .spawn()
+                .unwrap(),
+        ),
+    };
+    (running, log)
+}
+
 /// The built-in routes with `config`.
 pub(crate) fn start(config: ServerConfig) -> ServerHandle {
     start_with(config, Routes::builtin()).0
