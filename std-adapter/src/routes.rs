@@ -229,22 +229,11 @@ fn file_reply(root: &Path, method: &str, path: &str) -> Reply {
             body: b"only GET and HEAD are allowed here\n",
         };
     }
-    let Some(mut path) = resolve(root, path) else {
-        return NOT_FOUND;
-    };
-    if path.is_dir() {
-        path.push("index.html");
-        // The index must not lead outside the root either.
-        match path.canonicalize() {
-            Ok(index) if index.starts_with(root) => path = index,
-            _ => return NOT_FOUND,
-        }
-    }
-    match File::open(&path).and_then(|f| f.metadata().map(|m| (f, m))) {
-        Ok((file, meta)) if meta.is_file() => Reply::File {
+    match open_under(root, path) {
+        Ok(Some((file, meta, real))) if meta.is_file() => Reply::File {
             file,
             len: meta.len(),
-            content_type: content_type(&path),
+            content_type: content_type(&real),
         },
         Ok(_) => NOT_FOUND,
         Err(e) if e.kind() == io::ErrorKind::PermissionDenied => Reply::Fixed {
@@ -364,7 +353,8 @@ impl h1conn_std::asynch::server::Handler for Routes {
                     // the page cache, where tokio::fs would add a thread hop
                     // per call. Exactly `len` bytes, even if the file grows.
                     let mut file = file.take(len);
-                    let mut piece = vec![0u8; PIECE];
+                    let size = usize::try_from(len).map_or(PIECE, |len| len.clamp(1, PIECE));
+                    let mut piece = vec![0u8; size];
                     let mut sent = 0u64;
                     loop {
                         let n = file.read(&mut piece)?;
@@ -384,8 +374,32 @@ impl h1conn_std::asynch::server::Handler for Routes {
     }
 }
 
-/// The file under `root` that `path` names, if it stays under `root`.
-fn resolve(root: &Path, path: &str) -> Option<PathBuf> {
+/// Opens what `path` names under `root` (a directory's `index.html` for a
+/// directory), with its metadata and real path; `None` when the path is
+/// malformed, climbs with `..`, or really leads outside `root` (through a
+/// symbolic link).
+///
+/// The file is opened first and judged by where the opened file really
+/// is, so no link can change between the check and the use, and a request
+/// costs one path walk instead of a `realpath` per request.
+fn open_under(root: &Path, path: &str) -> io::Result<Option<(File, fs::Metadata, PathBuf)>> {
+    let Some(mut full) = join_under(root, path) else {
+        return Ok(None);
+    };
+    let mut file = File::open(&full)?;
+    let mut meta = file.metadata()?;
+    if meta.is_dir() {
+        full.push("index.html");
+        file = File::open(&full)?;
+        meta = file.metadata()?;
+    }
+    let real = real_path(&file, &full)?;
+    Ok(real.starts_with(root).then_some((file, meta, real)))
+}
+
+/// `root` joined with the decoded segments of `path`; `None` for a path
+/// that is not absolute, escapes badly, or climbs with `..`.
+fn join_under(root: &Path, path: &str) -> Option<PathBuf> {
     if !path.starts_with('/') {
         return None;
     }
@@ -399,9 +413,22 @@ fn resolve(root: &Path, path: &str) -> Option<PathBuf> {
             s => full.push(s),
         }
     }
-    // Symbolic links may point anywhere: judge where the path really leads.
-    let real = fs::canonicalize(&full).ok()?;
-    real.starts_with(root).then_some(real)
+    Some(full)
+}
+
+/// Where the open `file` really is: on Linux, what its `/proc/self/fd`
+/// entry points to; elsewhere, `opened_as` with its links resolved.
+#[cfg(target_os = "linux")]
+fn real_path(file: &File, opened_as: &Path) -> io::Result<PathBuf> {
+    use std::os::fd::AsRawFd as _;
+    fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd()))
+        .or_else(|_| fs::canonicalize(opened_as))
+}
+
+/// Where the open `file` really is: `opened_as` with its links resolved.
+#[cfg(not(target_os = "linux"))]
+fn real_path(_file: &File, opened_as: &Path) -> io::Result<PathBuf> {
+    fs::canonicalize(opened_as)
 }
 
 /// `%XX` escapes decoded; `None` for a malformed escape.
@@ -490,6 +517,14 @@ mod tests {
         fs::write(inner.join("a.txt"), b"a").unwrap();
         fs::write(dir.join("secret"), b"s").unwrap();
         let root = inner.canonicalize().unwrap();
+        let resolve = |root: &Path, path: &str| {
+            open_under(root, path)
+                .ok()
+                .flatten()
+                .map(|(_, _, real)| real)
+        };
+        std::os::unix::fs::symlink(dir.join("secret"), inner.join("link")).unwrap();
+        assert_eq!(resolve(&root, "/link"), None);
         assert_eq!(resolve(&root, "/a.txt"), Some(root.join("a.txt")));
         assert_eq!(resolve(&root, "/./a.txt"), Some(root.join("a.txt")));
         assert_eq!(resolve(&root, "/../secret"), None);

@@ -42,8 +42,8 @@ pub struct Request<'a> {
 impl fmt::Debug for Request<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Request")
-            .field("method", &self.head.method)
-            .field("target", &self.head.target)
+            .field("method", &self.head.method())
+            .field("target", &self.head.target())
             .field("version", &self.head.version)
             .field("peer", &self.peer)
             .field("conn", &self.conn)
@@ -76,12 +76,12 @@ impl<'a> Request<'a> {
 
     /// The method, e.g. `GET`.
     pub fn method(&self) -> &str {
-        &self.head.method
+        self.head.method()
     }
 
     /// The request-target as received, e.g. `/search?q=x`.
     pub fn target(&self) -> &str {
-        &self.head.target
+        self.head.target()
     }
 
     /// The path of the target: without the query, and without scheme and
@@ -161,7 +161,9 @@ impl<'a> Request<'a> {
             return Ok(None);
         }
         let mut body = Vec::new();
-        let mut piece = [0u8; 8192];
+        // On the heap: a buffer held across an await lives in the future,
+        // which would make every request's future this much larger to move.
+        let mut piece = vec![0u8; 8192];
         loop {
             let n = self.read(&mut piece).await?;
             if n == 0 {
@@ -178,7 +180,7 @@ impl<'a> Request<'a> {
     /// stays within the discard limit; `false` when the connection cannot
     /// carry another request (too long, broken, or too slow).
     pub(super) async fn discard_body(&mut self) -> bool {
-        let mut sink = [0u8; 8192];
+        let mut sink = vec![0u8; 8192];
         loop {
             if self.body.read > self.discard_limit {
                 return false;

@@ -79,7 +79,8 @@ impl TokioTransport {
             return;
         }
         let mut stream = stream.into_inner();
-        let mut sink = [0u8; 4096];
+        // On the heap, not in every connection's future.
+        let mut sink = vec![0u8; 4096];
         let mut budget = MAX_CLOSE_DRAIN;
         while budget > 0 {
             match timeout_at(deadline, stream.read(&mut sink)).await {

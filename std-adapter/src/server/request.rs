@@ -5,6 +5,7 @@
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
+use std::ops::Range;
 
 use h1conn::ProtocolError;
 use h1conn::io::{DriverError, reason_phrase};
@@ -31,40 +32,72 @@ pub(crate) fn io_error(error: DriverError<io::Error>) -> io::Error {
 }
 
 /// The request head, copied out of the input buffer so that the body can
-/// stream through it.
+/// stream through it: all its text in one buffer (two allocations per
+/// request, not two per field).
 #[derive(Debug)]
 pub(crate) struct Head {
-    pub(crate) method: String,
-    pub(crate) target: String,
+    /// The method, the target, then each field's name and value.
+    text: Vec<u8>,
+    method: Range<usize>,
+    target: Range<usize>,
+    fields: Vec<(Range<usize>, Range<usize>)>,
     pub(crate) version: Version,
-    pub(crate) headers: Vec<(String, Vec<u8>)>,
     pub(crate) body: BodyKind,
     pub(crate) expect_continue: bool,
 }
 
 impl Head {
     pub(crate) fn of(head: &RequestHead<'_>) -> Self {
+        let mut text = Vec::with_capacity(head.method.len() + head.target.len() + 256);
+        // Method, target and names are text (invalid UTF-8 is replaced,
+        // which the parser's byte rules make rare); values stay bytes.
+        let push_text = |text: &mut Vec<u8>, bytes: &[u8]| {
+            let start = text.len();
+            text.extend_from_slice(String::from_utf8_lossy(bytes).as_bytes());
+            start..text.len()
+        };
+        let method = push_text(&mut text, head.method);
+        let target = push_text(&mut text, head.target);
+        let fields = head
+            .headers()
+            .map(|h| {
+                let name = push_text(&mut text, h.name);
+                let start = text.len();
+                text.extend_from_slice(h.value);
+                (name, start..text.len())
+            })
+            .collect();
         Self {
-            method: String::from_utf8_lossy(head.method).into_owned(),
-            target: String::from_utf8_lossy(head.target).into_owned(),
+            text,
+            method,
+            target,
+            fields,
             version: head.version,
-            headers: head
-                .headers()
-                .map(|h| {
-                    (
-                        String::from_utf8_lossy(h.name).into_owned(),
-                        h.value.to_vec(),
-                    )
-                })
-                .collect(),
             body: head.body,
             expect_continue: head.facts.expect_continue,
         }
     }
 
+    fn str_at(&self, range: &Range<usize>) -> &str {
+        self.text
+            .get(range.clone())
+            .and_then(|bytes| std::str::from_utf8(bytes).ok())
+            .unwrap_or_default()
+    }
+
+    /// The method, e.g. `GET`.
+    pub(crate) fn method(&self) -> &str {
+        self.str_at(&self.method)
+    }
+
+    /// The request-target as received.
+    pub(crate) fn target(&self) -> &str {
+        self.str_at(&self.target)
+    }
+
     /// The path of the target (see `Request::path`).
     pub(crate) fn path(&self) -> &str {
-        let target = self.target.as_str();
+        let target = self.target();
         let after_authority = match target.find("://") {
             Some(at) => {
                 let rest = target.get(at + 3..).unwrap_or_default();
@@ -82,14 +115,17 @@ impl Head {
 
     /// The query of the target (after `?`), if any.
     pub(crate) fn query(&self) -> Option<&str> {
-        self.target.split_once('?').map(|(_, query)| query)
+        self.target().split_once('?').map(|(_, query)| query)
     }
 
     /// The header fields, in the order received.
     pub(crate) fn headers(&self) -> impl Iterator<Item = (&str, &[u8])> + '_ {
-        self.headers
-            .iter()
-            .map(|(name, value)| (name.as_str(), value.as_slice()))
+        self.fields.iter().map(|(name, value)| {
+            (
+                self.str_at(name),
+                self.text.get(value.clone()).unwrap_or_default(),
+            )
+        })
     }
 
     /// The value of the first field named `name` (case-insensitive).
@@ -185,8 +221,8 @@ pub struct Request<'a> {
 impl fmt::Debug for Request<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Request")
-            .field("method", &self.head.method)
-            .field("target", &self.head.target)
+            .field("method", &self.head.method())
+            .field("target", &self.head.target())
             .field("version", &self.head.version)
             .field("peer", &self.peer)
             .field("conn", &self.conn)
@@ -220,12 +256,12 @@ impl<'a> Request<'a> {
 
     /// The method, e.g. `GET`.
     pub fn method(&self) -> &str {
-        &self.head.method
+        self.head.method()
     }
 
     /// The request-target as received, e.g. `/search?q=x`.
     pub fn target(&self) -> &str {
-        &self.head.target
+        self.head.target()
     }
 
     /// The path of the target: without the query, and without scheme and
