@@ -1,4 +1,4 @@
-//! What an async [`Handler`](super::Handler) sees of one request: the
+//! What an async [`Handler`](super::server::Handler) sees of one request: the
 //! head, the body, and the means to answer once ([`Request`],
 //! [`ResponseBody`]). The same rules as the blocking flavour's
 //! [`server::Request`](crate::server::Request), with `async` reads and
@@ -17,7 +17,7 @@ use crate::server::request::{
     status_of,
 };
 
-/// One request, as an async [`Handler`](super::Handler) sees it: its head,
+/// One request, as an async [`Handler`](super::server::Handler) sees it: its head,
 /// its body ([`read`](Self::read), or whole with
 /// [`read_body`](Self::read_body)), and the means to answer it once.
 ///
