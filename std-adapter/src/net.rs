@@ -234,17 +234,3 @@ impl Clock for SystemClock {
         self.instant_of(StdInstant::now())
     }
 }
-
-#[cfg(feature = "tokio")]
-impl h1conn::io::asynch::Clock for SystemClock {
-    fn now(&self) -> Instant {
-        self.instant_of(StdInstant::now())
-    }
-
-    /// Sleeps on tokio's timer, so it needs a tokio runtime with time
-    /// enabled.
-    fn sleep_until(&mut self, deadline: Instant) -> impl Future<Output = ()> {
-        let at = self.origin + Duration::from_millis(deadline.as_millis());
-        tokio::time::sleep_until(tokio::time::Instant::from_std(at))
-    }
-}

@@ -44,7 +44,13 @@ impl ServerProcess {
     /// `h1conn serve` on a free loopback port, with room for `connections`.
     fn start(connections: usize) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_h1conn"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--keep-alive-timeout", "120"])
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--keep-alive-timeout",
+                "120",
+            ])
             .args(["--max-connections", &connections.to_string()])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -183,7 +189,9 @@ fn a_new_client_is_answered_promptly_while_a_thousand_bodies_dribble() {
         .map(|_| {
             let mut socket = TcpStream::connect(server.addr).expect("connect");
             socket
-                .write_all(b"POST /echo HTTP/1.1\r\nHost: capacity\r\nContent-Length: 100000\r\n\r\n")
+                .write_all(
+                    b"POST /echo HTTP/1.1\r\nHost: capacity\r\nContent-Length: 100000\r\n\r\n",
+                )
                 .expect("send the head");
             socket
         })
@@ -194,7 +202,9 @@ fn a_new_client_is_answered_promptly_while_a_thousand_bodies_dribble() {
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(4) {
         for socket in &mut dribbling {
-            socket.write_all(b"x").expect("a dribbling connection stays open");
+            socket
+                .write_all(b"x")
+                .expect("a dribbling connection stays open");
         }
         samples.push(timed_get(server.addr));
         thread::sleep(Duration::from_millis(200));
@@ -208,5 +218,8 @@ fn a_new_client_is_answered_promptly_while_a_thousand_bodies_dribble() {
         samples.len(),
         server.rss_kib(),
     );
-    assert!(worst < PROMPT, "a new GET / took {worst:?} (all: {samples:?})");
+    assert!(
+        worst < PROMPT,
+        "a new GET / took {worst:?} (all: {samples:?})"
+    );
 }

@@ -5,12 +5,14 @@
 //!
 //! The exchange loop is the core's, the same one embassy-net firmware
 //! runs: this module adds sockets, buffers, tasks and a clock
-//! ([`SystemClock`](crate::net::SystemClock) also implements the async
-//! driver's clock, on tokio's timer). Reuse, retry, limits and deadlines
+//! ([`TokioClock`], on tokio's timer). Reuse, retry, limits and deadlines
 //! are the engine's, as in the blocking flavour.
 
+mod clock;
 mod request;
 pub mod server;
+mod timer;
 mod transport;
 
+pub use clock::TokioClock;
 pub use transport::TokioTransport;

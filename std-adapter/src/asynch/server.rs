@@ -76,9 +76,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::time::{Instant, sleep, timeout_at};
 
+use super::TokioClock;
 use super::TokioTransport;
 pub use super::request::{Request, ResponseBody};
-use crate::net::SystemClock;
 use crate::server::request::Phase;
 use crate::server::{
     AccessLog, AccessRecord, Exchange, Head, MAX_REFUSED_HELD, ServerConfig, UNAVAILABLE,
@@ -86,7 +86,7 @@ use crate::server::{
 };
 
 /// The driver of one connection, owning its buffers.
-pub(super) type Driver = asynch::Server<TokioTransport, SystemClock, Vec<u8>>;
+pub(super) type Driver = asynch::Server<TokioTransport, TokioClock, Vec<u8>>;
 
 /// Bytes of input buffer beyond the longest head: room for body bytes to
 /// stream through while the head stays readable.
@@ -444,7 +444,7 @@ async fn serve_connection<H: Handler>(shared: &Shared<H>, stream: TcpStream, pee
     let input = vec![0u8; engine.parse.max_head_len + INPUT_SLACK];
     let scratch = vec![0u8; SCRATCH_LEN];
     let mut driver: Driver =
-        asynch::Server::new(transport, SystemClock::new(), engine, input, scratch);
+        asynch::Server::new(transport, TokioClock::new(), engine, input, scratch);
     let mut stopped = shared.stop.subscribe();
     let mut number = 0u32;
     let record = |driver: &Driver, number, head: Option<&Head>, status, abort| {

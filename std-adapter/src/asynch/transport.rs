@@ -11,6 +11,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _, BufWriter};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
 
+use super::timer::LazyTimer;
 use crate::net::MAX_CLOSE_DRAIN;
 
 /// Bytes gathered before a write reaches the socket: a response head and a
@@ -36,6 +37,8 @@ pub struct TokioTransport {
     /// The end of the current write phase, set by its first write.
     write_deadline: Option<Instant>,
     silence_limit: Option<Duration>,
+    /// The timer all waits of this transport race (one wheel entry).
+    timer: LazyTimer,
 }
 
 impl TokioTransport {
@@ -48,6 +51,7 @@ impl TokioTransport {
             write_timeout: None,
             write_deadline: None,
             silence_limit: None,
+            timer: LazyTimer::new(Instant::now() + Duration::from_secs(3600)),
         })
     }
 
@@ -92,14 +96,17 @@ impl TokioTransport {
 
     /// Runs `op` within `deadline`, a `TimedOut` error past it.
     async fn within<T>(
+        timer: &mut LazyTimer,
         deadline: Option<Instant>,
         op: impl Future<Output = io::Result<T>>,
     ) -> io::Result<T> {
-        match deadline {
-            None => op.await,
-            Some(at) => timeout_at(at, op)
-                .await
-                .unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into())),
+        let Some(at) = deadline else {
+            return op.await;
+        };
+        tokio::select! {
+            biased;
+            result = op => result,
+            () = timer.until(at) => Err(io::ErrorKind::TimedOut.into()),
         }
     }
 
@@ -130,22 +137,22 @@ impl embedded_io_async::Read for TokioTransport {
         // Nothing may wait in the buffer while we wait for the peer.
         if !self.io.inner().buffer().is_empty() {
             let deadline = self.write_deadline();
-            Self::within(deadline, self.io.flush()).await?;
+            Self::within(&mut self.timer, deadline, self.io.flush()).await?;
         }
         self.write_deadline = None;
         let deadline = self.silence_limit.map(|limit| Instant::now() + limit);
-        Self::within(deadline, self.io.read(buf)).await
+        Self::within(&mut self.timer, deadline, self.io.read(buf)).await
     }
 }
 
 impl embedded_io_async::Write for TokioTransport {
     async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let deadline = self.write_deadline();
-        Self::within(deadline, self.io.write(buf)).await
+        Self::within(&mut self.timer, deadline, self.io.write(buf)).await
     }
 
     async fn flush(&mut self) -> io::Result<()> {
         let deadline = self.write_deadline();
-        Self::within(deadline, self.io.flush()).await
+        Self::within(&mut self.timer, deadline, self.io.flush()).await
     }
 }

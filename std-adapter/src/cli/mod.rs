@@ -169,6 +169,9 @@ pub(crate) struct ServeArgs {
     /// of tasks on a multi-threaded tokio runtime.
     #[arg(long)]
     pub(crate) threads: bool,
+    /// Worker threads of the tokio runtime (default: one per CPU).
+    #[arg(long, value_name = "N", conflicts_with = "threads")]
+    pub(crate) workers: Option<usize>,
 }
 
 /// Runs the parsed command line.

@@ -137,7 +137,10 @@ fn prepare(args: &ServeArgs) -> Result<Bound, String> {
     let bound = if args.threads {
         server::Server::bind(&addrs[..], config, routes).map(Bound::Threads)
     } else {
-        asynch::server::Server::bind(&addrs[..], config, routes).map(Bound::Tasks)
+        asynch::server::Server::bind(&addrs[..], config, routes).map(|server| match args.workers {
+            Some(workers) => Bound::Tasks(server.with_worker_threads(workers)),
+            None => Bound::Tasks(server),
+        })
     };
     bound.map_err(|e| format!("cannot listen on {}: {e}", args.addr))
 }
