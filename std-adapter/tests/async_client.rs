@@ -5,8 +5,13 @@
 //! response, a reused connection closed under the client, silence, a
 //! dribbling body).
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+#[path = "common/scripted_peer.rs"]
+mod scripted_peer;
+#[path = "common/server_support.rs"]
+mod server_support;
+
+use std::io::{BufReader, Write};
+use std::net::TcpStream;
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::thread::{self, JoinHandle};
@@ -15,25 +20,20 @@ use std::time::{Duration, Instant};
 use h1conn::policy::CloseReason;
 use h1conn_std::asynch::client::{Client, Response};
 use h1conn_std::client::{ClientConfig, Error, Request};
-// The built-in routes of `h1conn serve` belong to the binary, not to the
-// library's API; the tests compile the same file (it names `crate::server`).
+use h1conn_std::server::ServerHandle;
+use scripted_peer::{answer, read_head, scripted};
+use server_support::{pattern, quick, start};
+
+// `server_support` serves the built-in routes of `h1conn serve`, which
+// belong to the binary: the tests compile the same file, and it names
+// `crate::server`.
 #[allow(dead_code, unreachable_pub)]
 #[path = "../src/routes.rs"]
 mod routes;
 use h1conn_std::server;
-use h1conn_std::server::{Server, ServerConfig, ServerHandle};
-use routes::Routes;
 
 fn server(keep_alive: Duration, max_requests: u32) -> ServerHandle {
-    let config = ServerConfig {
-        keep_alive_timeout: keep_alive,
-        max_requests,
-        ..ServerConfig::default()
-    };
-    Server::bind("127.0.0.1:0", config, Routes::builtin())
-        .unwrap()
-        .spawn()
-        .unwrap()
+    start(quick(keep_alive, max_requests))
 }
 
 fn url(server: &ServerHandle, path: &str) -> String {
@@ -67,53 +67,6 @@ async fn get(client: &Client, url: &str) -> Fetched {
     read_out(client.get(url).await.unwrap()).await
 }
 
-/// A peer that runs `script` on each of the first `connections` accepted
-/// connections, in order, and records every byte each one received after
-/// its script, until the client closed it.
-fn scripted<F>(connections: usize, script: F) -> (SocketAddr, JoinHandle<Vec<String>>)
-where
-    F: Fn(usize, &TcpStream, &mut BufReader<&TcpStream>) + Send + 'static,
-{
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let handle = thread::spawn(move || {
-        let mut received = Vec::new();
-        for (i, stream) in listener.incoming().take(connections).enumerate() {
-            let stream = stream.unwrap();
-            stream
-                .set_read_timeout(Some(Duration::from_secs(5)))
-                .unwrap();
-            let mut reader = BufReader::new(&stream);
-            script(i, &stream, &mut reader);
-            let mut rest = Vec::new();
-            let _ = reader.read_to_end(&mut rest);
-            received.push(String::from_utf8_lossy(&rest).into_owned());
-        }
-        received
-    });
-    (addr, handle)
-}
-
-/// Reads one request head (up to the empty line).
-fn read_head(reader: &mut BufReader<&TcpStream>) -> String {
-    let mut head = String::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return head;
-        }
-        head.push_str(&line);
-        if line == "\r\n" {
-            return head;
-        }
-    }
-}
-
-fn answer(stream: &TcpStream, response: &[u8]) {
-    let mut out = stream;
-    out.write_all(response).unwrap();
-}
-
 /// Waits for a peer thread without holding up the runtime.
 async fn join<T: Send + 'static>(peer: JoinHandle<T>) -> T {
     tokio::task::spawn_blocking(move || peer.join().unwrap())
@@ -130,12 +83,7 @@ async fn keep_alive_reuses_one_connection() {
     let c = get(&client, &url(&server, "/")).await;
     assert_eq!((a.conn, a.reused, a.body.len()), (1, false, 10));
     assert_eq!((b.conn, b.reused, b.body.len()), (1, true, 70000));
-    assert!(
-        b.body
-            .iter()
-            .zip(b"abcdefghijklmnopqrstuvwxyz".iter().cycle())
-            .all(|(x, y)| x == y)
-    );
+    assert_eq!(b.body, pattern(70000));
     assert_eq!((c.conn, c.reused, c.close_reason), (1, true, None));
     assert_eq!(client.connections_opened(), 1);
     assert_eq!(client.idle_connections(), 1);
@@ -270,6 +218,22 @@ fn two_responses_in_one_write(i: usize, stream: &TcpStream, reader: &mut BufRead
     }
 }
 
+/// The next GET of `url` goes on a new connection, the peer's second,
+/// and gets that connection's own answer (`body`); the first connection
+/// carried no other request.
+async fn next_goes_on_a_new_connection(
+    client: Client,
+    url: &str,
+    body: &[u8],
+    peer: JoinHandle<Vec<String>>,
+) {
+    let next = get(&client, url).await;
+    assert_eq!(next.body, body);
+    assert_eq!((next.conn, next.reused), (2, false));
+    drop(client);
+    assert_eq!(join(peer).await, ["", ""]);
+}
+
 #[tokio::test]
 async fn bytes_after_a_response_are_never_the_next_response() {
     let (addr, peer) = scripted(2, two_responses_in_one_write);
@@ -279,11 +243,7 @@ async fn bytes_after_a_response_are_never_the_next_response() {
     assert_eq!(first.body, b"hello");
     assert!(!first.keep_alive);
     assert_eq!(first.close_reason, Some(CloseReason::UnsolicitedData));
-    let second = get(&client, &url).await;
-    assert_eq!(second.body, b"world");
-    assert_eq!((second.conn, second.reused), (2, false));
-    drop(client);
-    assert_eq!(join(peer).await, ["", ""]);
+    next_goes_on_a_new_connection(client, &url, b"world", peer).await;
 }
 
 #[tokio::test]
@@ -316,12 +276,7 @@ async fn bytes_arriving_while_idle_make_the_connection_unusable() {
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let second = get(&client, &url).await;
-    assert_eq!(second.body, b"world");
-    assert_eq!((second.conn, second.reused), (2, false));
-    drop(client);
-    // The first connection carried no second request.
-    assert_eq!(join(peer).await, ["", ""]);
+    next_goes_on_a_new_connection(client, &url, b"world", peer).await;
 }
 
 #[tokio::test]
@@ -342,11 +297,7 @@ async fn bytes_after_a_head_response_close_the_connection() {
     // The stray bytes may still be in flight when the (empty) body ends:
     // the pool's check before reuse catches them.
     tokio::time::sleep(Duration::from_millis(50)).await;
-    let next = get(&client, &url).await;
-    assert_eq!(next.body, b"ok");
-    assert_eq!((next.conn, next.reused), (2, false));
-    drop(client);
-    join(peer).await;
+    next_goes_on_a_new_connection(client, &url, b"ok", peer).await;
 }
 
 /// First connection: answers one request, then reads the second and
@@ -360,12 +311,20 @@ fn close_after_first(i: usize, stream: &TcpStream, reader: &mut BufReader<&TcpSt
     }
 }
 
-#[tokio::test]
-async fn idempotent_request_is_retried_once_on_a_new_connection() {
+/// A client after one exchange with a [`close_after_first`] peer; the
+/// URL; the peer.
+async fn pooled_then_closed_by_the_peer() -> (Client, String, JoinHandle<Vec<String>>) {
     let (addr, peer) = scripted(2, close_after_first);
     let client = Client::new();
     let target = format!("http://{addr}/");
     assert_eq!(get(&client, &target).await.conn, 1);
+    assert_eq!(client.idle_connections(), 1);
+    (client, target, peer)
+}
+
+#[tokio::test]
+async fn idempotent_request_is_retried_once_on_a_new_connection() {
+    let (client, target, peer) = pooled_then_closed_by_the_peer().await;
     let mut response = client.get(&target).await.unwrap();
     let retry = response.retry().cloned().unwrap();
     assert_eq!(retry.conn, 1);
@@ -379,10 +338,7 @@ async fn idempotent_request_is_retried_once_on_a_new_connection() {
 
 #[tokio::test]
 async fn non_idempotent_request_is_not_retried() {
-    let (addr, peer) = scripted(2, close_after_first);
-    let client = Client::new();
-    let target = format!("http://{addr}/");
-    assert_eq!(get(&client, &target).await.conn, 1);
+    let (client, target, peer) = pooled_then_closed_by_the_peer().await;
     let post = Request::new("POST", &target).unwrap().body("x");
     let error = client.send(&post).await.unwrap_err();
     assert!(
@@ -402,23 +358,40 @@ async fn non_idempotent_request_is_not_retried() {
     join(peer).await;
 }
 
-#[tokio::test]
-async fn silent_peer_times_out() {
-    let (addr, peer) = scripted(1, |_, _, reader| {
-        // Read the request, say nothing, wait for the client to give up.
-        read_head(reader);
-    });
-    let mut config = ClientConfig::new();
-    config.timeout = Duration::from_millis(300);
+/// A GET of `/` from a one-connection peer running `script`, with
+/// `config`; the error it must end in, and when it came.
+async fn failed_get<F>(config: ClientConfig, script: F) -> (Error, Duration)
+where
+    F: Fn(usize, &TcpStream, &mut BufReader<&TcpStream>) + Send + 'static,
+{
+    let (addr, peer) = scripted(1, script);
     let client = Client::with_config(config);
     let started = Instant::now();
     let error = client.get(&format!("http://{addr}/")).await.unwrap_err();
     let elapsed = started.elapsed();
-    assert!(matches!(error, Error::TimedOut), "{error}");
-    assert!(elapsed >= Duration::from_millis(300), "{elapsed:?}");
-    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
     drop(client);
     join(peer).await;
+    (error, elapsed)
+}
+
+/// Reads the request, says nothing, waits for the client to give up.
+fn silent(_: usize, _: &TcpStream, reader: &mut BufReader<&TcpStream>) {
+    read_head(reader);
+}
+
+/// `error` is a timeout that came at `limit`, not before, nor much later.
+fn assert_timed_out(error: &Error, elapsed: Duration, limit: Duration) {
+    assert!(matches!(error, Error::TimedOut), "{error}");
+    assert!(elapsed >= limit, "{elapsed:?}, limit {limit:?}");
+    assert!(elapsed < limit + Duration::from_secs(1), "{elapsed:?}");
+}
+
+#[tokio::test]
+async fn silent_peer_times_out() {
+    let mut config = ClientConfig::new();
+    config.timeout = Duration::from_millis(300);
+    let (error, elapsed) = failed_get(config, silent).await;
+    assert_timed_out(&error, elapsed, Duration::from_millis(300));
 }
 
 #[tokio::test]
@@ -441,10 +414,7 @@ async fn max_time_cuts_off_a_dribbling_body() {
     let started = Instant::now();
     let mut response = client.get(&format!("http://{addr}/")).await.unwrap();
     let error = response.body().await.unwrap_err();
-    let elapsed = started.elapsed();
-    assert!(matches!(error, Error::TimedOut), "{error}");
-    assert!(elapsed >= Duration::from_millis(800), "{elapsed:?}");
-    assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
+    assert_timed_out(&error, started.elapsed(), Duration::from_millis(800));
     assert!(response.outcome().is_none());
     drop(response);
     assert_eq!(client.idle_connections(), 0);
@@ -454,55 +424,39 @@ async fn max_time_cuts_off_a_dribbling_body() {
 
 #[tokio::test]
 async fn max_time_cuts_off_a_peer_that_never_answers() {
-    let (addr, peer) = scripted(1, |_, _, reader| {
-        read_head(reader);
-    });
     let mut config = ClientConfig::new();
     config.max_time = Some(Duration::from_millis(500));
-    let client = Client::with_config(config);
-    let started = Instant::now();
-    let error = client.get(&format!("http://{addr}/")).await.unwrap_err();
-    let elapsed = started.elapsed();
-    assert!(matches!(error, Error::TimedOut), "{error}");
-    assert!(elapsed >= Duration::from_millis(500), "{elapsed:?}");
-    assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
-    drop(client);
-    join(peer).await;
+    let (error, elapsed) = failed_get(config, silent).await;
+    assert_timed_out(&error, elapsed, Duration::from_millis(500));
 }
 
 #[tokio::test]
 async fn a_head_larger_than_the_buffer_is_refused() {
-    let (addr, peer) = scripted(1, |_, stream, reader| {
+    let mut config = ClientConfig::new();
+    config.buffer_size = 1024;
+    let (error, _) = failed_get(config, |_, stream, reader| {
         read_head(reader);
         let big = format!(
             "HTTP/1.1 200 OK\r\nX-Big: {}\r\nContent-Length: 0\r\n\r\n",
             "b".repeat(2000)
         );
         answer(stream, big.as_bytes());
-    });
-    let mut config = ClientConfig::new();
-    config.buffer_size = 1024;
-    let client = Client::with_config(config);
-    let error = client.get(&format!("http://{addr}/")).await.unwrap_err();
+    })
+    .await;
     assert!(matches!(error, Error::ResponseHeadTooLarge), "{error}");
-    drop(client);
-    join(peer).await;
 }
 
 #[tokio::test]
 async fn malformed_response_is_a_protocol_error() {
-    let (addr, peer) = scripted(1, |_, stream, reader| {
+    let (error, _) = failed_get(ClientConfig::new(), |_, stream, reader| {
         read_head(reader);
         answer(stream, b"HTTP/1.1 200 OK\nContent-Length: 2\r\n\r\nok");
-    });
-    let client = Client::new();
-    let error = client.get(&format!("http://{addr}/")).await.unwrap_err();
+    })
+    .await;
     match error {
         Error::Protocol(e) => assert_eq!(e.kind, h1conn::ErrorKind::BareLf),
         other => panic!("expected a protocol error, got {other}"),
     }
-    drop(client);
-    join(peer).await;
 }
 
 #[test]
