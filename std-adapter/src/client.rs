@@ -20,6 +20,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, Read};
+use std::iter;
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -363,22 +364,11 @@ impl<D> Pool<D> {
         self.lock().values().map(Vec::len).sum()
     }
 
-    /// An idle connection to `origin` that `reusable` (the driver's
-    /// question to the engine) accepts now; the ones it refuses are closed.
-    pub(crate) fn checkout(
-        &self,
-        origin: &Origin,
-        mut reusable: impl FnMut(&mut D) -> bool,
-    ) -> Option<Pooled<D>> {
-        let mut idle = self.lock();
-        let conns = idle.get_mut(origin)?;
-        // Most recently used first: the least likely to have timed out.
-        while let Some(mut conn) = conns.pop() {
-            if reusable(&mut conn.driver) {
-                return Some(conn);
-            }
-        }
-        None
+    /// The idle connection to `origin` used most recently (the least
+    /// likely to have timed out), to ask its driver whether it may be
+    /// reused; dropping it closes it.
+    pub(crate) fn take_idle(&self, origin: &Origin) -> Option<Pooled<D>> {
+        self.lock().get_mut(origin)?.pop()
     }
 
     /// Keeps `conn` for a later request, unless
@@ -421,10 +411,7 @@ impl Client {
     pub fn send(&self, request: &Request) -> Result<Response<'_>, Error> {
         let origin = request.url.origin();
         let deadline = self.pool.config.max_time.map(|t| StdInstant::now() + t);
-        // The engine answers, after the driver handed it every byte it
-        // holds and whatever the socket has waiting (bytes or a close).
-        let checked = self.pool.checkout(&origin, |d| d.reusable().is_ok());
-        let (mut conn, reused) = match checked {
+        let (mut conn, reused) = match self.checkout(&origin) {
             Some(conn) => (conn, true),
             None => (self.connect(&request.url, deadline)?, false),
         };
@@ -442,6 +429,14 @@ impl Client {
                 Ok(Response::new(self, conn, head, false, Some(retry)))
             }
         }
+    }
+
+    /// An idle connection to `origin` the engine allows to use now.
+    fn checkout(&self, origin: &Origin) -> Option<BlockingPooled> {
+        // The engine answers, after the driver handed it every byte it
+        // holds and whatever the socket has waiting (bytes or a close).
+        iter::from_fn(|| self.pool.take_idle(origin))
+            .find_map(|mut conn| conn.driver.reusable().is_ok().then_some(conn))
     }
 
     fn checkin(&self, mut conn: BlockingPooled) {

@@ -246,11 +246,12 @@ async fn bytes_after_a_response_are_never_the_next_response() {
     next_goes_on_a_new_connection(client, &url, b"world", peer).await;
 }
 
-#[tokio::test]
-async fn bytes_arriving_while_idle_make_the_connection_unusable() {
-    // The stray bytes come after the client has read the whole response
-    // and pooled the connection: only the driver's read polled once in
-    // `reusable()` can hand them to the engine before the next request.
+/// Stray bytes come after the client read the whole response and pooled
+/// the connection: only the driver's read polled once in `reusable()` can
+/// hand them to the engine before the next request. `busy`: the task
+/// keeps its thread meanwhile (as work between requests would), so tokio's
+/// reactor has not seen them arrive when the client checks.
+async fn bytes_arriving_while_idle(busy: bool) {
     let (go, wait) = mpsc::channel::<()>();
     let (sent, stray_out) = mpsc::channel::<()>();
     let (addr, peer) = scripted(2, move |i, stream, reader| {
@@ -272,11 +273,28 @@ async fn bytes_arriving_while_idle_make_the_connection_unusable() {
     assert!(first.keep_alive, "nothing stray had arrived yet");
     assert_eq!(client.idle_connections(), 1);
     go.send(()).unwrap();
-    tokio::task::spawn_blocking(move || stray_out.recv().unwrap())
-        .await
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    if busy {
+        stray_out.recv().unwrap();
+        thread::sleep(Duration::from_millis(100));
+    } else {
+        tokio::task::spawn_blocking(move || stray_out.recv().unwrap())
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     next_goes_on_a_new_connection(client, &url, b"world", peer).await;
+}
+
+#[tokio::test]
+async fn bytes_arriving_while_idle_make_the_connection_unusable() {
+    bytes_arriving_while_idle(false).await;
+}
+
+// One thread for the runtime: nothing turns the reactor while the task
+// is busy.
+#[tokio::test(flavor = "current_thread")]
+async fn bytes_arriving_while_the_task_is_busy_are_seen_too() {
+    bytes_arriving_while_idle(true).await;
 }
 
 #[tokio::test]

@@ -83,8 +83,9 @@ use tokio::time::{timeout, timeout_at};
 
 use super::TokioTransport;
 use crate::client::{
-    ClientConfig, Error, Head, Outcome, Pool, Pooled, Record, Request, Retry, Url, client_common,
-    connect_timeout, engine_config, plan_retry, response_accessors, wire_fields, wire_request,
+    ClientConfig, Error, Head, Origin, Outcome, Pool, Pooled, Record, Request, Retry, Url,
+    client_common, connect_timeout, engine_config, plan_retry, response_accessors, wire_fields,
+    wire_request,
 };
 use crate::net::SystemClock;
 
@@ -138,11 +139,7 @@ impl Client {
     /// the body is complete and the engine allows reuse.
     pub async fn send(&self, request: &Request) -> Result<Response<'_>, Error> {
         let deadline = self.pool.config.max_time.map(|t| StdInstant::now() + t);
-        // The driver hands the engine every byte it holds and polls the
-        // socket once (bytes or a close that came while idle) first.
-        let idle = self
-            .pool
-            .checkout(&request.url.origin(), |d| d.reusable().is_ok());
+        let idle = self.checkout(&request.url.origin()).await;
         let reused = idle.is_some();
         let mut conn = match idle {
             Some(conn) => conn,
@@ -163,6 +160,20 @@ impl Client {
         let head = self.exchange(&mut fresh, request, deadline).await?;
         let record = Record::new(fresh.id, head, false, Some(retry));
         Ok(Response::new(self, fresh, record))
+    }
+
+    /// An idle connection to `origin` the engine allows to use now.
+    async fn checkout(&self, origin: &Origin) -> Option<AsyncPooled> {
+        while let Some(mut conn) = self.pool.take_idle(origin) {
+            // The engine answers, after the driver handed it every byte it
+            // holds and polled the socket once; tokio's view of the socket
+            // must be current for that poll to see what came while idle.
+            conn.driver.transport_mut().catch_up().await;
+            if conn.driver.reusable().is_ok() {
+                return Some(conn);
+            }
+        }
+        None
     }
 
     /// Sends `request` on `conn` and reads up to the final response head,
