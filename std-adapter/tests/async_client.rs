@@ -90,7 +90,7 @@ async fn keep_alive_reuses_one_connection() {
 }
 
 #[tokio::test]
-async fn chunks_stream_the_body_and_then_the_connection_is_pooled() {
+async fn chunks_stream_the_body_then_a_post_waits_for_100_continue() {
     let server = server(Duration::from_secs(5), 100);
     let client = Client::new();
     let mut response = client.get(&url(&server, "/chunked/10000")).await.unwrap();
@@ -110,12 +110,16 @@ async fn chunks_stream_the_body_and_then_the_connection_is_pooled() {
     drop(response);
     let post = Request::new("POST", &url(&server, "/echo"))
         .unwrap()
+        .header("Expect", "100-continue")
         .body("hello body");
+    let started = Instant::now();
     let mut echo = client.send(&post).await.unwrap();
     let text = echo.text().await.unwrap();
     assert!(text.starts_with("POST /echo HTTP/1.1\r\n"), "{text}");
     assert!(text.ends_with("\r\n\r\nhello body"), "{text}");
     assert_eq!((echo.connection_id(), echo.reused()), (1, true));
+    // The body went after 100 Continue, not after the 1 s fallback.
+    assert!(started.elapsed() < Duration::from_millis(900));
 }
 
 #[tokio::test]
