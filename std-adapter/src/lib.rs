@@ -11,8 +11,11 @@
 //!
 //! ## Features
 //!
-//! This crate has no optional features. It enables the core's
-//! `embedded-io` feature (the blocking drivers) for you.
+//! - `tokio` (default): `asynch`, a pooled client and a server on tokio
+//!   through the core's async drivers; the `h1conn` tool needs it.
+//!
+//! The crate enables the core's `embedded-io` feature (the blocking
+//! drivers), and with `tokio` its `embedded-io-async` feature, for you.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "tokio")]
