@@ -757,6 +757,8 @@ macro_rules! response_accessors {
     };
 }
 
+// For the async client.
+#[cfg(feature = "tokio")]
 pub(crate) use response_accessors;
 
 /// A response whose head has arrived; read the body with [`Read`],
