@@ -20,6 +20,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, Read};
+use std::iter;
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -29,8 +30,8 @@ use h1conn::io::DriverError;
 use h1conn::io::blocking;
 use h1conn::policy::CloseReason;
 use h1conn::time::Duration as EngineDuration;
-use h1conn::wire::{Header, KeepAlive, Version};
-use h1conn::{Config, NotReusable, ProtocolError, RetrySafety, UsageError};
+use h1conn::wire::{Header, KeepAlive, ResponseHead, Version};
+use h1conn::{Config, Connection, ErrorKind, NotReusable, ProtocolError, RetrySafety, UsageError};
 
 use crate::net::{SystemClock, TcpTransport};
 
@@ -107,7 +108,8 @@ pub enum Error {
         /// The method that was not retried.
         method: String,
     },
-    /// The peer stayed silent past the timeout.
+    /// The peer stayed silent past the timeout, or the exchange took
+    /// longer than [`ClientConfig::max_time`].
     TimedOut,
     /// The response head did not fit the client's input buffer
     /// ([`ClientConfig::buffer_size`]).
@@ -155,6 +157,9 @@ impl From<DriverError<io::Error>> for Error {
         match error {
             DriverError::Io(e) if is_timeout(&e) => Self::TimedOut,
             DriverError::Io(e) => Self::Io(e),
+            // The caller's total limit (the async client's `max_time`, kept
+            // by the engine), not a fault of the peer's.
+            DriverError::Protocol(e) if e.kind == ErrorKind::ExchangeTimeout => Self::TimedOut,
             DriverError::Protocol(e) => Self::Protocol(e),
             DriverError::Usage(e) => Self::Usage(e),
             DriverError::Closed => Self::Closed,
@@ -234,7 +239,8 @@ impl Url {
         })
     }
 
-    fn origin(&self) -> (String, u16) {
+    /// The pool key: host (case-insensitive) and port.
+    pub(crate) fn origin(&self) -> Origin {
         (self.host.to_ascii_lowercase(), self.port)
     }
 }
@@ -299,30 +305,38 @@ pub struct Outcome {
     pub body_bytes: u64,
 }
 
-/// A connection of the pool.
+/// Where a pooled connection leads: lowercase host and port.
+pub(crate) type Origin = (String, u16);
+
+/// A connection of a pool, over a blocking or an async driver.
 #[derive(Debug)]
-struct Pooled {
-    driver: Driver,
-    id: u64,
-    origin: (String, u16),
+pub(crate) struct Pooled<D> {
+    pub(crate) driver: D,
+    /// Numbered from 1 in the order the client opened connections.
+    pub(crate) id: u64,
+    pub(crate) origin: Origin,
 }
 
-/// A blocking HTTP/1.x client that pools connections per origin.
-#[derive(Debug, Default)]
-pub struct Client {
-    config: ClientConfig,
-    idle: Mutex<HashMap<(String, u16), Vec<Pooled>>>,
+type BlockingPooled = Pooled<Driver>;
+
+/// The configuration, the idle connections per origin and the count of
+/// connections opened: what the blocking and the async client share. The
+/// lock is never held across a wait (nor an `.await`).
+#[derive(Debug)]
+pub(crate) struct Pool<D> {
+    pub(crate) config: ClientConfig,
+    idle: Mutex<HashMap<Origin, Vec<Pooled<D>>>>,
     opened: AtomicU64,
 }
 
-impl Client {
-    /// A client with the default configuration.
-    pub fn new() -> Self {
-        Self::with_config(ClientConfig::default())
+impl<D> Default for Pool<D> {
+    fn default() -> Self {
+        Self::new(ClientConfig::default())
     }
+}
 
-    /// A client with `config`.
-    pub fn with_config(config: ClientConfig) -> Self {
+impl<D> Pool<D> {
+    pub(crate) fn new(config: ClientConfig) -> Self {
         Self {
             config,
             idle: Mutex::new(HashMap::new()),
@@ -330,15 +344,60 @@ impl Client {
         }
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Origin, Vec<Pooled<D>>>> {
+        // A panic elsewhere while holding the lock leaves the map usable.
+        self.idle.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Connections opened so far.
-    pub fn connections_opened(&self) -> u64 {
+    pub(crate) fn opened(&self) -> u64 {
         self.opened.load(Ordering::Relaxed)
     }
 
-    /// Idle connections in the pool.
-    pub fn idle_connections(&self) -> usize {
+    /// The number of the next connection opened.
+    pub(crate) fn next_id(&self) -> u64 {
+        self.opened.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Idle connections, all origins.
+    pub(crate) fn idle(&self) -> usize {
         self.lock().values().map(Vec::len).sum()
     }
+
+    /// The idle connection to `origin` used most recently (the least
+    /// likely to have timed out), to ask its driver whether it may be
+    /// reused; dropping it closes it.
+    pub(crate) fn take_idle(&self, origin: &Origin) -> Option<Pooled<D>> {
+        self.lock().get_mut(origin)?.pop()
+    }
+
+    /// Keeps `conn` for a later request, unless
+    /// [`ClientConfig::max_idle_per_origin`] connections to its origin wait
+    /// already (then it closes).
+    pub(crate) fn checkin(&self, conn: Pooled<D>) {
+        let mut idle = self.lock();
+        let conns = idle.entry(conn.origin.clone()).or_default();
+        if conns.len() < self.config.max_idle_per_origin {
+            conns.push(conn);
+        }
+    }
+}
+
+/// A blocking HTTP/1.x client that pools connections per origin.
+#[derive(Debug, Default)]
+pub struct Client {
+    pool: Pool<Driver>,
+}
+
+impl Client {
+    /// A client with `config`.
+    pub fn with_config(config: ClientConfig) -> Self {
+        Self {
+            pool: Pool::new(config),
+        }
+    }
+
+    client_common!();
 
     /// `GET url`.
     pub fn get(&self, url: &str) -> Result<Response<'_>, Error> {
@@ -351,7 +410,7 @@ impl Client {
     /// the body is complete and the engine allows reuse.
     pub fn send(&self, request: &Request) -> Result<Response<'_>, Error> {
         let origin = request.url.origin();
-        let deadline = self.config.max_time.map(|t| StdInstant::now() + t);
+        let deadline = self.pool.config.max_time.map(|t| StdInstant::now() + t);
         let (mut conn, reused) = match self.checkout(&origin) {
             Some(conn) => (conn, true),
             None => (self.connect(&request.url, deadline)?, false),
@@ -360,26 +419,9 @@ impl Client {
         match exchange(&mut conn, request) {
             Ok(head) => Ok(Response::new(self, conn, head, reused, None)),
             Err(error) => {
-                // Only a connection that died under us (closed or reset) is
-                // a retry candidate; whether to retry is the engine's rule.
-                let connection_died = matches!(error, Error::Closed | Error::Io(_));
-                if !connection_died {
-                    return Err(error);
-                }
-                if !conn.driver.may_retry() {
-                    let engine = conn.driver.connection();
-                    let unanswered = engine.retry_safety() == RetrySafety::SentNoResponse;
-                    if reused && unanswered {
-                        return Err(Error::NotRetried {
-                            method: request.method.clone(),
-                        });
-                    }
-                    return Err(error);
-                }
-                let retry = Retry {
-                    conn: conn.id,
-                    reason: error.to_string(),
-                };
+                let engine = conn.driver.connection();
+                let may_retry = conn.driver.may_retry();
+                let retry = plan_retry(error, conn.id, reused, may_retry, engine, request)?;
                 drop(conn);
                 let mut conn = self.connect(&request.url, deadline)?;
                 conn.driver.transport_mut().set_deadline(deadline);
@@ -389,46 +431,23 @@ impl Client {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, u16), Vec<Pooled>>> {
-        // A panic elsewhere while holding the lock leaves the map usable.
-        self.idle.lock().unwrap_or_else(|e| e.into_inner())
+    /// An idle connection to `origin` the engine allows to use now.
+    fn checkout(&self, origin: &Origin) -> Option<BlockingPooled> {
+        // The engine answers, after the driver handed it every byte it
+        // holds and whatever the socket has waiting (bytes or a close).
+        iter::from_fn(|| self.pool.take_idle(origin))
+            .find_map(|mut conn| conn.driver.reusable().is_ok().then_some(conn))
     }
 
-    /// An idle connection to `origin` the engine allows to use now, and
-    /// that the peer has not closed.
-    fn checkout(&self, origin: &(String, u16)) -> Option<Pooled> {
-        let mut idle = self.lock();
-        let conns = idle.get_mut(origin)?;
-        // Most recently used first: the least likely to have timed out.
-        while let Some(mut conn) = conns.pop() {
-            // The engine answers, after the driver handed it every byte it
-            // holds and whatever the socket has waiting (bytes or a close).
-            if conn.driver.reusable().is_ok() {
-                return Some(conn);
-            }
-        }
-        None
-    }
-
-    fn checkin(&self, mut conn: Pooled) {
+    fn checkin(&self, mut conn: BlockingPooled) {
         conn.driver.transport_mut().set_deadline(None);
-        let mut idle = self.lock();
-        let conns = idle.entry(conn.origin.clone()).or_default();
-        if conns.len() < self.config.max_idle_per_origin {
-            conns.push(conn);
-        }
+        self.pool.checkin(conn);
     }
 
-    fn connect(&self, url: &Url, deadline: Option<StdInstant>) -> Result<Pooled, Error> {
-        let timeout = self.config.timeout;
-        let mut connect_timeout = self.config.connect_timeout.unwrap_or(timeout);
-        if let Some(deadline) = deadline {
-            let left = deadline.saturating_duration_since(StdInstant::now());
-            if left.is_zero() {
-                return Err(Error::TimedOut);
-            }
-            connect_timeout = connect_timeout.min(left);
-        }
+    fn connect(&self, url: &Url, deadline: Option<StdInstant>) -> Result<BlockingPooled, Error> {
+        let config = &self.pool.config;
+        let timeout = config.timeout;
+        let connect_timeout = connect_timeout(config, deadline)?;
         let addrs = (url.host.as_str(), url.port)
             .to_socket_addrs()
             .map_err(Error::Connect)?;
@@ -449,18 +468,73 @@ impl Client {
             .map_err(Error::Io)?
             .with_silence_limit(Some(timeout));
         let clock = SystemClock::new();
-        let mut config = Config::new();
-        config.idle_margin = engine_duration(self.config.idle_margin);
-        config.idle_timeout = engine_duration(self.config.idle_ceiling);
-        let size = self.config.buffer_size;
-        let driver = Driver::new(transport, clock, config, vec![0; size], vec![0; size]);
-        let id = self.opened.fetch_add(1, Ordering::Relaxed) + 1;
+        let size = config.buffer_size;
+        let engine = engine_config(config);
+        let driver = Driver::new(transport, clock, engine, vec![0; size], vec![0; size]);
         Ok(Pooled {
             driver,
-            id,
+            id: self.pool.next_id(),
             origin: url.origin(),
         })
     }
+}
+
+/// The engine's configuration for a client connection.
+pub(crate) fn engine_config(config: &ClientConfig) -> Config {
+    let mut engine = Config::new();
+    engine.idle_margin = engine_duration(config.idle_margin);
+    engine.idle_timeout = engine_duration(config.idle_ceiling);
+    engine
+}
+
+/// How long one TCP connect may take: the connect timeout, cut to what is
+/// left of the exchange's `deadline`; `TimedOut` once that has passed.
+pub(crate) fn connect_timeout(
+    config: &ClientConfig,
+    deadline: Option<StdInstant>,
+) -> Result<Duration, Error> {
+    let limit = config.connect_timeout.unwrap_or(config.timeout);
+    let Some(deadline) = deadline else {
+        return Ok(limit);
+    };
+    let left = deadline.saturating_duration_since(StdInstant::now());
+    if left.is_zero() {
+        return Err(Error::TimedOut);
+    }
+    Ok(limit.min(left))
+}
+
+/// After a request failed with `error` on connection `conn`: the retry to
+/// make on a new connection, or the error to report.
+///
+/// Only a connection that died under us (closed or reset) is a retry
+/// candidate; whether to retry is the engine's rule (`may_retry`, the
+/// driver's answer), never worked out here.
+pub(crate) fn plan_retry(
+    error: Error,
+    conn: u64,
+    reused: bool,
+    may_retry: bool,
+    engine: &Connection,
+    request: &Request,
+) -> Result<Retry, Error> {
+    let connection_died = matches!(error, Error::Closed | Error::Io(_));
+    if !connection_died {
+        return Err(error);
+    }
+    if !may_retry {
+        let unanswered = engine.retry_safety() == RetrySafety::SentNoResponse;
+        if reused && unanswered {
+            return Err(Error::NotRetried {
+                method: request.method.clone(),
+            });
+        }
+        return Err(error);
+    }
+    Ok(Retry {
+        conn,
+        reason: error.to_string(),
+    })
 }
 
 fn engine_duration(d: Duration) -> EngineDuration {
@@ -469,16 +543,46 @@ fn engine_duration(d: Duration) -> EngineDuration {
 
 /// What the response head said, copied out of the connection's buffer.
 #[derive(Debug)]
-struct Head {
-    status: u16,
-    version: Version,
-    reason: String,
-    headers: Vec<(String, String)>,
-    keep_alive: Option<KeepAlive>,
+pub(crate) struct Head {
+    pub(crate) status: u16,
+    pub(crate) version: Version,
+    pub(crate) reason: String,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) keep_alive: Option<KeepAlive>,
+}
+
+impl Head {
+    /// Copies what the response's users need out of `head`.
+    pub(crate) fn of(head: &ResponseHead<'_>) -> Self {
+        Self {
+            status: head.status,
+            version: head.version,
+            reason: String::from_utf8_lossy(head.reason).into_owned(),
+            headers: head
+                .headers()
+                .map(|h| {
+                    (
+                        String::from_utf8_lossy(h.name).into_owned(),
+                        String::from_utf8_lossy(h.value).into_owned(),
+                    )
+                })
+                .collect(),
+            keep_alive: head.facts.keep_alive,
+        }
+    }
 }
 
 /// Sends `request` on `conn` and reads up to the final response head.
-fn exchange(conn: &mut Pooled, request: &Request) -> Result<Head, Error> {
+fn exchange(conn: &mut BlockingPooled, request: &Request) -> Result<Head, Error> {
+    let fields = wire_fields(request);
+    conn.driver.send_request(&wire_request(request, &fields))?;
+    let head = conn.driver.read_response()?;
+    Ok(Head::of(&head))
+}
+
+/// The header fields `request` goes out with: its own, after `Host` unless
+/// it has one.
+pub(crate) fn wire_fields(request: &Request) -> Vec<Header<'_>> {
     let url = &request.url;
     let mut fields: Vec<Header<'_>> = Vec::with_capacity(request.headers.len() + 1);
     if !request
@@ -495,32 +599,167 @@ fn exchange(conn: &mut Pooled, request: &Request) -> Result<Head, Error> {
         name: name.as_bytes(),
         value: value.as_bytes(),
     }));
+    fields
+}
+
+/// `request` as the drivers send it, with `fields` from [`wire_fields`].
+pub(crate) fn wire_request<'a>(
+    request: &'a Request,
+    fields: &'a [Header<'a>],
+) -> h1conn::io::Request<'a> {
     let version = if request.http10 {
         Version::Http10
     } else {
         Version::Http11
     };
-    let wire = h1conn::io::Request::new(request.method.as_bytes(), url.target.as_bytes(), &fields)
-        .with_version(version)
-        .with_body(&request.body);
-    conn.driver.send_request(&wire)?;
-    let head = conn.driver.read_response()?;
-    Ok(Head {
-        status: head.status,
-        version: head.version,
-        reason: String::from_utf8_lossy(head.reason).into_owned(),
-        headers: head
-            .headers()
-            .map(|h| {
-                (
-                    String::from_utf8_lossy(h.name).into_owned(),
-                    String::from_utf8_lossy(h.value).into_owned(),
-                )
-            })
-            .collect(),
-        keep_alive: head.facts.keep_alive,
-    })
+    h1conn::io::Request::new(
+        request.method.as_bytes(),
+        request.url.target.as_bytes(),
+        fields,
+    )
+    .with_version(version)
+    .with_body(&request.body)
 }
+
+/// The engine's decision at the end of a body.
+fn outcome_of(reusable: Result<(), NotReusable>, body_bytes: u64) -> Outcome {
+    let (keep_alive, close_reason) = match reusable {
+        Ok(()) => (true, None),
+        Err(NotReusable::Closing(reason)) => (false, Some(reason)),
+        Err(_) => (false, None),
+    };
+    Outcome {
+        keep_alive,
+        close_reason,
+        body_bytes,
+    }
+}
+
+/// `new`, `connections_opened` and `idle_connections`, the same on the
+/// blocking and the async `Client` (field `pool`, a [`Pool`]).
+macro_rules! client_common {
+    () => {
+        /// A client with the default configuration.
+        pub fn new() -> Self {
+            Self::with_config(ClientConfig::default())
+        }
+
+        /// Connections opened so far.
+        pub fn connections_opened(&self) -> u64 {
+            self.pool.opened()
+        }
+
+        /// Idle connections in the pool.
+        pub fn idle_connections(&self) -> usize {
+            self.pool.idle()
+        }
+    };
+}
+
+pub(crate) use client_common;
+
+/// What a response has been so far: its head, where it came from, and the
+/// body's progress; the same on the blocking and the async `Response`.
+#[derive(Debug)]
+pub(crate) struct Record {
+    pub(crate) conn_id: u64,
+    pub(crate) head: Head,
+    pub(crate) reused: bool,
+    pub(crate) retry: Option<Retry>,
+    /// Body bytes received so far.
+    pub(crate) body_bytes: u64,
+    /// The engine's decision, once the body is complete.
+    pub(crate) outcome: Option<Outcome>,
+}
+
+impl Record {
+    pub(crate) fn new(conn_id: u64, head: Head, reused: bool, retry: Option<Retry>) -> Self {
+        Self {
+            conn_id,
+            head,
+            reused,
+            retry,
+            body_bytes: 0,
+            outcome: None,
+        }
+    }
+
+    /// The body is complete: records the engine's decision (`reusable`,
+    /// the driver's answer, which has seen every byte held and waiting);
+    /// whether the connection may go back to the pool.
+    pub(crate) fn finish(&mut self, reusable: Result<(), NotReusable>) -> bool {
+        let outcome = outcome_of(reusable, self.body_bytes);
+        self.outcome = Some(outcome);
+        outcome.keep_alive
+    }
+}
+
+/// The accessors of a response's head and history, the same on the
+/// blocking and the async `Response` (field `record`, a [`Record`]).
+macro_rules! response_accessors {
+    () => {
+        /// The status code.
+        pub fn status(&self) -> u16 {
+            self.record.head.status
+        }
+
+        /// The response's HTTP version.
+        pub fn version(&self) -> Version {
+            self.record.head.version
+        }
+
+        /// The reason phrase.
+        pub fn reason(&self) -> &str {
+            &self.record.head.reason
+        }
+
+        /// All header fields, in order.
+        pub fn headers(&self) -> &[(String, String)] {
+            &self.record.head.headers
+        }
+
+        /// The first field named `name` (case-insensitive).
+        pub fn header(&self, name: &str) -> Option<&str> {
+            self.record
+                .head
+                .headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+        }
+
+        /// The response's `Keep-Alive` parameters, if it had the field.
+        pub fn keep_alive(&self) -> Option<KeepAlive> {
+            self.record.head.keep_alive
+        }
+
+        /// The number of the connection this response came on (from 1, in
+        /// the order the client opened connections).
+        pub fn connection_id(&self) -> u64 {
+            self.record.conn_id
+        }
+
+        /// Whether the request went on a connection that had served an
+        /// earlier exchange.
+        pub fn reused(&self) -> bool {
+            self.record.reused
+        }
+
+        /// The retry made for this request, if any.
+        pub fn retry(&self) -> Option<&Retry> {
+            self.record.retry.as_ref()
+        }
+
+        /// The engine's decision, once the body is complete.
+        pub fn outcome(&self) -> Option<Outcome> {
+            self.record.outcome
+        }
+    };
+}
+
+// For the async client.
+#[cfg(feature = "tokio")]
+pub(crate) use response_accessors;
 
 /// A response whose head has arrived; read the body with [`Read`],
 /// [`copy_to`](Self::copy_to), [`body`](Self::body) or
@@ -529,95 +768,31 @@ fn exchange(conn: &mut Pooled, request: &Request) -> Result<Head, Error> {
 #[derive(Debug)]
 pub struct Response<'c> {
     client: &'c Client,
-    conn: Option<Pooled>,
-    conn_id: u64,
-    head: Head,
-    reused: bool,
-    retry: Option<Retry>,
+    conn: Option<BlockingPooled>,
+    record: Record,
     /// Body bytes received but not yet handed out by `read`.
     pending: Vec<u8>,
     pending_at: usize,
-    body_bytes: u64,
-    outcome: Option<Outcome>,
 }
 
 impl<'c> Response<'c> {
     fn new(
         client: &'c Client,
-        conn: Pooled,
+        conn: BlockingPooled,
         head: Head,
         reused: bool,
         retry: Option<Retry>,
     ) -> Self {
         Self {
             client,
-            conn_id: conn.id,
+            record: Record::new(conn.id, head, reused, retry),
             conn: Some(conn),
-            head,
-            reused,
-            retry,
             pending: Vec::new(),
             pending_at: 0,
-            body_bytes: 0,
-            outcome: None,
         }
     }
 
-    /// The status code.
-    pub fn status(&self) -> u16 {
-        self.head.status
-    }
-
-    /// The response's HTTP version.
-    pub fn version(&self) -> Version {
-        self.head.version
-    }
-
-    /// The reason phrase.
-    pub fn reason(&self) -> &str {
-        &self.head.reason
-    }
-
-    /// All header fields, in order.
-    pub fn headers(&self) -> &[(String, String)] {
-        &self.head.headers
-    }
-
-    /// The first field named `name` (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.head
-            .headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The response's `Keep-Alive` parameters, if it had the field.
-    pub fn keep_alive(&self) -> Option<KeepAlive> {
-        self.head.keep_alive
-    }
-
-    /// The number of the connection this response came on (from 1, in the
-    /// order the client opened connections).
-    pub fn connection_id(&self) -> u64 {
-        self.conn_id
-    }
-
-    /// Whether the request went on a connection that had served an
-    /// earlier exchange.
-    pub fn reused(&self) -> bool {
-        self.reused
-    }
-
-    /// The retry made for this request, if any.
-    pub fn retry(&self) -> Option<&Retry> {
-        self.retry.as_ref()
-    }
-
-    /// The engine's decision, once the body is complete.
-    pub fn outcome(&self) -> Option<Outcome> {
-        self.outcome
-    }
+    response_accessors!();
 
     /// Streams the rest of the body into `out`; returns the decision.
     pub fn copy_to(&mut self, out: &mut (impl io::Write + ?Sized)) -> Result<Outcome, Error> {
@@ -626,7 +801,7 @@ impl<'c> Response<'c> {
         self.pending.clear();
         self.pending_at = 0;
         loop {
-            if let Some(outcome) = self.outcome {
+            if let Some(outcome) = self.record.outcome {
                 return Ok(outcome);
             }
             let Some(conn) = self.conn.as_mut() else {
@@ -634,7 +809,7 @@ impl<'c> Response<'c> {
             };
             match conn.driver.read_body() {
                 Ok(Some(data)) => {
-                    self.body_bytes += data.len() as u64;
+                    self.record.body_bytes += data.len() as u64;
                     out.write_all(data).map_err(Error::Io)?;
                 }
                 Ok(None) => self.finish(),
@@ -664,17 +839,7 @@ impl<'c> Response<'c> {
         let Some(mut conn) = self.conn.take() else {
             return;
         };
-        let (keep_alive, close_reason) = match conn.driver.reusable() {
-            Ok(()) => (true, None),
-            Err(NotReusable::Closing(reason)) => (false, Some(reason)),
-            Err(_) => (false, None),
-        };
-        self.outcome = Some(Outcome {
-            keep_alive,
-            close_reason,
-            body_bytes: self.body_bytes,
-        });
-        if keep_alive {
+        if self.record.finish(conn.driver.reusable()) {
             self.client.checkin(conn);
         }
     }
@@ -685,7 +850,7 @@ impl Read for Response<'_> {
         while self.pending_at >= self.pending.len() {
             self.pending.clear();
             self.pending_at = 0;
-            if self.outcome.is_some() {
+            if self.record.outcome.is_some() {
                 return Ok(0);
             }
             let Some(conn) = self.conn.as_mut() else {
@@ -696,7 +861,7 @@ impl Read for Response<'_> {
             };
             match conn.driver.read_body() {
                 Ok(Some(data)) => {
-                    self.body_bytes += data.len() as u64;
+                    self.record.body_bytes += data.len() as u64;
                     self.pending.extend_from_slice(data);
                 }
                 Ok(None) => self.finish(),

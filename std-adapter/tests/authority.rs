@@ -3,62 +3,24 @@
 //! TCP: scripted raw-socket peers for what a well-behaved server never does,
 //! and the `h1conn` binary as a black box.
 
+#[path = "common/scripted_peer.rs"]
+mod scripted_peer;
+
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Output, Stdio};
-use std::thread::{self, JoinHandle};
+use std::thread;
 use std::time::Duration;
 
 use h1conn::policy::CloseReason;
 use h1conn_std::client::{Client, Error, Request};
+use scripted_peer::{read_head, scripted};
 
 fn h1conn(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_h1conn"))
         .args(args)
         .output()
         .unwrap()
-}
-
-/// A peer that runs `script` on each of the first `connections` accepted
-/// connections, in order, and records every byte each one received.
-fn scripted(
-    connections: usize,
-    script: fn(usize, &TcpStream, &mut BufReader<&TcpStream>),
-) -> (SocketAddr, JoinHandle<Vec<String>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let handle = thread::spawn(move || {
-        let mut received = Vec::new();
-        for (i, stream) in listener.incoming().take(connections).enumerate() {
-            let stream = stream.unwrap();
-            stream
-                .set_read_timeout(Some(Duration::from_secs(5)))
-                .unwrap();
-            let mut reader = BufReader::new(&stream);
-            script(i, &stream, &mut reader);
-            // Whatever else the client sends until it closes.
-            let mut rest = Vec::new();
-            let _ = reader.read_to_end(&mut rest);
-            received.push(String::from_utf8_lossy(&rest).into_owned());
-        }
-        received
-    });
-    (addr, handle)
-}
-
-/// Reads one request head (up to the empty line).
-fn read_head(reader: &mut BufReader<&TcpStream>) -> String {
-    let mut head = String::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return head;
-        }
-        head.push_str(&line);
-        if line == "\r\n" {
-            return head;
-        }
-    }
 }
 
 /// Answers the first request with two responses in one write, then

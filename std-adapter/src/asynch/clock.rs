@@ -25,11 +25,17 @@ pub struct TokioClock {
 impl TokioClock {
     /// A clock whose epoch is now. Call it inside a tokio runtime.
     pub fn new() -> Self {
-        let origin = tokio::time::Instant::now();
+        Self::since(std::time::Instant::now())
+    }
+
+    /// A clock whose epoch is `origin` (share one origin between clocks
+    /// whose instants are compared). Call it inside a tokio runtime.
+    pub fn since(origin: std::time::Instant) -> Self {
+        let origin = tokio::time::Instant::from_std(origin);
         Self {
             system: SystemClock::since(origin.into_std()),
             origin,
-            timer: LazyTimer::new(origin + Duration::from_secs(3600)),
+            timer: LazyTimer::new(tokio::time::Instant::now() + Duration::from_secs(3600)),
         }
     }
 }

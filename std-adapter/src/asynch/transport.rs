@@ -2,10 +2,12 @@
 //! async drivers, through `embedded-io-adapters`' [`FromTokio`].
 
 use std::io;
+use std::mem::MaybeUninit;
 use std::time::Duration;
 
 use embedded_io_adapters::tokio_1::FromTokio;
 use embedded_io_async::Write as _;
+use socket2::SockRef;
 use std::fmt;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _, BufWriter};
 use tokio::net::TcpStream;
@@ -17,6 +19,10 @@ use crate::net::MAX_CLOSE_DRAIN;
 /// Bytes gathered before a write reaches the socket: a response head and a
 /// small body leave in one system call, at the driver's `flush`.
 const WRITE_BUFFER: usize = 8 * 1024;
+
+/// Longest [`TokioTransport::catch_up`] waits for the reactor to see what
+/// the socket already holds (it sees it at its next turn).
+const CATCH_UP_LIMIT: Duration = Duration::from_secs(1);
 
 /// A connected tokio TCP stream for `h1conn::io::asynch::{Client, Server}`.
 ///
@@ -70,6 +76,24 @@ impl TokioTransport {
     /// The socket.
     pub fn stream(&self) -> &TcpStream {
         self.io.inner().get_ref()
+    }
+
+    /// Call before the async client driver's `reusable()`: brings tokio's
+    /// idea of the socket up to date with the socket itself.
+    ///
+    /// tokio learns that bytes (or a close) arrived only when its reactor
+    /// next runs, so the driver's read polled once in `reusable()` misses
+    /// what came while the task kept its thread busy (and the stray bytes
+    /// would be read as the next response). A non-blocking peek asks the
+    /// socket; when something waits, this waits (briefly) for the reactor
+    /// to see it too, and the driver's poll then reads it.
+    pub async fn catch_up(&self) {
+        let mut byte = [MaybeUninit::uninit()];
+        let peeked = SockRef::from(self.stream()).peek(&mut byte);
+        let nothing_waits = matches!(&peeked, Err(e) if e.kind() == io::ErrorKind::WouldBlock);
+        if !nothing_waits {
+            let _ = tokio::time::timeout(CATCH_UP_LIMIT, self.stream().readable()).await;
+        }
     }
 
     /// Closes gracefully: flushes, shuts down the write side so the peer
