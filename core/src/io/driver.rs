@@ -315,6 +315,15 @@ macro_rules! driver {
                 self.io.transport
             }
 
+            /// Gives back the transport, the clock and the two buffers (input,
+            /// scratch), so a caller can reuse the buffers for its next
+            /// connection. The engine's state and any unread input are dropped.
+            pub fn into_parts(self) -> (T, C, B, B) {
+                let Io { exchange, transport, clock } = self.io;
+                let (input, scratch) = exchange.into_buffers();
+                (transport, clock, input, scratch)
+            }
+
             /// Reads the next request head, first skipping what is left of the
             /// previous request's body. `None` when the connection should close
             /// (the engine said so, the peer closed between requests, or it stayed

@@ -64,12 +64,13 @@ use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use h1conn::io::{DriverError, asynch};
+use h1conn::policy::{CloseReason, Persistence};
 use h1conn::wire::Header;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
@@ -239,6 +240,7 @@ impl<H: Handler> Server<H> {
             next_conn: AtomicU64::new(1),
             live: AtomicUsize::new(0),
             refusing: AtomicUsize::new(0),
+            buffers: BufferPool::default(),
         });
         Ok((listener, shared))
     }
@@ -314,6 +316,31 @@ struct Shared<H> {
     live: AtomicUsize,
     /// Refused connections whose 503 is still draining.
     refusing: AtomicUsize,
+    /// Buffers of closed connections, for the next ones.
+    buffers: BufferPool,
+}
+
+/// Input and scratch buffers of closed connections, reused by new ones so
+/// that a connection costs no large allocation (and no zeroing): a few
+/// thousand short connections per second would otherwise spend a fair
+/// share of their time in the allocator.
+#[derive(Debug, Default)]
+struct BufferPool(Mutex<Vec<(Vec<u8>, Vec<u8>)>>);
+
+impl BufferPool {
+    /// Most pairs kept (about 20 MiB at the default sizes).
+    const MAX_KEPT: usize = 1024;
+
+    fn take(&self) -> Option<(Vec<u8>, Vec<u8>)> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).pop()
+    }
+
+    fn give_back(&self, input: Vec<u8>, scratch: Vec<u8>) {
+        let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if kept.len() < Self::MAX_KEPT {
+            kept.push((input, scratch));
+        }
+    }
 }
 
 impl<H> fmt::Debug for Shared<H> {
@@ -441,8 +468,12 @@ async fn serve_connection<H: Handler>(shared: &Shared<H>, stream: TcpStream, pee
         .with_write_timeout(Some(config.write_timeout))
         .with_silence_limit(Some(config.silence_limit()));
     let engine = config.engine();
-    let input = vec![0u8; engine.parse.max_head_len + INPUT_SLACK];
-    let scratch = vec![0u8; SCRATCH_LEN];
+    let (input, scratch) = shared.buffers.take().unwrap_or_else(|| {
+        (
+            vec![0u8; engine.parse.max_head_len + INPUT_SLACK],
+            vec![0u8; SCRATCH_LEN],
+        )
+    });
     let mut driver: Driver =
         asynch::Server::new(transport, TokioClock::new(), engine, input, scratch);
     let mut stopped = shared.stop.subscribe();
@@ -518,10 +549,21 @@ async fn serve_connection<H: Handler>(shared: &Shared<H>, stream: TcpStream, pee
             break;
         }
     }
-    driver
-        .into_transport()
-        .close_gracefully(config.close_linger)
-        .await;
+    // A peer that said it sends nothing more, and has nothing unread, needs
+    // no lingering drain.
+    let peer_done = matches!(
+        driver.connection().persistence(),
+        Persistence::Close(
+            CloseReason::RequestClose | CloseReason::Http10NoKeepAlive | CloseReason::PeerClosed
+        )
+    );
+    let (transport, _, input, scratch) = driver.into_parts();
+    shared.buffers.give_back(input, scratch);
+    if peer_done {
+        transport.close_after_last(config.close_linger).await;
+    } else {
+        transport.close_gracefully(config.close_linger).await;
+    }
 }
 
 /// How an exchange ended, for the connection loop.

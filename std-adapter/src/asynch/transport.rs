@@ -96,6 +96,24 @@ impl TokioTransport {
         }
     }
 
+    /// Closes a connection whose peer said it sends nothing more (its
+    /// request said `Connection: close`, or was HTTP/1.0 without
+    /// keep-alive): flushes, shuts down the write side and, when nothing
+    /// unread waits, closes at once, which sends a FIN, never a reset.
+    /// When bytes do wait, it closes gracefully as
+    /// [`close_gracefully`](Self::close_gracefully) does (as nginx lingers
+    /// only when the client may still be sending).
+    pub async fn close_after_last(self, linger: Duration) {
+        let mut byte = [MaybeUninit::uninit()];
+        let peeked = SockRef::from(self.stream()).peek(&mut byte);
+        if matches!(&peeked, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
+            let mut stream = self.io.into_inner();
+            let _ = timeout_at(Instant::now() + linger, stream.shutdown()).await;
+        } else {
+            self.close_gracefully(linger).await;
+        }
+    }
+
     /// Closes gracefully: flushes, shuts down the write side so the peer
     /// reads everything sent, then drains what it still sends for up to
     /// `linger` (at most 256 KiB), so the close never turns into a reset
