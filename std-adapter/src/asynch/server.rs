@@ -477,6 +477,9 @@ async fn serve_connection<H: Handler>(shared: &Shared<H>, stream: TcpStream, pee
     let mut driver: Driver =
         asynch::Server::new(transport, TokioClock::new(), engine, input, scratch);
     let mut stopped = shared.stop.subscribe();
+    // One wait for the stop signal for the connection's whole life (a new
+    // one per request would register and unregister a waiter each time).
+    let mut stop = pin!(stopped.wait_for(|stop| *stop));
     let mut number = 0u32;
     let record = |driver: &Driver, number, head: Option<&Head>, status, abort| {
         if let Some(log) = &shared.log {
@@ -492,14 +495,11 @@ async fn serve_connection<H: Handler>(shared: &Shared<H>, stream: TcpStream, pee
         }
     };
     loop {
-        if *stopped.borrow_and_update() {
-            break;
-        }
         let next = tokio::select! {
             biased;
-            next = driver.read_request() => next.map(|head| head.map(|h| (Head::of(&h), h.facts.other_codings))),
             // A stop closes a connection waiting for its next request.
-            _ = stopped.changed() => break,
+            _ = &mut stop => break,
+            next = driver.read_request() => next.map(|head| head.map(|h| (Head::of(&h), h.facts.other_codings))),
         };
         let head = match next {
             Ok(Some((head, true))) => {
