@@ -51,7 +51,10 @@
 //! `--max-connections`, `--body-timeout` or `--body-min-rate`, a timeout
 //! longer than a day), 1 when serving fails at run time.
 
+use std::fs::File;
 use std::io::{self, Write as _};
+use std::os::fd::AsFd as _;
+use std::sync::OnceLock;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -147,9 +150,20 @@ fn prepare(args: &ServeArgs) -> Result<Bound, String> {
 
 /// Writes the access-log line of `record` to stderr, whole.
 fn log_line(record: &AccessRecord<'_>) {
+    /// Stderr's descriptor, duplicated once: writing through it takes no
+    /// process-wide lock, so connections on different worker threads never
+    /// wait for each other's log lines (`Stderr` serializes every write).
+    static STDERR: OnceLock<Option<File>> = OnceLock::new();
     let line = format!("{}\n", access_line(record));
     // One write per line keeps lines from different connections whole.
-    let _ = io::stderr().lock().write_all(line.as_bytes());
+    let unlocked = STDERR.get_or_init(|| {
+        let fd = io::stderr().as_fd().try_clone_to_owned().ok()?;
+        Some(File::from(fd))
+    });
+    let _ = match unlocked.as_ref() {
+        Some(file) => (&*file).write_all(line.as_bytes()),
+        None => io::stderr().lock().write_all(line.as_bytes()),
+    };
 }
 
 /// The access-log line of `record`, without the newline.
