@@ -394,7 +394,19 @@ fn open_under(root: &Path, path: &str) -> io::Result<Option<(File, fs::Metadata,
         meta = file.metadata()?;
     }
     let real = real_path(&file, &full)?;
-    Ok(real.starts_with(root).then_some((file, meta, real)))
+    Ok(is_under(&real, root).then_some((file, meta, real)))
+}
+
+/// Whether `path` is `root` or below it, both absolute and canonical (a
+/// byte comparison: `Path::starts_with` walks components, which costs more
+/// than the rest of resolving a request).
+fn is_under(path: &Path, root: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt as _;
+    let (path, root) = (path.as_os_str().as_bytes(), root.as_os_str().as_bytes());
+    match path.strip_prefix(root) {
+        Some(rest) => rest.is_empty() || rest.starts_with(b"/") || root.ends_with(b"/"),
+        None => false,
+    }
 }
 
 /// `root` joined with the decoded segments of `path`; `None` for a path
@@ -403,8 +415,13 @@ fn join_under(root: &Path, path: &str) -> Option<PathBuf> {
     if !path.starts_with('/') {
         return None;
     }
-    let decoded = String::from_utf8(percent_decode(path)?).ok()?;
-    let mut full = root.to_path_buf();
+    let decoded = if path.contains('%') {
+        std::borrow::Cow::Owned(String::from_utf8(percent_decode(path)?).ok()?)
+    } else {
+        std::borrow::Cow::Borrowed(path)
+    };
+    let mut full = PathBuf::with_capacity(root.as_os_str().len() + path.len() + 16);
+    full.push(root);
     for segment in decoded.split('/') {
         match segment {
             "" | "." => {}
@@ -421,8 +438,27 @@ fn join_under(root: &Path, path: &str) -> Option<PathBuf> {
 #[cfg(target_os = "linux")]
 fn real_path(file: &File, opened_as: &Path) -> io::Result<PathBuf> {
     use std::os::fd::AsRawFd as _;
-    fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd()))
-        .or_else(|_| fs::canonicalize(opened_as))
+    let mut link = String::with_capacity(32);
+    link.push_str("/proc/self/fd/");
+    link.push_str(itoa_fd(file.as_raw_fd()).as_str());
+    fs::read_link(link).or_else(|_| fs::canonicalize(opened_as))
+}
+
+/// A descriptor number in decimal, without the formatting machinery.
+#[cfg(target_os = "linux")]
+fn itoa_fd(fd: i32) -> String {
+    let mut digits = Vec::with_capacity(10);
+    let mut rest = fd.unsigned_abs();
+    loop {
+        // `rest % 10` is below 10: an ASCII digit.
+        digits.push(b'0' + (rest % 10) as u8);
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    digits.reverse();
+    String::from_utf8(digits).unwrap_or_default()
 }
 
 /// Where the open `file` really is: `opened_as` with its links resolved.
@@ -455,9 +491,15 @@ fn content_type(path: &Path) -> &'static str {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
         .unwrap_or_default();
-    match ext.as_str() {
+    // Lowercased in a small buffer: no allocation per request.
+    let mut lower = [0u8; 8];
+    let Some(slot) = lower.get_mut(..ext.len()) else {
+        return "application/octet-stream";
+    };
+    slot.copy_from_slice(ext.as_bytes());
+    slot.make_ascii_lowercase();
+    match std::str::from_utf8(slot).unwrap_or_default() {
         "html" | "htm" => "text/html; charset=utf-8",
         "txt" | "md" => "text/plain; charset=utf-8",
         "css" => "text/css",
@@ -491,6 +533,32 @@ mod tests {
         assert_eq!(parse_status("101"), None);
         assert_eq!(parse_status("600"), None);
         assert_eq!(parse_status("20"), None);
+    }
+
+    #[test]
+    fn under_the_root_by_whole_segments() {
+        let root = Path::new("/srv/www");
+        assert!(is_under(Path::new("/srv/www"), root));
+        assert!(is_under(Path::new("/srv/www/a/b.html"), root));
+        assert!(!is_under(Path::new("/srv/wwwx/a"), root));
+        assert!(!is_under(Path::new("/srv"), root));
+        assert!(is_under(Path::new("/etc/passwd"), Path::new("/")));
+    }
+
+    #[test]
+    fn content_types_ignore_case() {
+        assert_eq!(
+            content_type(Path::new("/a/INDEX.HTML")),
+            "text/html; charset=utf-8"
+        );
+        assert_eq!(
+            content_type(Path::new("/a/x.verylongext")),
+            "application/octet-stream"
+        );
+        assert_eq!(
+            content_type(Path::new("/a/noext")),
+            "application/octet-stream"
+        );
     }
 
     #[test]

@@ -40,6 +40,8 @@ pub(crate) struct Head {
     text: Vec<u8>,
     method: Range<usize>,
     target: Range<usize>,
+    /// The path part of the target (see [`Head::path`]); `None`: `/`.
+    path: Option<Range<usize>>,
     fields: Vec<(Range<usize>, Range<usize>)>,
     pub(crate) version: Version,
     pub(crate) body: BodyKind,
@@ -58,6 +60,10 @@ impl Head {
         };
         let method = push_text(&mut text, head.method);
         let target = push_text(&mut text, head.target);
+        let path = std::str::from_utf8(text.get(target.clone()).unwrap_or_default())
+            .ok()
+            .and_then(path_range)
+            .map(|within| target.start + within.start..target.start + within.end);
         let fields = head
             .headers()
             .map(|h| {
@@ -71,6 +77,7 @@ impl Head {
             text,
             method,
             target,
+            path,
             fields,
             version: head.version,
             body: head.body,
@@ -95,22 +102,9 @@ impl Head {
         self.str_at(&self.target)
     }
 
-    /// The path of the target (see `Request::path`).
+    /// The path of the target (see `Request::path`), found once.
     pub(crate) fn path(&self) -> &str {
-        let target = self.target();
-        let after_authority = match target.find("://") {
-            Some(at) => {
-                let rest = target.get(at + 3..).unwrap_or_default();
-                rest.find('/')
-                    .and_then(|slash| rest.get(slash..))
-                    .unwrap_or("/")
-            }
-            None => target,
-        };
-        after_authority
-            .split(['?', '#'])
-            .next()
-            .unwrap_or(after_authority)
+        self.path.as_ref().map_or("/", |range| self.str_at(range))
     }
 
     /// The query of the target (after `?`), if any.
@@ -163,6 +157,22 @@ impl Head {
             None
         }
     }
+}
+
+/// Where the path of a request-target lies in it: without the query, and
+/// without scheme and authority for an absolute-form target (`*` stays
+/// `*`); `None` for an absolute-form target with no path, whose path is `/`.
+fn path_range(target: &str) -> Option<Range<usize>> {
+    let start = match target.find("://") {
+        Some(at) => {
+            let authority = at + 3;
+            authority + target.get(authority..)?.find('/')?
+        }
+        None => 0,
+    };
+    let rest = target.get(start..)?;
+    let end = rest.find(['?', '#']).map_or(target.len(), |at| start + at);
+    Some(start..end)
 }
 
 /// Where the response of a request stands.
@@ -712,6 +722,19 @@ impl Write for ResponseBody<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_of_targets() {
+        fn path(target: &str) -> &str {
+            path_range(target).map_or("/", |r| &target[r])
+        }
+        assert_eq!(path("/a/b?q=1"), "/a/b");
+        assert_eq!(path("/a#frag"), "/a");
+        assert_eq!(path("*"), "*");
+        assert_eq!(path("http://host:8080/x/y?z"), "/x/y");
+        assert_eq!(path("http://host"), "/");
+        assert_eq!(path("host:443"), "host:443");
+    }
 
     #[test]
     fn fields_add_close_and_framing_only_when_missing() {
