@@ -2,8 +2,6 @@
 //! the persistence policy, the body decoders, the timers and the head writer
 //! together. Plain data: no buffers, no allocation, no clock.
 
-use heapless::Deque;
-
 use crate::body::{BodyDecoder, BodyEvent};
 use crate::error::{ErrorKind, ProtocolError, UsageError};
 use crate::policy::{
@@ -11,7 +9,7 @@ use crate::policy::{
     request_fields, request_persistence, response_fields,
 };
 use crate::state::{HalfState, Joint, Role, Step, joint_steps, next};
-use crate::time::{Duration, Instant};
+use crate::time::{Duration, Instant, Split64};
 use crate::timer::{Timer, TimerTable};
 use crate::wire::{
     BodyKind, HeadScanner, Header, Headers, KeepAlive, Method, ParseConfig, Parsed, RequestHead,
@@ -186,28 +184,148 @@ impl core::fmt::Display for NotReusable {
     }
 }
 
-/// A request on the connection that has not been answered yet.
+/// A request on the connection that has not been answered yet, in two
+/// bytes: its method, and its summary and expectations as bits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 struct Pending {
     method: Method,
-    request: MessageSummary,
-    /// The request expects `100 Continue` before its body (HTTP/1.1 and
-    /// later only: RFC 9110 10.1.1 has HTTP/1.0 expectations ignored).
-    expect_continue: bool,
-    /// The request asked for a protocol switch (`Upgrade`, listed in
-    /// `Connection`): only then is a `101` acceptable.
-    upgrade: bool,
+    /// The `PENDING_*` bits.
+    bits: u8,
 }
 
+/// The request is HTTP/1.0 (else HTTP/1.1).
+const PENDING_HTTP10: u8 = 1;
+/// `Connection: close`.
+const PENDING_CLOSE: u8 = 1 << 1;
+/// `Connection: keep-alive`.
+const PENDING_KEEP_ALIVE: u8 = 1 << 2;
+/// A `Transfer-Encoding` field.
+const PENDING_TRANSFER_ENCODING: u8 = 1 << 3;
+/// Both `Content-Length` and `Transfer-Encoding`.
+const PENDING_FRAMING_CONFLICT: u8 = 1 << 4;
+/// The request expects `100 Continue` before its body (HTTP/1.1 and
+/// later only: RFC 9110 10.1.1 has HTTP/1.0 expectations ignored).
+const PENDING_EXPECT_CONTINUE: u8 = 1 << 5;
+/// The request asked for a protocol switch (`Upgrade`, listed in
+/// `Connection`): only then is a `101` acceptable.
+const PENDING_UPGRADE: u8 = 1 << 6;
+
 impl Pending {
+    /// The placeholder of an empty queue slot.
+    const EMPTY: Self = Self {
+        method: Method::Other,
+        bits: 0,
+    };
+
     fn of_request(head: &RequestHead<'_>) -> Self {
         let facts = &head.facts;
+        let summary = MessageSummary::of(head.version, facts);
+        let flag = |on: bool, bit: u8| if on { bit } else { 0 };
         Self {
             method: head.method_kind(),
-            request: MessageSummary::of(head.version, facts),
-            expect_continue: facts.expect_continue && head.version != Version::Http10,
-            upgrade: facts.upgrade && facts.connection.upgrade,
+            bits: flag(summary.version == Version::Http10, PENDING_HTTP10)
+                | flag(summary.close, PENDING_CLOSE)
+                | flag(summary.keep_alive, PENDING_KEEP_ALIVE)
+                | flag(summary.transfer_encoding, PENDING_TRANSFER_ENCODING)
+                | flag(summary.framing_conflict, PENDING_FRAMING_CONFLICT)
+                | flag(
+                    facts.expect_continue && head.version != Version::Http10,
+                    PENDING_EXPECT_CONTINUE,
+                )
+                | flag(facts.upgrade && facts.connection.upgrade, PENDING_UPGRADE),
+        }
+    }
+
+    const fn has(self, bit: u8) -> bool {
+        self.bits & bit != 0
+    }
+
+    /// What the request said about persistence.
+    const fn request(self) -> MessageSummary {
+        let mut summary = MessageSummary::plain(self.version());
+        summary.close = self.has(PENDING_CLOSE);
+        summary.keep_alive = self.has(PENDING_KEEP_ALIVE);
+        summary.transfer_encoding = self.has(PENDING_TRANSFER_ENCODING);
+        summary.framing_conflict = self.has(PENDING_FRAMING_CONFLICT);
+        summary
+    }
+
+    const fn version(self) -> Version {
+        if self.has(PENDING_HTTP10) {
+            Version::Http10
+        } else {
+            Version::Http11
+        }
+    }
+
+    const fn expect_continue(self) -> bool {
+        self.has(PENDING_EXPECT_CONTINUE)
+    }
+
+    const fn upgrade(self) -> bool {
+        self.has(PENDING_UPGRADE)
+    }
+}
+
+/// The requests not answered yet, oldest first: at most [`MAX_PIPELINE`].
+/// Slots past `len` hold [`Pending::EMPTY`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+struct Queue {
+    items: [Pending; MAX_PIPELINE],
+    len: u8,
+}
+
+impl Queue {
+    const fn new() -> Self {
+        Self {
+            items: [Pending::EMPTY; MAX_PIPELINE],
+            len: 0,
+        }
+    }
+
+    const fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    const fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn front(&self) -> Option<Pending> {
+        self.iter().next().copied()
+    }
+
+    fn front_mut(&mut self) -> Option<&mut Pending> {
+        let len = self.len();
+        self.items.get_mut(..len).and_then(|live| live.first_mut())
+    }
+
+    fn iter(&self) -> core::slice::Iter<'_, Pending> {
+        self.items.get(..self.len()).unwrap_or_default().iter()
+    }
+
+    /// Appends `pending`; `false` when the queue is full.
+    fn push_back(&mut self, pending: Pending) -> bool {
+        let len = self.len();
+        match self.items.get_mut(len) {
+            Some(slot) => {
+                *slot = pending;
+                self.len += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn pop_front(&mut self) {
+        if self.len > 0 {
+            self.items.rotate_left(1);
+            self.len -= 1;
+            if let Some(last) = self.items.last_mut() {
+                *last = Pending::EMPTY;
+            }
         }
     }
 }
@@ -216,7 +334,8 @@ impl Pending {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 enum Outgoing {
-    Length(u64),
+    /// `Connection::outgoing_left` bytes are left.
+    Length,
     Chunked,
     UntilClose,
 }
@@ -260,11 +379,12 @@ pub struct Connection {
     send: HalfState,
     recv: HalfState,
     persistence: Persistence,
-    scanner: HeadScanner,
-    decoder: BodyDecoder,
+    reader: Reader,
     outgoing: Outgoing,
+    /// Body bytes left to send when `outgoing` is `Length`.
+    outgoing_left: Split64,
     timers: TimerTable,
-    pending: Deque<Pending, MAX_PIPELINE>,
+    pending: Queue,
     peer_keep_alive: KeepAlive,
     requests_left: Option<u32>,
     exchanges: u32,
@@ -285,11 +405,11 @@ impl Connection {
             send: HalfState::Idle,
             recv: HalfState::Idle,
             persistence: Persistence::KeepAlive,
-            scanner: HeadScanner::new(),
-            decoder: BodyDecoder::new(BodyKind::None),
-            outgoing: Outgoing::Length(0),
+            reader: Reader::Head(HeadScanner::new()),
+            outgoing: Outgoing::Length,
+            outgoing_left: Split64::new(0),
             timers: TimerTable::default(),
-            pending: Deque::new(),
+            pending: Queue::new(),
             peer_keep_alive: KeepAlive::new(),
             requests_left: match role {
                 Role::Server => config.max_requests,
@@ -386,7 +506,9 @@ impl Connection {
     pub fn handle_eof(&mut self, now: Instant) -> Result<Option<Event<'static>>, ProtocolError> {
         let _ = now;
         let mid_message = matches!(self.recv, HalfState::Head | HalfState::Body);
-        if self.recv == HalfState::Body && self.decoder.is_until_close() {
+        if self.recv == HalfState::Body
+            && matches!(&self.reader, Reader::Body(decoder) if decoder.is_until_close())
+        {
             self.step_recv(Step::BodyDone);
             self.on_received_message_end(now);
             self.close_with(CloseReason::CloseDelimited);
@@ -411,11 +533,14 @@ impl Connection {
     /// close, and a server may still answer with the error's status (408).
     /// An idle timeout or the end of a `100-continue` wait is no error.
     pub fn handle_timeout(&mut self, now: Instant) -> Option<ProtocolError> {
-        let mut expired = [false; Timer::ALL.len()];
-        for (slot, timer) in expired.iter_mut().zip(Timer::ALL) {
-            *slot = self.timers.expired(now).any(|t| t == timer);
-        }
-        let [idle, head, continue_, body, exchange] = expired;
+        let expired = |timer| self.timers.expired(timer, now);
+        let (idle, head, continue_, body, exchange) = (
+            expired(Timer::Idle),
+            expired(Timer::Head),
+            expired(Timer::Continue),
+            expired(Timer::Body),
+            expired(Timer::Exchange),
+        );
         if continue_ {
             self.timers.stop(Timer::Continue);
             self.body_held = false;
@@ -477,12 +602,12 @@ impl Connection {
             Err(e) => return Err(UsageError::InvalidHead(e.kind)),
         };
         let pending = Pending::of_request(&head);
-        let request = pending.request;
+        let request = pending.request();
         let has_body = head.body != BodyKind::None;
-        if self.pending.push_back(pending).is_err() {
+        if !self.pending.push_back(pending) {
             return Err(UsageError::MayNotSend);
         }
-        self.outgoing = outgoing_of(head.body);
+        (self.outgoing, self.outgoing_left) = outgoing_of(head.body);
         self.persistence = self.persistence.and(request_persistence(request));
         self.requests_left = self.requests_left.map(|n| n.saturating_sub(1));
         self.timers.stop(Timer::Idle);
@@ -490,7 +615,7 @@ impl Connection {
             self.interim_seen = 0;
         }
         self.step_send(Step::HeadDone { body: has_body });
-        if has_body && pending.expect_continue {
+        if has_body && pending.expect_continue() {
             self.body_held = true;
             self.timers
                 .set(Timer::Continue, now + self.config.continue_timeout);
@@ -518,7 +643,7 @@ impl Connection {
         headers: &[Header<'_>],
         buf: &mut [u8],
     ) -> Result<usize, UsageError> {
-        let Some(&pending) = self.pending.front() else {
+        let Some(pending) = self.pending.front() else {
             return Err(UsageError::WrongState);
         };
         if self.role != Role::Server
@@ -528,7 +653,7 @@ impl Connection {
             return Err(UsageError::WrongState);
         }
         let interim = (100..200).contains(&status) && status != 101;
-        if interim && pending.request.version == Version::Http10 {
+        if interim && pending.version() == Version::Http10 {
             // RFC 9110 15.2: an HTTP/1.0 client would take it as final.
             return Err(UsageError::InterimToHttp10);
         }
@@ -537,7 +662,7 @@ impl Connection {
         let fields = if interim {
             Default::default()
         } else {
-            response_fields(pending.request.version, keep, announce)
+            response_fields(pending.version(), keep, announce)
         };
         let read_back = self.read_back_config(buf.len());
         let (mut len, body, response) = write_response(
@@ -549,17 +674,17 @@ impl Connection {
             pending.method,
             &read_back,
         )?;
-        if body == BodyKind::Chunked && pending.request.version == Version::Http10 {
+        if body == BodyKind::Chunked && pending.version() == Version::Http10 {
             return Err(UsageError::ChunkedToHttp10);
         }
-        if body == BodyKind::Tunnel && status == 101 && !pending.upgrade {
+        if body == BodyKind::Tunnel && status == 101 && !pending.upgrade() {
             return Err(UsageError::UnrequestedSwitch);
         }
         if interim {
             if status == 100 {
                 // The expectation is met: the body may now be read.
                 if let Some(front) = self.pending.front_mut() {
-                    front.expect_continue = false;
+                    front.bits &= !PENDING_EXPECT_CONTINUE;
                 }
             }
             return Ok(len);
@@ -569,7 +694,7 @@ impl Connection {
         } else {
             Persistence::KeepAlive
         };
-        let decision = max_reached.and(exchange_persistence(pending.request, response, body));
+        let decision = max_reached.and(exchange_persistence(pending.request(), response, body));
         // What the caller's own fields decided (`Connection: close`, an
         // unframed body, a protocol switch) must not be contradicted by an
         // announcement of keep-alive: write the head again without it.
@@ -578,7 +703,7 @@ impl Connection {
         } else if decision.is_keep_alive() {
             fields
         } else {
-            response_fields(pending.request.version, false, None)
+            response_fields(pending.version(), false, None)
         };
         if wanted != fields {
             len = write_response(
@@ -597,7 +722,7 @@ impl Connection {
             self.switch();
             return Ok(len);
         }
-        self.outgoing = outgoing_of(body);
+        (self.outgoing, self.outgoing_left) = outgoing_of(body);
         self.step_send(Step::HeadDone {
             body: body != BodyKind::None,
         });
@@ -616,10 +741,13 @@ impl Connection {
         if self.body_held {
             return Err(UsageError::BodyHeld);
         }
-        if let Outgoing::Length(left) = &mut self.outgoing {
-            *left = left
-                .checked_sub(len as u64)
-                .ok_or(UsageError::BodyTooLong)?;
+        if self.outgoing == Outgoing::Length {
+            self.outgoing_left = Split64::new(
+                self.outgoing_left
+                    .get()
+                    .checked_sub(len as u64)
+                    .ok_or(UsageError::BodyTooLong)?,
+            );
         }
         Ok(())
     }
@@ -634,7 +762,7 @@ impl Connection {
             (HalfState::Done | HalfState::Idle | HalfState::MustClose | HalfState::Switched, _) => {
                 Ok(())
             }
-            (HalfState::Body, Outgoing::Length(left)) if left > 0 => {
+            (HalfState::Body, Outgoing::Length) if self.outgoing_left.get() > 0 => {
                 Err(UsageError::BodyIncomplete)
             }
             (HalfState::Body, _) => {
@@ -690,7 +818,7 @@ impl Connection {
 
     /// The next deadline, if any: call [`handle_timeout`](Self::handle_timeout) then.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.timers.next().map(|(_, at)| at)
+        self.timers.next()
     }
 
     /// Client: whether a request may be sent now: the connection persists,
@@ -774,7 +902,7 @@ impl Connection {
         self.role == Role::Server
             && self.recv == HalfState::Body
             && self.send == HalfState::Idle
-            && self.pending.front().is_some_and(|p| p.expect_continue)
+            && self.pending.front().is_some_and(Pending::expect_continue)
     }
 
     /// Whether the body being sent is chunked, as the head the engine wrote
@@ -835,14 +963,20 @@ impl Connection {
         // One pass when the head arrived whole; otherwise the scanner
         // resumes where the last call stopped and parses once complete.
         if server {
-            let Parsed::Complete(head) = self.scanner.parse_request(input, &config)? else {
+            let mut scanner = self.reader.scanner();
+            let parsed = scanner.parse_request(input, &config);
+            self.reader = Reader::Head(scanner);
+            let Parsed::Complete(head) = parsed? else {
                 return Ok(consumed(0, Event::NeedData));
             };
             self.timers.stop(Timer::Head);
             self.accept_request(now, &head);
             Ok(consumed(head.len, Event::Request(head)))
         } else {
-            let Parsed::Complete(head) = self.scanner.parse_response(input, &config)? else {
+            let mut scanner = self.reader.scanner();
+            let parsed = scanner.parse_response(input, &config);
+            self.reader = Reader::Head(scanner);
+            let Parsed::Complete(head) = parsed? else {
                 return Ok(consumed(0, Event::NeedData));
             };
             self.timers.stop(Timer::Head);
@@ -857,14 +991,14 @@ impl Connection {
         // head is not read (Paused) until the response is finished.
         let _ = self.pending.push_back(pending);
         self.requests_left = self.requests_left.map(|n| n.saturating_sub(1));
-        self.persistence = self.persistence.and(request_persistence(pending.request));
+        self.persistence = self.persistence.and(request_persistence(pending.request()));
         self.start_body(now, head.body);
         self.step_recv(Step::HeadDone { body: true });
     }
 
     /// Starts decoding a body, and its deadline when bytes are due.
     fn start_body(&mut self, now: Instant, body: BodyKind) {
-        self.decoder = BodyDecoder::new(body);
+        self.reader = Reader::Body(BodyDecoder::new(body));
         self.body_credit = 0;
         if body != BodyKind::None && body != BodyKind::Length(0) {
             self.timers.set(Timer::Body, now + self.config.body_timeout);
@@ -876,7 +1010,7 @@ impl Connection {
         now: Instant,
         head: &ResponseHead<'_>,
     ) -> Result<(), ProtocolError> {
-        let Some(&pending) = self.pending.front() else {
+        let Some(pending) = self.pending.front() else {
             return Err(ProtocolError::new(ErrorKind::UnsolicitedResponse, 0));
         };
         if head.is_interim() {
@@ -892,12 +1026,12 @@ impl Connection {
             self.step_recv(Step::InterimDone);
             return Ok(());
         }
-        if head.status == 101 && !pending.upgrade {
+        if head.status == 101 && !pending.upgrade() {
             return Err(ProtocolError::new(ErrorKind::UnrequestedSwitch, 0));
         }
         let body = head.body_kind(pending.method);
         let response = MessageSummary::of(head.version, &head.facts);
-        let mut decision = exchange_persistence(pending.request, response, body);
+        let mut decision = exchange_persistence(pending.request(), response, body);
         if self.send == HalfState::Body && body != BodyKind::Tunnel {
             // The server answered before the request body was sent: stop
             // sending it (RFC 9112 9.5); the connection cannot carry
@@ -934,7 +1068,13 @@ impl Connection {
         now: Instant,
         input: &'a [u8],
     ) -> Result<Consumed<'a>, ProtocolError> {
-        let (bytes, event) = self.decoder.decode_with(input, &self.config.parse)?;
+        let (bytes, event) = match &mut self.reader {
+            Reader::Body(decoder) => decoder.decode_with(input, &self.config.parse)?,
+            Reader::Head(_) => {
+                debug_assert!(false, "a body is read without its decoder");
+                (0, BodyEvent::End)
+            }
+        };
         self.credit_body(now, bytes);
         let event = match event {
             BodyEvent::Data(data) => Event::Body(data),
@@ -977,7 +1117,7 @@ impl Connection {
     /// A received message ended: the client's exchange ends with it.
     fn on_received_message_end(&mut self, now: Instant) {
         if self.role == Role::Client {
-            let _ = self.pending.pop_front();
+            self.pending.pop_front();
             self.response_started = false;
             self.interim_seen = 0;
             self.exchanges = self.exchanges.saturating_add(1);
@@ -999,7 +1139,7 @@ impl Connection {
         let keep = self.persistence.is_keep_alive();
         if self.role == Role::Server && self.send == HalfState::Done {
             // The response is complete: its request is answered.
-            let _ = self.pending.pop_front();
+            self.pending.pop_front();
             self.exchanges = self.exchanges.saturating_add(1);
             self.timers.stop(Timer::Exchange);
         }
@@ -1098,13 +1238,8 @@ impl Connection {
             && (self.pending.is_empty() || self.pending.len() == 1);
         if can_answer {
             if self.pending.is_empty() {
-                let unknown = Pending {
-                    method: Method::Other,
-                    request: MessageSummary::plain(Version::Http11),
-                    expect_continue: false,
-                    upgrade: false,
-                };
-                let _ = self.pending.push_back(unknown);
+                // An unknown HTTP/1.1 request with no options.
+                let _ = self.pending.push_back(Pending::EMPTY);
             }
         } else if self.role == Role::Client {
             // Nothing more can be received: the request is pointless too.
@@ -1140,12 +1275,33 @@ const fn consumed(bytes: usize, event: Event<'_>) -> Consumed<'_> {
     Consumed { bytes, event }
 }
 
-const fn outgoing_of(body: BodyKind) -> Outgoing {
-    match body {
-        BodyKind::Length(n) => Outgoing::Length(n),
-        BodyKind::None | BodyKind::Tunnel => Outgoing::Length(0),
-        BodyKind::Chunked => Outgoing::Chunked,
-        BodyKind::UntilClose => Outgoing::UntilClose,
+/// How a body of `body` is sent, and the bytes left of it if counted.
+const fn outgoing_of(body: BodyKind) -> (Outgoing, Split64) {
+    let (outgoing, left) = match body {
+        BodyKind::Length(n) => (Outgoing::Length, n),
+        BodyKind::None | BodyKind::Tunnel => (Outgoing::Length, 0),
+        BodyKind::Chunked => (Outgoing::Chunked, 0),
+        BodyKind::UntilClose => (Outgoing::UntilClose, 0),
+    };
+    (outgoing, Split64::new(left))
+}
+
+/// The receiving half's parser: a head scanner between and in heads, a
+/// body decoder in a body (never both at once, so they share the space).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+enum Reader {
+    Head(HeadScanner),
+    Body(BodyDecoder),
+}
+
+impl Reader {
+    /// The head scanner's state, fresh if a body was being decoded.
+    const fn scanner(self) -> HeadScanner {
+        match self {
+            Self::Head(scanner) => scanner,
+            Self::Body(_) => HeadScanner::new(),
+        }
     }
 }
 
