@@ -1102,12 +1102,16 @@ impl Connection {
         if rate == 0 || bytes == 0 {
             return;
         }
-        let credit = u64::from(self.body_credit).saturating_add(bytes as u64);
-        let seconds = credit / u64::from(rate);
-        // The remainder is below `rate`, a u32.
-        self.body_credit = u32::try_from(credit % u64::from(rate)).unwrap_or(0);
+        // 32-bit arithmetic (no 64-bit division on small targets): a
+        // credit beyond `u32::MAX` bytes saturates, and buys no more than
+        // the cap below allows anyway.
+        let credit = self
+            .body_credit
+            .saturating_add(u32::try_from(bytes).unwrap_or(u32::MAX));
+        let seconds = credit / rate;
+        self.body_credit = credit % rate;
         if seconds > 0 {
-            let extended = (deadline + Duration::from_secs(seconds))
+            let extended = (deadline + Duration::from_secs(u64::from(seconds)))
                 .min(now + self.config.body_timeout)
                 .max(deadline);
             self.timers.set(Timer::Body, extended);
