@@ -330,6 +330,11 @@ impl Queue {
     }
 }
 
+/// `Connection::present` bits: which optional counts are set.
+const PRESENT_PEER_TIMEOUT: u8 = 1;
+const PRESENT_PEER_MAX: u8 = 1 << 1;
+const PRESENT_LEFT: u8 = 1 << 2;
+
 /// How the body being sent is framed, and what is left of it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -385,8 +390,15 @@ pub struct Connection {
     outgoing_left: Split64,
     timers: TimerTable,
     pending: Queue,
-    peer_keep_alive: KeepAlive,
-    requests_left: Option<u32>,
+    /// The server's latest `Keep-Alive: timeout` (if `PRESENT_PEER_TIMEOUT`).
+    peer_timeout: u32,
+    /// The server's latest `Keep-Alive: max` (if `PRESENT_PEER_MAX`).
+    peer_max: u32,
+    /// Requests this connection may still carry (if `PRESENT_LEFT`).
+    left: u32,
+    /// Which of the optional counts above are set: `Option<u32>` would
+    /// take 8 bytes each.
+    present: u8,
     exchanges: u32,
     body_held: bool,
     response_started: bool,
@@ -410,17 +422,19 @@ impl Connection {
             outgoing_left: Split64::new(0),
             timers: TimerTable::default(),
             pending: Queue::new(),
-            peer_keep_alive: KeepAlive::new(),
-            requests_left: match role {
-                Role::Server => config.max_requests,
-                Role::Client => None,
-            },
+            peer_timeout: 0,
+            peer_max: 0,
+            left: 0,
+            present: 0,
             exchanges: 0,
             body_held: false,
             response_started: false,
             interim_seen: 0,
             body_credit: 0,
         };
+        if role == Role::Server {
+            conn.set_requests_left(config.max_requests);
+        }
         conn.become_idle(now);
         conn
     }
@@ -455,13 +469,16 @@ impl Connection {
 
     /// Client: the latest `Keep-Alive` hint of the server.
     pub const fn peer_keep_alive(&self) -> KeepAlive {
-        self.peer_keep_alive
+        KeepAlive {
+            timeout: self.optional(PRESENT_PEER_TIMEOUT, self.peer_timeout),
+            max: self.optional(PRESENT_PEER_MAX, self.peer_max),
+        }
     }
 
     /// Requests this connection may still carry, if limited (client: from
     /// the server's `Keep-Alive: max`; server: from `Config::max_requests`).
     pub const fn requests_left(&self) -> Option<u32> {
-        self.requests_left
+        self.optional(PRESENT_LEFT, self.left)
     }
 
     /// Completed exchanges.
@@ -609,7 +626,7 @@ impl Connection {
         }
         (self.outgoing, self.outgoing_left) = outgoing_of(head.body);
         self.persistence = self.persistence.and(request_persistence(request));
-        self.requests_left = self.requests_left.map(|n| n.saturating_sub(1));
+        self.set_requests_left(self.requests_left().map(|n| n.saturating_sub(1)));
         self.timers.stop(Timer::Idle);
         if self.pending.len() == 1 {
             self.interim_seen = 0;
@@ -657,7 +674,7 @@ impl Connection {
             // RFC 9110 15.2: an HTTP/1.0 client would take it as final.
             return Err(UsageError::InterimToHttp10);
         }
-        let keep = !interim && self.persistence.is_keep_alive() && self.requests_left != Some(0);
+        let keep = !interim && self.persistence.is_keep_alive() && self.requests_left() != Some(0);
         let announce = self.config.announce_keep_alive.then(|| self.announcement());
         let fields = if interim {
             Default::default()
@@ -689,7 +706,7 @@ impl Connection {
             }
             return Ok(len);
         }
-        let max_reached = if self.requests_left == Some(0) {
+        let max_reached = if self.requests_left() == Some(0) {
             Persistence::Close(CloseReason::MaxReached)
         } else {
             Persistence::KeepAlive
@@ -832,7 +849,7 @@ impl Connection {
                 self.recv,
                 HalfState::Idle | HalfState::Head | HalfState::Body
             )
-            || self.requests_left == Some(0)
+            || self.requests_left() == Some(0)
         {
             return false;
         }
@@ -990,7 +1007,7 @@ impl Connection {
         // The queue only ever holds the request being answered: the next
         // head is not read (Paused) until the response is finished.
         let _ = self.pending.push_back(pending);
-        self.requests_left = self.requests_left.map(|n| n.saturating_sub(1));
+        self.set_requests_left(self.requests_left().map(|n| n.saturating_sub(1)));
         self.persistence = self.persistence.and(request_persistence(pending.request()));
         self.start_body(now, head.body);
         self.step_recv(Step::HeadDone { body: true });
@@ -1043,11 +1060,11 @@ impl Connection {
             self.step_send(Step::Close);
         }
         if let Some(params) = head.facts.keep_alive {
-            self.peer_keep_alive = params;
+            self.set_peer_keep_alive(params);
             if let Some(max) = params.max {
                 // `max` counts the requests still accepted after this one.
                 let outstanding = u32::try_from(self.pending.len().saturating_sub(1)).unwrap_or(0);
-                self.requests_left = Some(max.saturating_sub(outstanding));
+                self.set_requests_left(Some(max.saturating_sub(outstanding)));
                 if max == 0 {
                     decision = decision.and(Persistence::Close(CloseReason::MaxReached));
                 }
@@ -1134,7 +1151,7 @@ impl Connection {
 
     /// Moves halves that finished their message on, once the exchange allows.
     fn settle(&mut self, now: Instant) {
-        if self.role == Role::Client && self.requests_left == Some(0) && self.pending.is_empty() {
+        if self.role == Role::Client && self.requests_left() == Some(0) && self.pending.is_empty() {
             // The server's `max` is used up: this connection is done.
             self.persistence = self
                 .persistence
@@ -1192,9 +1209,37 @@ impl Connection {
         ParseConfig::strict().with_max_head_len(self.config.parse.max_head_len.max(len))
     }
 
+    /// `value` if the `present` bit `bit` is set.
+    const fn optional(&self, bit: u8, value: u32) -> Option<u32> {
+        if self.present & bit != 0 {
+            Some(value)
+        } else {
+            None
+        }
+    }
+
+    /// Stores `value` and whether it is set (`bit` of `present`).
+    fn set_optional(&mut self, bit: u8, value: Option<u32>) -> u32 {
+        if value.is_some() {
+            self.present |= bit;
+        } else {
+            self.present &= !bit;
+        }
+        value.unwrap_or(0)
+    }
+
+    fn set_requests_left(&mut self, left: Option<u32>) {
+        self.left = self.set_optional(PRESENT_LEFT, left);
+    }
+
+    fn set_peer_keep_alive(&mut self, params: KeepAlive) {
+        self.peer_timeout = self.set_optional(PRESENT_PEER_TIMEOUT, params.timeout);
+        self.peer_max = self.set_optional(PRESENT_PEER_MAX, params.max);
+    }
+
     /// Client: how long an idle connection may be reused.
     fn reuse_window(&self) -> Duration {
-        let limit = match self.peer_keep_alive.timeout {
+        let limit = match self.peer_keep_alive().timeout {
             Some(secs) => Duration::from_secs(u64::from(secs)),
             None => self.config.idle_timeout,
         };
@@ -1206,7 +1251,7 @@ impl Connection {
         let timeout = u32::try_from(self.config.idle_timeout.as_secs()).unwrap_or(u32::MAX);
         KeepAlive {
             timeout: Some(timeout),
-            max: self.requests_left,
+            max: self.requests_left(),
         }
     }
 
