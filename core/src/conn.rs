@@ -2,6 +2,8 @@
 //! the persistence policy, the body decoders, the timers and the head writer
 //! together. Plain data: no buffers, no allocation, no clock.
 
+use core::borrow::Borrow;
+
 use crate::body::{BodyDecoder, BodyEvent};
 use crate::error::{ErrorKind, ProtocolError, UsageError};
 use crate::policy::{
@@ -377,9 +379,36 @@ enum Outgoing {
 /// `handle_input` until it says [`Event::NeedData`], then read more.
 /// Everything that is not consumed must be passed again, at the start of
 /// the next slice, followed by the new bytes.
+///
+/// # Where the configuration lives
+///
+/// `C` is how the connection holds its [`Config`]: by value (the default,
+/// `Connection` is `Connection<Config>`), or borrowed (`&Config`, any
+/// [`Borrow<Config>`]). Borrowing keeps the 48 bytes of a `Config` (on
+/// 32-bit targets) out of every connection: firmware with one `static`
+/// configuration for all its connections passes `&CONFIG`.
+///
+/// ```
+/// use h1conn::time::Instant;
+/// use h1conn::{Config, Connection, Role};
+///
+/// static CONFIG: Config = Config::new();
+///
+/// let owned = Connection::new(Role::Client, Config::new(), Instant::from_millis(0));
+/// let borrowed = Connection::new(Role::Client, &CONFIG, Instant::from_millis(0));
+/// assert_eq!(owned.config(), borrowed.config());
+/// assert!(size_of_val(&borrowed) < size_of_val(&owned));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Connection {
-    config: Config,
+pub struct Connection<C = Config> {
+    config: C,
+    state: State,
+}
+
+/// Everything of a [`Connection`] but its configuration, which each call
+/// lends: the engine is compiled once, whatever holds the configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct State {
     role: Role,
     send: HalfState,
     recv: HalfState,
@@ -408,11 +437,238 @@ pub struct Connection {
     body_credit: u32,
 }
 
-impl Connection {
+impl<C: Borrow<Config>> Connection<C> {
     /// A new connection in `role`, opened at `now`.
-    pub fn new(role: Role, config: Config, now: Instant) -> Self {
+    pub fn new(role: Role, config: C, now: Instant) -> Self {
+        let state = State::new(role, config.borrow(), now);
+        Self { config, state }
+    }
+
+    // ----- getters -----
+
+    /// The limits and timeouts the connection was made with.
+    pub fn config(&self) -> &Config {
+        self.config.borrow()
+    }
+
+    /// Client or server.
+    pub const fn role(&self) -> Role {
+        self.state.role
+    }
+
+    /// The state of the half that sends (requests for a client, responses
+    /// for a server).
+    pub const fn send_state(&self) -> HalfState {
+        self.state.send
+    }
+
+    /// The state of the half that receives.
+    pub const fn recv_state(&self) -> HalfState {
+        self.state.recv
+    }
+
+    /// The persistence decision so far. Once `Close`, always `Close`.
+    pub const fn persistence(&self) -> Persistence {
+        self.state.persistence
+    }
+
+    /// Client: the latest `Keep-Alive` hint of the server.
+    pub const fn peer_keep_alive(&self) -> KeepAlive {
+        self.state.peer_keep_alive()
+    }
+
+    /// Requests this connection may still carry, if limited (client: from
+    /// the server's `Keep-Alive: max`; server: from `Config::max_requests`).
+    pub const fn requests_left(&self) -> Option<u32> {
+        self.state.requests_left()
+    }
+
+    /// Completed exchanges.
+    pub const fn exchanges(&self) -> u32 {
+        self.state.exchanges
+    }
+
+    // ----- inputs -----
+
+    /// Feeds bytes received from the peer (those not consumed before first).
+    pub fn handle_input<'a>(
+        &mut self,
+        now: Instant,
+        input: &'a [u8],
+    ) -> Result<Consumed<'a>, ProtocolError> {
+        self.state.handle_input(self.config.borrow(), now, input)
+    }
+
+    /// The peer closed its sending side. Returns [`Event::MessageEnd`] if
+    /// that ended a close-delimited body; an error if it cut a message short.
+    pub fn handle_eof(&mut self, now: Instant) -> Result<Option<Event<'static>>, ProtocolError> {
+        self.state.handle_eof(self.config.borrow(), now)
+    }
+
+    /// Acts on the deadlines that passed by `now`. Calls before any
+    /// deadline do nothing.
+    ///
+    /// Returns the error when the peer was too slow (a head, a body, or the
+    /// whole exchange past its deadline): the connection is then marked to
+    /// close, and a server may still answer with the error's status (408).
+    /// An idle timeout or the end of a `100-continue` wait is no error.
+    pub fn handle_timeout(&mut self, now: Instant) -> Option<ProtocolError> {
+        self.state.handle_timeout(self.config.borrow(), now)
+    }
+
+    // ----- commands -----
+
+    /// Client: writes a request head into `buf` and returns its length.
+    ///
+    /// The engine adds the `Connection` field the rules need (HTTP/1.0:
+    /// `keep-alive`) unless `headers` has one, then reads the written head
+    /// back to learn exactly what went on the wire (method, framing,
+    /// `Connection`, `Expect`). HTTP/1.1 requests need a `Host` field.
+    pub fn send_request(
+        &mut self,
+        now: Instant,
+        method: &[u8],
+        target: &[u8],
+        version: Version,
+        headers: &[Header<'_>],
+        buf: &mut [u8],
+    ) -> Result<usize, UsageError> {
+        self.state.send_request(
+            self.config.borrow(),
+            now,
+            method,
+            target,
+            version,
+            headers,
+            buf,
+        )
+    }
+
+    /// Server: writes a response head for the oldest unanswered request
+    /// into `buf` and returns its length.
+    ///
+    /// Interim responses (1xx other than 101) may come first, any number.
+    /// On the final response the engine adds `Connection: close` when the
+    /// connection will close (the request asked, `max_requests` is reached,
+    /// ...), or `Connection: keep-alive` and `Keep-Alive: timeout, max` when
+    /// it persists and announcing is configured (always for HTTP/1.0
+    /// clients), unless `headers` sets them.
+    pub fn send_response(
+        &mut self,
+        now: Instant,
+        status: u16,
+        reason: &[u8],
+        headers: &[Header<'_>],
+        buf: &mut [u8],
+    ) -> Result<usize, UsageError> {
+        self.state
+            .send_response(self.config.borrow(), now, status, reason, headers, buf)
+    }
+
+    /// Counts `len` body bytes the caller wrote after the head (for a
+    /// chunked body, the caller's chunk framing counts too).
+    pub fn send_body(&mut self, len: usize) -> Result<(), UsageError> {
+        self.state.send_body(len)
+    }
+
+    /// Ends the message being sent (after its whole body, if any). A message
+    /// without a body is finished by its head already; finishing it again
+    /// does nothing.
+    pub fn finish_message(&mut self, now: Instant) -> Result<(), UsageError> {
+        self.state.finish_message(self.config.borrow(), now)
+    }
+
+    /// Closes the connection from this side.
+    pub fn close(&mut self, now: Instant) {
+        self.state.close(now)
+    }
+
+    // ----- outputs -----
+
+    /// What to do with the connection now.
+    ///
+    /// `Close` comes once nothing more may be sent or received. After the
+    /// peer failed (a protocol error from `handle_input`, or the head
+    /// deadline), a server that was not answering anything sees `Close` at
+    /// once, and may still send one error response (400, 408, ...; the
+    /// engine adds `Connection: close`) before closing.
+    pub fn poll_action(&self) -> Action {
+        self.state.poll_action()
+    }
+
+    /// The next deadline, if any: call [`handle_timeout`](Self::handle_timeout) then.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.state.poll_timeout()
+    }
+
+    /// Client: whether a request may be sent now: the connection persists,
+    /// the server's `max` is not used up, and the connection has not been
+    /// idle for longer than the server's timeout minus the margin.
+    pub fn may_send_request(&self, now: Instant) -> bool {
+        self.state.may_send_request(now)
+    }
+
+    /// Client: whether the request body may be sent now (not held back
+    /// waiting for `100 Continue`).
+    pub const fn may_send_body(&self) -> bool {
+        self.state.may_send_body()
+    }
+
+    /// The one reuse question: may this connection carry the next request
+    /// now? Acts on the deadlines that passed by `now` first, so the answer
+    /// and [`poll_action`](Self::poll_action) agree afterwards.
+    ///
+    /// Feed every byte the transport delivered to
+    /// [`handle_input`](Self::handle_input) before asking: bytes that
+    /// arrive when no response is outstanding are unsolicited data, and the
+    /// connection is then never reused ([`CloseReason::UnsolicitedData`]).
+    ///
+    /// A client's idle clock starts at [`Connection::new`] (a server times
+    /// out a fresh connection too) and again after each exchange.
+    pub fn reusable(&mut self, now: Instant) -> Result<(), NotReusable> {
+        self.state.reusable(self.config.borrow(), now)
+    }
+
+    /// Client: the one retry rule. After this connection failed, may the
+    /// oldest outstanding request be sent again on a new connection? Only
+    /// when the connection had carried an earlier exchange (a reused
+    /// connection the server may have closed as we sent), no byte of the
+    /// response arrived, and the method is idempotent (RFC 9110 9.2.2).
+    pub fn may_retry(&self) -> bool {
+        self.state.may_retry()
+    }
+
+    /// Sets (or clears) a deadline for the whole exchange in progress or
+    /// about to start: past it, [`handle_timeout`](Self::handle_timeout)
+    /// fails the connection with [`ErrorKind::ExchangeTimeout`]. It is
+    /// cleared when the exchange completes.
+    pub fn set_exchange_deadline(&mut self, at: Option<Instant>) {
+        self.state.set_exchange_deadline(at)
+    }
+
+    /// Server: whether the request being read expects `100 Continue`
+    /// before its body, and none was sent yet (never for HTTP/1.0
+    /// requests, whose expectation is ignored).
+    pub fn awaits_continue(&self) -> bool {
+        self.state.awaits_continue()
+    }
+
+    /// Whether the body being sent is chunked, as the head the engine wrote
+    /// says: the caller frames each write as a chunk.
+    pub fn sends_chunked(&self) -> bool {
+        self.state.sends_chunked()
+    }
+
+    /// Client: after a failure, how safe it is to retry the oldest
+    /// outstanding request.
+    pub fn retry_safety(&self) -> RetrySafety {
+        self.state.retry_safety()
+    }
+}
+
+impl State {
+    fn new(role: Role, config: &Config, now: Instant) -> Self {
         let mut conn = Self {
-            config,
             role,
             send: HalfState::Idle,
             recv: HalfState::Idle,
@@ -435,62 +691,24 @@ impl Connection {
         if role == Role::Server {
             conn.set_requests_left(config.max_requests);
         }
-        conn.become_idle(now);
+        conn.become_idle(config, now);
         conn
     }
 
-    // ----- getters -----
-
-    /// The limits and timeouts the connection was made with.
-    pub const fn config(&self) -> &Config {
-        &self.config
-    }
-
-    /// Client or server.
-    pub const fn role(&self) -> Role {
-        self.role
-    }
-
-    /// The state of the half that sends (requests for a client, responses
-    /// for a server).
-    pub const fn send_state(&self) -> HalfState {
-        self.send
-    }
-
-    /// The state of the half that receives.
-    pub const fn recv_state(&self) -> HalfState {
-        self.recv
-    }
-
-    /// The persistence decision so far. Once `Close`, always `Close`.
-    pub const fn persistence(&self) -> Persistence {
-        self.persistence
-    }
-
-    /// Client: the latest `Keep-Alive` hint of the server.
-    pub const fn peer_keep_alive(&self) -> KeepAlive {
+    const fn peer_keep_alive(&self) -> KeepAlive {
         KeepAlive {
             timeout: self.optional(PRESENT_PEER_TIMEOUT, self.peer_timeout),
             max: self.optional(PRESENT_PEER_MAX, self.peer_max),
         }
     }
 
-    /// Requests this connection may still carry, if limited (client: from
-    /// the server's `Keep-Alive: max`; server: from `Config::max_requests`).
-    pub const fn requests_left(&self) -> Option<u32> {
+    const fn requests_left(&self) -> Option<u32> {
         self.optional(PRESENT_LEFT, self.left)
     }
 
-    /// Completed exchanges.
-    pub const fn exchanges(&self) -> u32 {
-        self.exchanges
-    }
-
-    // ----- inputs -----
-
-    /// Feeds bytes received from the peer (those not consumed before first).
-    pub fn handle_input<'a>(
+    fn handle_input<'a>(
         &mut self,
+        config: &Config,
         now: Instant,
         input: &'a [u8],
     ) -> Result<Consumed<'a>, ProtocolError> {
@@ -504,8 +722,8 @@ impl Connection {
             }
             HalfState::Done if input.is_empty() => Ok(consumed(0, Event::NeedData)),
             HalfState::Done => Ok(consumed(0, Event::Paused)),
-            HalfState::Idle | HalfState::Head => self.read_head(now, input),
-            HalfState::Body => self.read_body(now, input),
+            HalfState::Idle | HalfState::Head => self.read_head(config, now, input),
+            HalfState::Body => self.read_body(config, now, input),
         };
         if let Err(error) = result {
             let reason = match error.kind {
@@ -518,16 +736,18 @@ impl Connection {
         result
     }
 
-    /// The peer closed its sending side. Returns [`Event::MessageEnd`] if
-    /// that ended a close-delimited body; an error if it cut a message short.
-    pub fn handle_eof(&mut self, now: Instant) -> Result<Option<Event<'static>>, ProtocolError> {
+    fn handle_eof(
+        &mut self,
+        config: &Config,
+        now: Instant,
+    ) -> Result<Option<Event<'static>>, ProtocolError> {
         let _ = now;
         let mid_message = matches!(self.recv, HalfState::Head | HalfState::Body);
         if self.recv == HalfState::Body
             && matches!(&self.reader, Reader::Body(decoder) if decoder.is_until_close())
         {
             self.step_recv(Step::BodyDone);
-            self.on_received_message_end(now);
+            self.on_received_message_end(config, now);
             self.close_with(CloseReason::CloseDelimited);
             return Ok(Some(Event::MessageEnd));
         }
@@ -542,14 +762,7 @@ impl Connection {
         Ok(None)
     }
 
-    /// Acts on the deadlines that passed by `now`. Calls before any
-    /// deadline do nothing.
-    ///
-    /// Returns the error when the peer was too slow (a head, a body, or the
-    /// whole exchange past its deadline): the connection is then marked to
-    /// close, and a server may still answer with the error's status (408).
-    /// An idle timeout or the end of a `100-continue` wait is no error.
-    pub fn handle_timeout(&mut self, now: Instant) -> Option<ProtocolError> {
+    fn handle_timeout(&mut self, config: &Config, now: Instant) -> Option<ProtocolError> {
         let expired = |timer| self.timers.expired(timer, now);
         let (idle, head, continue_, body, exchange) = (
             expired(Timer::Idle),
@@ -580,21 +793,18 @@ impl Connection {
             self.persistence = self
                 .persistence
                 .and(Persistence::Close(CloseReason::IdleTimeout));
-            self.settle(now);
+            self.settle(config, now);
         }
         None
     }
 
-    // ----- commands -----
-
-    /// Client: writes a request head into `buf` and returns its length.
-    ///
-    /// The engine adds the `Connection` field the rules need (HTTP/1.0:
-    /// `keep-alive`) unless `headers` has one, then reads the written head
-    /// back to learn exactly what went on the wire (method, framing,
-    /// `Connection`, `Expect`). HTTP/1.1 requests need a `Host` field.
-    pub fn send_request(
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the parameters of `Connection::send_request` and the lent configuration"
+    )]
+    fn send_request(
         &mut self,
+        config: &Config,
         now: Instant,
         method: &[u8],
         target: &[u8],
@@ -606,14 +816,14 @@ impl Connection {
             return Err(UsageError::WrongState);
         }
         let kind = Method::from_bytes(method);
-        if !self.may_send_request(now) || !self.may_pipeline(kind) {
+        if !self.may_send_request(now) || !self.may_pipeline(config, kind) {
             return Err(UsageError::MayNotSend);
         }
         let fields = request_fields(version, true);
         let len = write_request_head(buf, method, target, version, headers, fields)
             .map_err(usage_of_write)?;
         let written = buf.get(..len).unwrap_or_default();
-        let head = match RequestHead::parse(written, &self.read_back_config(len)) {
+        let head = match RequestHead::parse(written, &self.read_back_config(config, len)) {
             Ok(Parsed::Complete(head)) => head,
             Ok(Parsed::Partial) => return Err(UsageError::InvalidHead(ErrorKind::HeadTooLarge)),
             Err(e) => return Err(UsageError::InvalidHead(e.kind)),
@@ -635,25 +845,17 @@ impl Connection {
         if has_body && pending.expect_continue() {
             self.body_held = true;
             self.timers
-                .set(Timer::Continue, now + self.config.continue_timeout);
+                .set(Timer::Continue, now + config.continue_timeout);
         }
         if !has_body {
-            self.settle(now);
+            self.settle(config, now);
         }
         Ok(len)
     }
 
-    /// Server: writes a response head for the oldest unanswered request
-    /// into `buf` and returns its length.
-    ///
-    /// Interim responses (1xx other than 101) may come first, any number.
-    /// On the final response the engine adds `Connection: close` when the
-    /// connection will close (the request asked, `max_requests` is reached,
-    /// ...), or `Connection: keep-alive` and `Keep-Alive: timeout, max` when
-    /// it persists and announcing is configured (always for HTTP/1.0
-    /// clients), unless `headers` sets them.
-    pub fn send_response(
+    fn send_response(
         &mut self,
+        config: &Config,
         now: Instant,
         status: u16,
         reason: &[u8],
@@ -675,13 +877,15 @@ impl Connection {
             return Err(UsageError::InterimToHttp10);
         }
         let keep = !interim && self.persistence.is_keep_alive() && self.requests_left() != Some(0);
-        let announce = self.config.announce_keep_alive.then(|| self.announcement());
+        let announce = config
+            .announce_keep_alive
+            .then(|| self.announcement(config));
         let fields = if interim {
             Default::default()
         } else {
             response_fields(pending.version(), keep, announce)
         };
-        let read_back = self.read_back_config(buf.len());
+        let read_back = self.read_back_config(config, buf.len());
         let (mut len, body, response) = write_response(
             buf,
             status,
@@ -744,14 +948,12 @@ impl Connection {
             body: body != BodyKind::None,
         });
         if body == BodyKind::None {
-            self.settle(now);
+            self.settle(config, now);
         }
         Ok(len)
     }
 
-    /// Counts `len` body bytes the caller wrote after the head (for a
-    /// chunked body, the caller's chunk framing counts too).
-    pub fn send_body(&mut self, len: usize) -> Result<(), UsageError> {
+    fn send_body(&mut self, len: usize) -> Result<(), UsageError> {
         if self.send != HalfState::Body {
             return Err(UsageError::WrongState);
         }
@@ -769,10 +971,7 @@ impl Connection {
         Ok(())
     }
 
-    /// Ends the message being sent (after its whole body, if any). A message
-    /// without a body is finished by its head already; finishing it again
-    /// does nothing.
-    pub fn finish_message(&mut self, now: Instant) -> Result<(), UsageError> {
+    fn finish_message(&mut self, config: &Config, now: Instant) -> Result<(), UsageError> {
         match (self.send, self.outgoing) {
             // Nothing in progress: a message without a body finished with
             // its head (and the exchange may have moved on already).
@@ -786,29 +985,19 @@ impl Connection {
                 self.body_held = false;
                 self.timers.stop(Timer::Continue);
                 self.step_send(Step::BodyDone);
-                self.settle(now);
+                self.settle(config, now);
                 Ok(())
             }
             _ => Err(UsageError::WrongState),
         }
     }
 
-    /// Closes the connection from this side.
-    pub fn close(&mut self, now: Instant) {
+    fn close(&mut self, now: Instant) {
         let _ = now;
         self.close_with(CloseReason::LocalClose);
     }
 
-    // ----- outputs -----
-
-    /// What to do with the connection now.
-    ///
-    /// `Close` comes once nothing more may be sent or received. After the
-    /// peer failed (a protocol error from `handle_input`, or the head
-    /// deadline), a server that was not answering anything sees `Close` at
-    /// once, and may still send one error response (400, 408, ...; the
-    /// engine adds `Connection: close`) before closing.
-    pub fn poll_action(&self) -> Action {
+    fn poll_action(&self) -> Action {
         if self.send == HalfState::Switched || self.recv == HalfState::Switched {
             return Action::Switched;
         }
@@ -833,15 +1022,11 @@ impl Connection {
         }
     }
 
-    /// The next deadline, if any: call [`handle_timeout`](Self::handle_timeout) then.
-    pub fn poll_timeout(&self) -> Option<Instant> {
+    fn poll_timeout(&self) -> Option<Instant> {
         self.timers.next()
     }
 
-    /// Client: whether a request may be sent now: the connection persists,
-    /// the server's `max` is not used up, and the connection has not been
-    /// idle for longer than the server's timeout minus the margin.
-    pub fn may_send_request(&self, now: Instant) -> bool {
+    fn may_send_request(&self, now: Instant) -> bool {
         if self.role != Role::Client
             || !self.persistence.is_keep_alive()
             || self.send != HalfState::Idle
@@ -858,25 +1043,12 @@ impl Connection {
         self.timers.get(Timer::Idle).is_none_or(|last| now < last)
     }
 
-    /// Client: whether the request body may be sent now (not held back
-    /// waiting for `100 Continue`).
-    pub const fn may_send_body(&self) -> bool {
+    const fn may_send_body(&self) -> bool {
         matches!(self.send, HalfState::Body) && !self.body_held
     }
 
-    /// The one reuse question: may this connection carry the next request
-    /// now? Acts on the deadlines that passed by `now` first, so the answer
-    /// and [`poll_action`](Self::poll_action) agree afterwards.
-    ///
-    /// Feed every byte the transport delivered to
-    /// [`handle_input`](Self::handle_input) before asking: bytes that
-    /// arrive when no response is outstanding are unsolicited data, and the
-    /// connection is then never reused ([`CloseReason::UnsolicitedData`]).
-    ///
-    /// A client's idle clock starts at [`Connection::new`] (a server times
-    /// out a fresh connection too) and again after each exchange.
-    pub fn reusable(&mut self, now: Instant) -> Result<(), NotReusable> {
-        let _ = self.handle_timeout(now);
+    fn reusable(&mut self, config: &Config, now: Instant) -> Result<(), NotReusable> {
+        let _ = self.handle_timeout(config, now);
         match self.poll_action() {
             Action::Reuse if self.role == Role::Server || self.may_send_request(now) => Ok(()),
             Action::Reuse => Err(NotReusable::Closing(CloseReason::MaxReached)),
@@ -886,12 +1058,7 @@ impl Connection {
         }
     }
 
-    /// Client: the one retry rule. After this connection failed, may the
-    /// oldest outstanding request be sent again on a new connection? Only
-    /// when the connection had carried an earlier exchange (a reused
-    /// connection the server may have closed as we sent), no byte of the
-    /// response arrived, and the method is idempotent (RFC 9110 9.2.2).
-    pub fn may_retry(&self) -> bool {
+    fn may_retry(&self) -> bool {
         self.role == Role::Client
             && self.exchanges > 0
             && self.retry_safety() == RetrySafety::SentNoResponse
@@ -901,36 +1068,25 @@ impl Connection {
                 .is_some_and(|p| p.method.is_idempotent())
     }
 
-    /// Sets (or clears) a deadline for the whole exchange in progress or
-    /// about to start: past it, [`handle_timeout`](Self::handle_timeout)
-    /// fails the connection with [`ErrorKind::ExchangeTimeout`]. It is
-    /// cleared when the exchange completes.
-    pub fn set_exchange_deadline(&mut self, at: Option<Instant>) {
+    fn set_exchange_deadline(&mut self, at: Option<Instant>) {
         match at {
             Some(at) => self.timers.set(Timer::Exchange, at),
             None => self.timers.stop(Timer::Exchange),
         }
     }
 
-    /// Server: whether the request being read expects `100 Continue`
-    /// before its body, and none was sent yet (never for HTTP/1.0
-    /// requests, whose expectation is ignored).
-    pub fn awaits_continue(&self) -> bool {
+    fn awaits_continue(&self) -> bool {
         self.role == Role::Server
             && self.recv == HalfState::Body
             && self.send == HalfState::Idle
             && self.pending.front().is_some_and(Pending::expect_continue)
     }
 
-    /// Whether the body being sent is chunked, as the head the engine wrote
-    /// says: the caller frames each write as a chunk.
-    pub fn sends_chunked(&self) -> bool {
+    fn sends_chunked(&self) -> bool {
         self.send == HalfState::Body && self.outgoing == Outgoing::Chunked
     }
 
-    /// Client: after a failure, how safe it is to retry the oldest
-    /// outstanding request.
-    pub fn retry_safety(&self) -> RetrySafety {
+    fn retry_safety(&self) -> RetrySafety {
         match (self.pending.is_empty(), self.response_started) {
             (true, _) => RetrySafety::NotSent,
             (false, false) => RetrySafety::SentNoResponse,
@@ -942,6 +1098,7 @@ impl Connection {
 
     fn read_head<'a>(
         &mut self,
+        config: &Config,
         now: Instant,
         input: &'a [u8],
     ) -> Result<Consumed<'a>, ProtocolError> {
@@ -974,56 +1131,57 @@ impl Connection {
             }
             // A head that started must complete in time, on both sides: a
             // peer dribbling a head must not hold the caller.
-            self.timers.set(Timer::Head, now + self.config.head_timeout);
+            self.timers.set(Timer::Head, now + config.head_timeout);
         }
-        let config = self.config.parse;
+        let parse = config.parse;
         // One pass when the head arrived whole; otherwise the scanner
         // resumes where the last call stopped and parses once complete.
         if server {
             let mut scanner = self.reader.scanner();
-            let parsed = scanner.parse_request(input, &config);
+            let parsed = scanner.parse_request(input, &parse);
             self.reader = Reader::Head(scanner);
             let Parsed::Complete(head) = parsed? else {
                 return Ok(consumed(0, Event::NeedData));
             };
             self.timers.stop(Timer::Head);
-            self.accept_request(now, &head);
+            self.accept_request(config, now, &head);
             Ok(consumed(head.len, Event::Request(head)))
         } else {
             let mut scanner = self.reader.scanner();
-            let parsed = scanner.parse_response(input, &config);
+            let parsed = scanner.parse_response(input, &parse);
             self.reader = Reader::Head(scanner);
             let Parsed::Complete(head) = parsed? else {
                 return Ok(consumed(0, Event::NeedData));
             };
             self.timers.stop(Timer::Head);
-            self.accept_response(now, &head)?;
+            self.accept_response(config, now, &head)?;
             Ok(consumed(head.len, Event::Response(head)))
         }
     }
 
-    fn accept_request(&mut self, now: Instant, head: &RequestHead<'_>) {
+    fn accept_request(&mut self, config: &Config, now: Instant, head: &RequestHead<'_>) {
         let pending = Pending::of_request(head);
         // The queue only ever holds the request being answered: the next
         // head is not read (Paused) until the response is finished.
         let _ = self.pending.push_back(pending);
         self.set_requests_left(self.requests_left().map(|n| n.saturating_sub(1)));
         self.persistence = self.persistence.and(request_persistence(pending.request()));
-        self.start_body(now, head.body);
+        self.start_body(config, now, head.body);
         self.step_recv(Step::HeadDone { body: true });
     }
 
     /// Starts decoding a body, and its deadline when bytes are due.
-    fn start_body(&mut self, now: Instant, body: BodyKind) {
+    fn start_body(&mut self, config: &Config, now: Instant, body: BodyKind) {
         self.reader = Reader::Body(BodyDecoder::new(body));
         self.body_credit = 0;
         if body != BodyKind::None && body != BodyKind::Length(0) {
-            self.timers.set(Timer::Body, now + self.config.body_timeout);
+            self.timers.set(Timer::Body, now + config.body_timeout);
         }
     }
 
     fn accept_response(
         &mut self,
+        config: &Config,
         now: Instant,
         head: &ResponseHead<'_>,
     ) -> Result<(), ProtocolError> {
@@ -1032,7 +1190,7 @@ impl Connection {
         };
         if head.is_interim() {
             self.interim_seen = self.interim_seen.saturating_add(1);
-            if self.interim_seen > self.config.max_interim {
+            if self.interim_seen > config.max_interim {
                 return Err(ProtocolError::new(ErrorKind::TooManyInterim, 0));
             }
             if head.status == 100 && self.body_held {
@@ -1075,24 +1233,25 @@ impl Connection {
             self.switch();
             return Ok(());
         }
-        self.start_body(now, body);
+        self.start_body(config, now, body);
         self.step_recv(Step::HeadDone { body: true });
         Ok(())
     }
 
     fn read_body<'a>(
         &mut self,
+        config: &Config,
         now: Instant,
         input: &'a [u8],
     ) -> Result<Consumed<'a>, ProtocolError> {
         let (bytes, event) = match &mut self.reader {
-            Reader::Body(decoder) => decoder.decode_with(input, &self.config.parse)?,
+            Reader::Body(decoder) => decoder.decode_with(input, &config.parse)?,
             Reader::Head(_) => {
                 debug_assert!(false, "a body is read without its decoder");
                 (0, BodyEvent::End)
             }
         };
-        self.credit_body(now, bytes);
+        self.credit_body(config, now, bytes);
         let event = match event {
             BodyEvent::Data(data) => Event::Body(data),
             BodyEvent::Trailers(trailers) => Event::Trailers(trailers),
@@ -1100,7 +1259,7 @@ impl Connection {
             BodyEvent::End => {
                 self.timers.stop(Timer::Body);
                 self.step_recv(Step::BodyDone);
-                self.on_received_message_end(now);
+                self.on_received_message_end(config, now);
                 Event::MessageEnd
             }
         };
@@ -1111,8 +1270,8 @@ impl Connection {
     /// bytes that arrived (framing bytes count: they are progress too), but
     /// never past `body_timeout` from now: a peer that sends a burst cannot
     /// bank hours of slack and then dribble.
-    fn credit_body(&mut self, now: Instant, bytes: usize) {
-        let rate = self.config.body_min_rate;
+    fn credit_body(&mut self, config: &Config, now: Instant, bytes: usize) {
+        let rate = config.body_min_rate;
         let Some(deadline) = self.timers.get(Timer::Body) else {
             return;
         };
@@ -1129,14 +1288,14 @@ impl Connection {
         self.body_credit = credit % rate;
         if seconds > 0 {
             let extended = (deadline + Duration::from_secs(u64::from(seconds)))
-                .min(now + self.config.body_timeout)
+                .min(now + config.body_timeout)
                 .max(deadline);
             self.timers.set(Timer::Body, extended);
         }
     }
 
     /// A received message ended: the client's exchange ends with it.
-    fn on_received_message_end(&mut self, now: Instant) {
+    fn on_received_message_end(&mut self, config: &Config, now: Instant) {
         if self.role == Role::Client {
             self.pending.pop_front();
             self.response_started = false;
@@ -1146,11 +1305,11 @@ impl Connection {
                 self.timers.stop(Timer::Exchange);
             }
         }
-        self.settle(now);
+        self.settle(config, now);
     }
 
     /// Moves halves that finished their message on, once the exchange allows.
-    fn settle(&mut self, now: Instant) {
+    fn settle(&mut self, config: &Config, now: Instant) {
         if self.role == Role::Client && self.requests_left() == Some(0) && self.pending.is_empty() {
             // The server's `max` is used up: this connection is done.
             self.persistence = self
@@ -1168,7 +1327,7 @@ impl Connection {
             role: self.role,
             keep,
             outstanding: !self.pending.is_empty(),
-            pipelining: self.config.pipeline_depth > 1,
+            pipelining: config.pipeline_depth > 1,
         };
         // The joint rules settle in at most two rounds (a message ends the
         // exchange, then the half closes or goes idle).
@@ -1187,16 +1346,16 @@ impl Connection {
             && self.recv == HalfState::Idle
             && self.pending.is_empty()
         {
-            self.become_idle(now);
+            self.become_idle(config, now);
         }
     }
 
     /// Starts the idle period: the server arms its idle deadline, the
     /// client its last moment of reuse.
-    fn become_idle(&mut self, now: Instant) {
+    fn become_idle(&mut self, config: &Config, now: Instant) {
         let window = match self.role {
-            Role::Server => self.config.idle_timeout,
-            Role::Client => self.reuse_window(),
+            Role::Server => config.idle_timeout,
+            Role::Client => self.reuse_window(config),
         };
         self.timers.set(Timer::Idle, now + window);
     }
@@ -1205,8 +1364,8 @@ impl Connection {
     /// for peers' quirks, never for what we send), and as long as the
     /// configured limit or the head itself (the limit guards against
     /// peers, not against ourselves).
-    fn read_back_config(&self, len: usize) -> ParseConfig {
-        ParseConfig::strict().with_max_head_len(self.config.parse.max_head_len.max(len))
+    fn read_back_config(&self, config: &Config, len: usize) -> ParseConfig {
+        ParseConfig::strict().with_max_head_len(config.parse.max_head_len.max(len))
     }
 
     /// `value` if the `present` bit `bit` is set.
@@ -1238,17 +1397,17 @@ impl Connection {
     }
 
     /// Client: how long an idle connection may be reused.
-    fn reuse_window(&self) -> Duration {
+    fn reuse_window(&self, config: &Config) -> Duration {
         let limit = match self.peer_keep_alive().timeout {
             Some(secs) => Duration::from_secs(u64::from(secs)),
-            None => self.config.idle_timeout,
+            None => config.idle_timeout,
         };
-        limit.saturating_sub(self.config.idle_margin)
+        limit.saturating_sub(config.idle_margin)
     }
 
     /// Server: the `Keep-Alive` parameters a response announces.
-    fn announcement(&self) -> KeepAlive {
-        let timeout = u32::try_from(self.config.idle_timeout.as_secs()).unwrap_or(u32::MAX);
+    fn announcement(&self, config: &Config) -> KeepAlive {
+        let timeout = u32::try_from(config.idle_timeout.as_secs()).unwrap_or(u32::MAX);
         KeepAlive {
             timeout: Some(timeout),
             max: self.requests_left(),
@@ -1256,11 +1415,11 @@ impl Connection {
     }
 
     /// Whether another request may join those outstanding.
-    fn may_pipeline(&self, method: Method) -> bool {
+    fn may_pipeline(&self, config: &Config, method: Method) -> bool {
         if self.pending.is_empty() {
             return true;
         }
-        let depth = usize::from(self.config.pipeline_depth).min(MAX_PIPELINE);
+        let depth = usize::from(config.pipeline_depth).min(MAX_PIPELINE);
         self.pending.len() < depth
             && method.is_idempotent()
             && self.pending.iter().all(|p| p.method.is_idempotent())
