@@ -337,6 +337,14 @@ const PRESENT_PEER_TIMEOUT: u8 = 1;
 const PRESENT_PEER_MAX: u8 = 1 << 1;
 const PRESENT_LEFT: u8 = 1 << 2;
 
+/// The caller's parts of a request head, for [`Connection::send_request`].
+struct RequestParts<'p> {
+    method: &'p [u8],
+    target: &'p [u8],
+    version: Version,
+    headers: &'p [Header<'p>],
+}
+
 /// How the body being sent is framed, and what is left of it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -533,15 +541,14 @@ impl<C: Borrow<Config>> Connection<C> {
         headers: &[Header<'_>],
         buf: &mut [u8],
     ) -> Result<usize, UsageError> {
-        self.state.send_request(
-            self.config.borrow(),
-            now,
+        let parts = RequestParts {
             method,
             target,
             version,
             headers,
-            buf,
-        )
+        };
+        self.state
+            .send_request(self.config.borrow(), now, &parts, buf)
     }
 
     /// Server: writes a response head for the oldest unanswered request
@@ -798,20 +805,19 @@ impl State {
         None
     }
 
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "the parameters of `Connection::send_request` and the lent configuration"
-    )]
     fn send_request(
         &mut self,
         config: &Config,
         now: Instant,
-        method: &[u8],
-        target: &[u8],
-        version: Version,
-        headers: &[Header<'_>],
+        parts: &RequestParts<'_>,
         buf: &mut [u8],
     ) -> Result<usize, UsageError> {
+        let &RequestParts {
+            method,
+            target,
+            version,
+            headers,
+        } = parts;
         if self.role != Role::Client || self.send != HalfState::Idle {
             return Err(UsageError::WrongState);
         }
