@@ -1102,6 +1102,9 @@ impl State {
 
     // ----- internals -----
 
+    // Not inlined: the caller stays small (client engine flash on thumbv7em,
+    // measured with `read_head` and `accept_response` both outlined: -236 B).
+    #[inline(never)]
     fn read_head<'a>(
         &mut self,
         config: &Config,
@@ -1185,6 +1188,8 @@ impl State {
         }
     }
 
+    // Not inlined: see `read_head`.
+    #[inline(never)]
     fn accept_response(
         &mut self,
         config: &Config,
