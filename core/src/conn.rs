@@ -332,10 +332,18 @@ impl Queue {
     }
 }
 
-/// `Connection::present` bits: which optional counts are set.
-const PRESENT_PEER_TIMEOUT: u8 = 1;
-const PRESENT_PEER_MAX: u8 = 1 << 1;
-const PRESENT_LEFT: u8 = 1 << 2;
+/// `State::flags` bits: which optional counts are set, the role, and two
+/// facts of the exchange (one byte rather than five).
+const FLAG_PEER_TIMEOUT: u8 = 1;
+const FLAG_PEER_MAX: u8 = 1 << 1;
+const FLAG_LEFT: u8 = 1 << 2;
+/// The connection is a server's (else a client's).
+const FLAG_SERVER: u8 = 1 << 3;
+/// Client: the request body is held back until `100 Continue` (or its
+/// deadline).
+const FLAG_BODY_HELD: u8 = 1 << 4;
+/// Client: a byte of the response to the oldest request arrived.
+const FLAG_RESPONSE_STARTED: u8 = 1 << 5;
 
 /// The caller's parts of a request head, for [`Connection::send_request`].
 struct RequestParts<'p> {
@@ -417,7 +425,6 @@ pub struct Connection<C = Config> {
 /// lends: the engine is compiled once, whatever holds the configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct State {
-    role: Role,
     send: HalfState,
     recv: HalfState,
     persistence: Persistence,
@@ -427,18 +434,16 @@ struct State {
     outgoing_left: Split64,
     timers: TimerTable,
     pending: Queue,
-    /// The server's latest `Keep-Alive: timeout` (if `PRESENT_PEER_TIMEOUT`).
+    /// The server's latest `Keep-Alive: timeout` (if `FLAG_PEER_TIMEOUT`).
     peer_timeout: u32,
-    /// The server's latest `Keep-Alive: max` (if `PRESENT_PEER_MAX`).
+    /// The server's latest `Keep-Alive: max` (if `FLAG_PEER_MAX`).
     peer_max: u32,
-    /// Requests this connection may still carry (if `PRESENT_LEFT`).
+    /// Requests this connection may still carry (if `FLAG_LEFT`).
     left: u32,
-    /// Which of the optional counts above are set: `Option<u32>` would
-    /// take 8 bytes each.
-    present: u8,
+    /// The `FLAG_*` bits: among them which of the optional counts above
+    /// are set (`Option<u32>` would take 8 bytes each).
+    flags: u8,
     exchanges: u32,
-    body_held: bool,
-    response_started: bool,
     /// Client: interim responses received for the oldest request.
     interim_seen: u16,
     /// Body bytes received since the body deadline was last extended.
@@ -461,7 +466,7 @@ impl<C: Borrow<Config>> Connection<C> {
 
     /// Client or server.
     pub const fn role(&self) -> Role {
-        self.state.role
+        self.state.role()
     }
 
     /// The state of the half that sends (requests for a client, responses
@@ -676,7 +681,6 @@ impl<C: Borrow<Config>> Connection<C> {
 impl State {
     fn new(role: Role, config: &Config, now: Instant) -> Self {
         let mut conn = Self {
-            role,
             send: HalfState::Idle,
             recv: HalfState::Idle,
             persistence: Persistence::KeepAlive,
@@ -688,10 +692,8 @@ impl State {
             peer_timeout: 0,
             peer_max: 0,
             left: 0,
-            present: 0,
+            flags: if role == Role::Server { FLAG_SERVER } else { 0 },
             exchanges: 0,
-            body_held: false,
-            response_started: false,
             interim_seen: 0,
             body_credit: 0,
         };
@@ -704,13 +706,13 @@ impl State {
 
     const fn peer_keep_alive(&self) -> KeepAlive {
         KeepAlive {
-            timeout: self.optional(PRESENT_PEER_TIMEOUT, self.peer_timeout),
-            max: self.optional(PRESENT_PEER_MAX, self.peer_max),
+            timeout: self.optional(FLAG_PEER_TIMEOUT, self.peer_timeout),
+            max: self.optional(FLAG_PEER_MAX, self.peer_max),
         }
     }
 
     const fn requests_left(&self) -> Option<u32> {
-        self.optional(PRESENT_LEFT, self.left)
+        self.optional(FLAG_LEFT, self.left)
     }
 
     fn handle_input<'a>(
@@ -758,7 +760,7 @@ impl State {
             self.close_with(CloseReason::CloseDelimited);
             return Ok(Some(Event::MessageEnd));
         }
-        let waiting_for_response = self.role == Role::Client && !self.pending.is_empty();
+        let waiting_for_response = self.role() == Role::Client && !self.pending.is_empty();
         self.close_with(CloseReason::PeerClosed);
         if mid_message || waiting_for_response {
             self.persistence = self
@@ -780,7 +782,7 @@ impl State {
         );
         if continue_ {
             self.timers.stop(Timer::Continue);
-            self.body_held = false;
+            self.set_flag(FLAG_BODY_HELD, false);
         }
         let slow = if exchange {
             Some((ErrorKind::ExchangeTimeout, CloseReason::ExchangeTimeout))
@@ -818,7 +820,7 @@ impl State {
             version,
             headers,
         } = parts;
-        if self.role != Role::Client || self.send != HalfState::Idle {
+        if self.role() != Role::Client || self.send != HalfState::Idle {
             return Err(UsageError::WrongState);
         }
         let kind = Method::from_bytes(method);
@@ -849,7 +851,7 @@ impl State {
         }
         self.step_send(Step::HeadDone { body: has_body });
         if has_body && pending.expect_continue() {
-            self.body_held = true;
+            self.set_flag(FLAG_BODY_HELD, true);
             self.timers
                 .set(Timer::Continue, now + config.continue_timeout);
         }
@@ -871,7 +873,7 @@ impl State {
         let Some(pending) = self.pending.front() else {
             return Err(UsageError::WrongState);
         };
-        if self.role != Role::Server
+        if self.role() != Role::Server
             || self.send != HalfState::Idle
             || matches!(self.recv, HalfState::Idle | HalfState::Head)
         {
@@ -963,7 +965,7 @@ impl State {
         if self.send != HalfState::Body {
             return Err(UsageError::WrongState);
         }
-        if self.body_held {
+        if self.flag(FLAG_BODY_HELD) {
             return Err(UsageError::BodyHeld);
         }
         if self.outgoing == Outgoing::Length {
@@ -988,7 +990,7 @@ impl State {
                 Err(UsageError::BodyIncomplete)
             }
             (HalfState::Body, _) => {
-                self.body_held = false;
+                self.set_flag(FLAG_BODY_HELD, false);
                 self.timers.stop(Timer::Continue);
                 self.step_send(Step::BodyDone);
                 self.settle(config, now);
@@ -1033,7 +1035,7 @@ impl State {
     }
 
     fn may_send_request(&self, now: Instant) -> bool {
-        if self.role != Role::Client
+        if self.role() != Role::Client
             || !self.persistence.is_keep_alive()
             || self.send != HalfState::Idle
             || !matches!(
@@ -1050,13 +1052,13 @@ impl State {
     }
 
     const fn may_send_body(&self) -> bool {
-        matches!(self.send, HalfState::Body) && !self.body_held
+        matches!(self.send, HalfState::Body) && !self.flag(FLAG_BODY_HELD)
     }
 
     fn reusable(&mut self, config: &Config, now: Instant) -> Result<(), NotReusable> {
         let _ = self.handle_timeout(config, now);
         match self.poll_action() {
-            Action::Reuse if self.role == Role::Server || self.may_send_request(now) => Ok(()),
+            Action::Reuse if self.role() == Role::Server || self.may_send_request(now) => Ok(()),
             Action::Reuse => Err(NotReusable::Closing(CloseReason::MaxReached)),
             Action::Continue => Err(NotReusable::Busy),
             Action::Close(reason) => Err(NotReusable::Closing(reason)),
@@ -1065,7 +1067,7 @@ impl State {
     }
 
     fn may_retry(&self) -> bool {
-        self.role == Role::Client
+        self.role() == Role::Client
             && self.exchanges > 0
             && self.retry_safety() == RetrySafety::SentNoResponse
             && self
@@ -1082,7 +1084,7 @@ impl State {
     }
 
     fn awaits_continue(&self) -> bool {
-        self.role == Role::Server
+        self.role() == Role::Server
             && self.recv == HalfState::Body
             && self.send == HalfState::Idle
             && self.pending.front().is_some_and(Pending::expect_continue)
@@ -1093,7 +1095,7 @@ impl State {
     }
 
     fn retry_safety(&self) -> RetrySafety {
-        match (self.pending.is_empty(), self.response_started) {
+        match (self.pending.is_empty(), self.flag(FLAG_RESPONSE_STARTED)) {
             (true, _) => RetrySafety::NotSent,
             (false, false) => RetrySafety::SentNoResponse,
             (false, true) => RetrySafety::ResponsePartial,
@@ -1114,7 +1116,7 @@ impl State {
         if input.is_empty() {
             return Ok(consumed(0, Event::NeedData));
         }
-        let server = self.role == Role::Server;
+        let server = self.role() == Role::Server;
         if server && self.recv == HalfState::Idle {
             // RFC 9112 2.2: empty lines between requests (a CRLF some
             // clients send after a body) are ignored; they do not start a
@@ -1134,7 +1136,7 @@ impl State {
         }
         if self.recv == HalfState::Idle {
             self.step_recv(Step::HeadStarted);
-            self.response_started = true;
+            self.set_flag(FLAG_RESPONSE_STARTED, true);
             if server {
                 self.timers.stop(Timer::Idle);
             }
@@ -1204,8 +1206,8 @@ impl State {
             if self.interim_seen > config.max_interim {
                 return Err(ProtocolError::new(ErrorKind::TooManyInterim, 0));
             }
-            if head.status == 100 && self.body_held {
-                self.body_held = false;
+            if head.status == 100 && self.flag(FLAG_BODY_HELD) {
+                self.set_flag(FLAG_BODY_HELD, false);
                 self.timers.stop(Timer::Continue);
             }
             // Back to waiting for the next head of this exchange.
@@ -1224,7 +1226,7 @@ impl State {
             // another request, as the server would read the rest of the
             // body as one.
             decision = decision.and(Persistence::Close(CloseReason::RequestIncomplete));
-            self.body_held = false;
+            self.set_flag(FLAG_BODY_HELD, false);
             self.timers.stop(Timer::Continue);
             self.step_send(Step::Close);
         }
@@ -1307,9 +1309,9 @@ impl State {
 
     /// A received message ended: the client's exchange ends with it.
     fn on_received_message_end(&mut self, config: &Config, now: Instant) {
-        if self.role == Role::Client {
+        if self.role() == Role::Client {
             self.pending.pop_front();
-            self.response_started = false;
+            self.set_flag(FLAG_RESPONSE_STARTED, false);
             self.interim_seen = 0;
             self.exchanges = self.exchanges.saturating_add(1);
             if self.pending.is_empty() {
@@ -1321,21 +1323,22 @@ impl State {
 
     /// Moves halves that finished their message on, once the exchange allows.
     fn settle(&mut self, config: &Config, now: Instant) {
-        if self.role == Role::Client && self.requests_left() == Some(0) && self.pending.is_empty() {
+        if self.role() == Role::Client && self.requests_left() == Some(0) && self.pending.is_empty()
+        {
             // The server's `max` is used up: this connection is done.
             self.persistence = self
                 .persistence
                 .and(Persistence::Close(CloseReason::MaxReached));
         }
         let keep = self.persistence.is_keep_alive();
-        if self.role == Role::Server && self.send == HalfState::Done {
+        if self.role() == Role::Server && self.send == HalfState::Done {
             // The response is complete: its request is answered.
             self.pending.pop_front();
             self.exchanges = self.exchanges.saturating_add(1);
             self.timers.stop(Timer::Exchange);
         }
         let joint = Joint {
-            role: self.role,
+            role: self.role(),
             keep,
             outstanding: !self.pending.is_empty(),
             pipelining: config.pipeline_depth > 1,
@@ -1364,7 +1367,7 @@ impl State {
     /// Starts the idle period: the server arms its idle deadline, the
     /// client its last moment of reuse.
     fn become_idle(&mut self, config: &Config, now: Instant) {
-        let window = match self.role {
+        let window = match self.role() {
             Role::Server => config.idle_timeout,
             Role::Client => self.reuse_window(config),
         };
@@ -1379,32 +1382,45 @@ impl State {
         ParseConfig::strict().with_max_head_len(config.parse.max_head_len.max(len))
     }
 
-    /// `value` if the `present` bit `bit` is set.
-    const fn optional(&self, bit: u8, value: u32) -> Option<u32> {
-        if self.present & bit != 0 {
-            Some(value)
+    const fn flag(&self, bit: u8) -> bool {
+        self.flags & bit != 0
+    }
+
+    fn set_flag(&mut self, bit: u8, on: bool) {
+        if on {
+            self.flags |= bit;
         } else {
-            None
+            self.flags &= !bit;
         }
     }
 
-    /// Stores `value` and whether it is set (`bit` of `present`).
-    fn set_optional(&mut self, bit: u8, value: Option<u32>) -> u32 {
-        if value.is_some() {
-            self.present |= bit;
+    const fn role(&self) -> Role {
+        if self.flag(FLAG_SERVER) {
+            Role::Server
         } else {
-            self.present &= !bit;
+            Role::Client
         }
+    }
+
+    /// `value` if the flag `bit` is set.
+    const fn optional(&self, bit: u8, value: u32) -> Option<u32> {
+        if self.flag(bit) { Some(value) } else { None }
+    }
+
+    /// Stores whether `value` is set (flag `bit`), and returns the value
+    /// to store.
+    fn set_optional(&mut self, bit: u8, value: Option<u32>) -> u32 {
+        self.set_flag(bit, value.is_some());
         value.unwrap_or(0)
     }
 
     fn set_requests_left(&mut self, left: Option<u32>) {
-        self.left = self.set_optional(PRESENT_LEFT, left);
+        self.left = self.set_optional(FLAG_LEFT, left);
     }
 
     fn set_peer_keep_alive(&mut self, params: KeepAlive) {
-        self.peer_timeout = self.set_optional(PRESENT_PEER_TIMEOUT, params.timeout);
-        self.peer_max = self.set_optional(PRESENT_PEER_MAX, params.max);
+        self.peer_timeout = self.set_optional(FLAG_PEER_TIMEOUT, params.timeout);
+        self.peer_max = self.set_optional(FLAG_PEER_MAX, params.max);
     }
 
     /// Client: how long an idle connection may be reused.
@@ -1452,7 +1468,7 @@ impl State {
         self.persistence = self.persistence.and(Persistence::Close(reason));
         self.step_recv(Step::Close);
         self.timers.stop_all();
-        let can_answer = self.role == Role::Server
+        let can_answer = self.role() == Role::Server
             && self.send == HalfState::Idle
             && (self.pending.is_empty() || self.pending.len() == 1);
         if can_answer {
@@ -1460,7 +1476,7 @@ impl State {
                 // An unknown HTTP/1.1 request with no options.
                 let _ = self.pending.push_back(Pending::EMPTY);
             }
-        } else if self.role == Role::Client {
+        } else if self.role() == Role::Client {
             // Nothing more can be received: the request is pointless too.
             self.step_send(Step::Close);
         } else {
