@@ -263,30 +263,36 @@ pub(crate) fn find_lf(s: &[u8]) -> Option<usize> {
 /// Length of the run of token characters at the start of `s`.
 #[inline]
 pub(crate) fn token_len(s: &[u8]) -> usize {
+    class_len(s, &TCHAR)
+}
+
+/// Length of the run of bytes of `class` at the start of `s`.
+#[inline(always)]
+pub(crate) fn class_len(s: &[u8], class: &[bool; 256]) -> usize {
     // Names are a dozen bytes on average: four look-ups per loop step,
     // each with its own exit, so the loop overhead is paid once per four.
+    // A u8 always indexes a 256-entry table; `get` compiles to the same
+    // unchecked load.
+    let is = |b: u8| class.get(usize::from(b)).copied().unwrap_or(false);
     let mut len = 0;
     let mut rest = s;
     while let Some((&[a, b, c, d], tail)) = rest.split_first_chunk::<4>() {
-        if !is_tchar(a) {
+        if !is(a) {
             return len;
         }
-        if !is_tchar(b) {
+        if !is(b) {
             return len + 1;
         }
-        if !is_tchar(c) {
+        if !is(c) {
             return len + 2;
         }
-        if !is_tchar(d) {
+        if !is(d) {
             return len + 3;
         }
         len += 4;
         rest = tail;
     }
-    len + rest
-        .iter()
-        .position(|&b| !is_tchar(b))
-        .unwrap_or(rest.len())
+    len + rest.iter().position(|&b| !is(b)).unwrap_or(rest.len())
 }
 
 /// The bits that fold ASCII case in `lower`: 0x20 in every byte that is a

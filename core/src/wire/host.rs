@@ -34,6 +34,14 @@ pub(crate) fn check_authority(value: &[u8], port_required: bool) -> Result<(), u
     }
 }
 
+/// Whether `value` is a `reg-name` without `%` and without a port, the
+/// common `Host` value (`example.com`): one run of table look-ups, inlined
+/// where `Host` is read; anything else goes to [`check_authority`].
+#[inline(always)]
+pub(crate) fn is_plain_reg_name(value: &[u8]) -> bool {
+    super::chars::class_len(value, &REG_NAME) == value.len()
+}
+
 /// The length of the `reg-name` at the start of `s`:
 /// `*( unreserved / pct-encoded / sub-delims )`. A `%` not followed by two
 /// hex digits is an error at the `%`.
