@@ -225,18 +225,14 @@ pub(crate) fn walk_fields<'a>(
         if name.is_empty() {
             return Err(line_error(block, line_at, allow_fold).shifted(base));
         }
-        // Almost always exactly one SP before the value.
+        // Almost always exactly one SP before the value, and no SP, HTAB
+        // or CR (an empty value, or a fold) after it.
         let mut value = match value_part {
             [b' ', tail @ ..] => tail,
             _ => value_part,
         };
-        loop {
-            match value {
-                [b' ' | b'\t', tail @ ..] => value = tail,
-                // A fold at the start of a value is whitespace too (RFC 9112 5.2).
-                [b'\r', b'\n', b' ' | b'\t', tail @ ..] if allow_fold => value = tail,
-                _ => break,
-            }
+        if value.first().is_some_and(|&b| b <= b' ') {
+            value = skip_ows(value, allow_fold);
         }
         let mut scan = value;
         let line_end = loop {
@@ -245,10 +241,13 @@ pub(crate) fn walk_fields<'a>(
                 return Err(line_error(block, line_at, allow_fold).shifted(base));
             };
             match at_ctl {
-                [b'\r', b'\n', after @ ..] => match after {
-                    [b' ' | b'\t', ..] if allow_fold => scan = after,
-                    _ => break at_ctl,
-                },
+                [b'\r', b'\n', after @ ..] => {
+                    if allow_fold && matches!(after, [b' ' | b'\t', ..]) {
+                        scan = after;
+                    } else {
+                        break at_ctl;
+                    }
+                }
                 [b'\t', after @ ..] => scan = after,
                 _ => return Err(line_error(block, line_at, allow_fold).shifted(base)),
             }
@@ -257,9 +256,9 @@ pub(crate) fn walk_fields<'a>(
         let mut trimmed = value
             .get(..value.len() - line_end.len())
             .unwrap_or_default();
-        // Only an accepted fold can leave CRLF in a value: trim it like SP.
-        while let [rest @ .., b' ' | b'\t'] | [rest @ .., b'\r', b'\n'] = trimmed {
-            trimmed = rest;
+        // Trailing whitespace is rare: one test of the last byte.
+        if trimmed.last().is_some_and(|&b| b <= b' ') {
+            trimmed = trim_end(trimmed);
         }
         field(FieldLine {
             header: Header {
@@ -271,6 +270,29 @@ pub(crate) fn walk_fields<'a>(
         })?;
         line = line_end.get(2..).unwrap_or_default();
     }
+}
+
+/// `value` without leading OWS (and, with `allow_fold`, folds, which
+/// are whitespace too: RFC 9112 5.2).
+#[inline(never)]
+fn skip_ows(mut value: &[u8], allow_fold: bool) -> &[u8] {
+    loop {
+        match value {
+            [b' ' | b'\t', tail @ ..] => value = tail,
+            [b'\r', b'\n', b' ' | b'\t', tail @ ..] if allow_fold => value = tail,
+            _ => return value,
+        }
+    }
+}
+
+/// `value` without trailing OWS. Only an accepted fold can leave CRLF in
+/// a value: it is trimmed like SP.
+#[inline(never)]
+fn trim_end(mut value: &[u8]) -> &[u8] {
+    while let [rest @ .., b' ' | b'\t'] | [rest @ .., b'\r', b'\n'] = value {
+        value = rest;
+    }
+    value
 }
 
 /// The error of the line at `line_at` in `block`, as [`FieldCursor`] finds it.
