@@ -269,7 +269,7 @@ impl<'a> RequestHead<'a> {
         match scanner.scan(buf, config.max_head_len, true)? {
             Some(bounds) => {
                 *scanner = HeadScanner::new();
-                Self::parse_bounded(buf, bounds, config).map(Parsed::Complete)
+                Self::bounded(buf, bounds, config)
             }
             None => Ok(Parsed::Partial),
         }
@@ -281,19 +281,28 @@ impl<'a> RequestHead<'a> {
         bounds: HeadBounds,
         config: &ParseConfig,
     ) -> Result<Self, ProtocolError> {
+        complete(Self::bounded(buf, bounds, config), bounds)
+    }
+
+    /// [`RequestHead::parse_bounded`], never `Ok(Parsed::Partial)`, in the
+    /// shape the callers return (so the head is written once, in place).
+    fn bounded(
+        buf: &'a [u8],
+        bounds: HeadBounds,
+        config: &ParseConfig,
+    ) -> Result<Parsed<Self>, ProtocolError> {
         let head = buf.get(..bounds.end).unwrap_or_default();
         // The field section runs to the bounds' end, as given.
-        if let Parsed::Complete(head) = Self::parse_from(head, bounds.start, None, true, config)? {
-            return Ok(head);
+        let plain = Self::parse_from(head, bounds.start, None, true, config);
+        if !matches!(plain, Ok(Parsed::Partial)) {
+            return plain;
         }
         let (line, line_at, _, fields_at) = split_start_line(buf, bounds)?;
-        let parsed = request_line(line, config.allow_multiple_spaces)
-            .map_err(|e| start_line_error(e, line, line_at))?
-            .1;
-        match Self::parse_from(head, fields_at, Some(parsed), true, config)? {
-            Parsed::Complete(head) => Ok(head),
-            Parsed::Partial => Err(ProtocolError::new(ErrorKind::InvalidStartLine, line_at)),
-        }
+        let parsed = match request_line(line, config.allow_multiple_spaces) {
+            Ok((_, parsed)) => parsed,
+            Err(e) => return Err(start_line_error(e, line, line_at)),
+        };
+        Self::parse_from(head, fields_at, Some(&parsed), true, config)
     }
 
     /// The head whose request line starts at `at` in `buf` (read by the
@@ -307,12 +316,12 @@ impl<'a> RequestHead<'a> {
     fn parse_from(
         buf: &'a [u8],
         at: usize,
-        parsed: Option<RequestLine<'a>>,
+        parsed: Option<&RequestLine<'a>>,
         to_end: bool,
         config: &ParseConfig,
     ) -> Result<Parsed<Self>, ProtocolError> {
         let (parsed, fields_at) = match parsed {
-            Some(parsed) => (parsed, at),
+            Some(parsed) => (*parsed, at),
             None => match buf.get(at..).and_then(plain_request_line) {
                 Some((line, line_len)) => (line, at + line_len),
                 None => return Ok(Parsed::Partial),
@@ -432,7 +441,7 @@ impl<'a> ResponseHead<'a> {
         match scanner.scan(buf, config.max_head_len, false)? {
             Some(bounds) => {
                 *scanner = HeadScanner::new();
-                Self::parse_bounded(buf, bounds, config).map(Parsed::Complete)
+                Self::bounded(buf, bounds, config)
             }
             None => Ok(Parsed::Partial),
         }
@@ -444,22 +453,28 @@ impl<'a> ResponseHead<'a> {
         bounds: HeadBounds,
         config: &ParseConfig,
     ) -> Result<Self, ProtocolError> {
+        complete(Self::bounded(buf, bounds, config), bounds)
+    }
+
+    /// As for requests: [`ResponseHead::parse_bounded`] in the shape the
+    /// callers return.
+    fn bounded(
+        buf: &'a [u8],
+        bounds: HeadBounds,
+        config: &ParseConfig,
+    ) -> Result<Parsed<Self>, ProtocolError> {
         let head = buf.get(..bounds.end).unwrap_or_default();
-        if let Parsed::Complete(head) = Self::parse_from(head, bounds.start, None, true, config)? {
-            return Ok(head);
+        let plain = Self::parse_from(head, bounds.start, None, true, config);
+        if !matches!(plain, Ok(Parsed::Partial)) {
+            return plain;
         }
         let (line, line_at, _, fields_at) = split_start_line(buf, bounds)?;
-        let parsed = status_line(
-            line,
-            config.allow_multiple_spaces,
-            config.allow_missing_reason,
-        )
-        .map_err(|e| start_line_error(e, line, line_at))?
-        .1;
-        match Self::parse_from(head, fields_at, Some(parsed), true, config)? {
-            Parsed::Complete(head) => Ok(head),
-            Parsed::Partial => Err(ProtocolError::new(ErrorKind::InvalidStartLine, line_at)),
-        }
+        let (spaces, reason) = (config.allow_multiple_spaces, config.allow_missing_reason);
+        let parsed = match status_line(line, spaces, reason) {
+            Ok((_, parsed)) => parsed,
+            Err(e) => return Err(start_line_error(e, line, line_at)),
+        };
+        Self::parse_from(head, fields_at, Some(&parsed), true, config)
     }
 
     /// The head whose status line starts at `at` in `buf` (read by the
@@ -471,12 +486,12 @@ impl<'a> ResponseHead<'a> {
     fn parse_from(
         buf: &'a [u8],
         at: usize,
-        parsed: Option<StatusLine<'a>>,
+        parsed: Option<&StatusLine<'a>>,
         to_end: bool,
         config: &ParseConfig,
     ) -> Result<Parsed<Self>, ProtocolError> {
         let (parsed, fields_at) = match parsed {
-            Some(parsed) => (parsed, at),
+            Some(parsed) => (*parsed, at),
             None => match buf
                 .get(at..)
                 .and_then(|line| plain_status_line(line, config.allow_multiple_spaces))
@@ -499,7 +514,7 @@ impl<'a> ResponseHead<'a> {
             version: parsed.version,
             status: parsed.status,
             reason: parsed.reason,
-            facts: reader.facts,
+            facts: HeadFacts { ..reader.facts },
             len,
             fields: block
                 .get(..len.saturating_sub(fields_at))
@@ -576,6 +591,21 @@ impl HeadScanner {
             }
         }
         ResponseHead::parse_scanned(self, buf, config)
+    }
+}
+
+/// The head of a `bounded` parse, which is never `Ok(Parsed::Partial)`
+/// (kept total: that would read as an invalid start line).
+fn complete<T>(
+    parsed: Result<Parsed<T>, ProtocolError>,
+    bounds: HeadBounds,
+) -> Result<T, ProtocolError> {
+    match parsed? {
+        Parsed::Complete(head) => Ok(head),
+        Parsed::Partial => Err(ProtocolError::new(
+            ErrorKind::InvalidStartLine,
+            bounds.start,
+        )),
     }
 }
 
