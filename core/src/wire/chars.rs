@@ -1,33 +1,50 @@
 //! Byte classes of RFC 9110/9112 as lookup tables, and a word-at-a-time scan
 //! for control bytes in field values.
 
-/// A 256-entry byte class: ASCII letters and digits, plus `extra`.
+/// Bit of a byte class in [`CLASSES`]: `tchar` of RFC 9110 5.6.2.
+pub(crate) const TCHAR: u8 = 1;
+/// Bit of a byte class in [`CLASSES`]: a byte that stands for itself in a
+/// `reg-name` of RFC 3986 (`unreserved / sub-delims`).
+pub(crate) const REG_NAME: u8 = 2;
+
+/// Adds `bit` to the ASCII letters and digits and to `extra` in `table`.
 // Evaluated at compile time: an out-of-range index would fail the build.
 #[allow(clippy::indexing_slicing)]
-pub(crate) const fn alnum_and(extra: &[u8]) -> [bool; 256] {
-    let mut table = [false; 256];
+const fn alnum_and(mut table: [u8; 256], bit: u8, extra: &[u8]) -> [u8; 256] {
     let mut byte = 0;
     while byte < 256 {
-        table[byte] = (byte as u8).is_ascii_alphanumeric();
+        if (byte as u8).is_ascii_alphanumeric() {
+            table[byte] |= bit;
+        }
         byte += 1;
     }
     let mut i = 0;
     while i < extra.len() {
-        table[extra[i] as usize] = true;
+        table[extra[i] as usize] |= bit;
         i += 1;
     }
     table
 }
 
-/// `tchar` of RFC 9110 5.6.2, as a 256-entry table.
-static TCHAR: [bool; 256] = alnum_and(b"!#$%&'*+-.^_`|~");
+/// The byte classes, one bit each, in one 256-entry table.
+static CLASSES: [u8; 256] = alnum_and(
+    alnum_and([0; 256], TCHAR, b"!#$%&'*+-.^_`|~"),
+    REG_NAME,
+    b"-._~!$&'()*+,;=",
+);
+
+/// Whether `b` is in the class `bit` of [`CLASSES`].
+#[inline(always)]
+pub(crate) fn is_class(b: u8, bit: u8) -> bool {
+    // A u8 always indexes a 256-entry table; `get` keeps the lint quiet and
+    // compiles to the same unchecked load.
+    CLASSES.get(usize::from(b)).is_some_and(|&c| c & bit != 0)
+}
 
 /// Whether `b` may appear in a token (method, field name, list element).
 #[inline(always)]
 pub(crate) fn is_tchar(b: u8) -> bool {
-    // A u8 always indexes a 256-entry table; `get` keeps the lint quiet and
-    // compiles to the same unchecked load.
-    TCHAR.get(usize::from(b)).copied().unwrap_or(false)
+    is_class(b, TCHAR)
 }
 
 /// Whether every byte of `s` is a token character and `s` is not empty.
@@ -263,30 +280,34 @@ pub(crate) fn find_lf(s: &[u8]) -> Option<usize> {
 /// Length of the run of token characters at the start of `s`.
 #[inline]
 pub(crate) fn token_len(s: &[u8]) -> usize {
+    class_len(s, TCHAR)
+}
+
+/// Length of the run of bytes of the class `bit` at the start of `s`.
+#[inline(always)]
+pub(crate) fn class_len(s: &[u8], bit: u8) -> usize {
     // Names are a dozen bytes on average: four look-ups per loop step,
     // each with its own exit, so the loop overhead is paid once per four.
+    let is = |b: u8| is_class(b, bit);
     let mut len = 0;
     let mut rest = s;
     while let Some((&[a, b, c, d], tail)) = rest.split_first_chunk::<4>() {
-        if !is_tchar(a) {
+        if !is(a) {
             return len;
         }
-        if !is_tchar(b) {
+        if !is(b) {
             return len + 1;
         }
-        if !is_tchar(c) {
+        if !is(c) {
             return len + 2;
         }
-        if !is_tchar(d) {
+        if !is(d) {
             return len + 3;
         }
         len += 4;
         rest = tail;
     }
-    len + rest
-        .iter()
-        .position(|&b| !is_tchar(b))
-        .unwrap_or(rest.len())
+    len + rest.iter().position(|&b| !is(b)).unwrap_or(rest.len())
 }
 
 /// The bits that fold ASCII case in `lower`: 0x20 in every byte that is a

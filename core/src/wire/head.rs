@@ -8,7 +8,7 @@ use super::framing::{
     BodyKind, ContentLengthReader, Method, TransferEncoding, TransferEncodingReader,
     request_body_kind, response_body_kind,
 };
-use super::host::check_authority;
+use super::host::{check_authority, is_plain_reg_name};
 use super::keep_alive::KeepAlive;
 use super::scan::{HeadBounds, HeadScanner};
 use super::start_line::{
@@ -98,7 +98,9 @@ impl FactsReader {
                     if self.hosts == 2 {
                         self.second_host_at = base + line.name_offset;
                     }
-                    if let Err(i) = check_authority(value, false) {
+                    if !is_plain_reg_name(value)
+                        && let Err(i) = check_authority(value, false)
+                    {
                         self.bad_host_at.get_or_insert(at + i);
                     }
                 }
@@ -200,11 +202,15 @@ pub enum TargetForm {
 }
 
 impl TargetForm {
-    fn classify(method: Method, target: &[u8]) -> Option<Self> {
+    /// The form of `target`, if it fits `method` (compared as bytes:
+    /// only `CONNECT` and `OPTIONS` matter here, so no classification).
+    fn classify(method: &[u8], target: &[u8]) -> Option<Self> {
+        let connect = method == b"CONNECT";
         let form = match target {
+            [b'/', ..] if !connect => return Some(Self::Origin),
             [b'/', ..] => Self::Origin,
             b"*" => Self::Asterisk,
-            _ if method == Method::Connect => Self::Authority,
+            _ if connect => Self::Authority,
             _ => {
                 // absolute-URI starts with `scheme ":"`, scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
                 let scheme_len = target.iter().position(|&b| b == b':')?;
@@ -216,12 +222,11 @@ impl TargetForm {
                 return valid.then_some(Self::Absolute);
             }
         };
-        let fits = match (form, method) {
-            (Self::Asterisk, m) => m == Method::Options,
+        let fits = match form {
+            Self::Asterisk => method == b"OPTIONS",
             // RFC 9112 3.2.3: authority-form is `uri-host ":" port`.
-            (Self::Authority, _) => check_authority(target, true).is_ok(),
-            (_, Method::Connect) => false,
-            _ => true,
+            Self::Authority => check_authority(target, true).is_ok(),
+            _ => !connect,
         };
         fits.then_some(form)
     }
@@ -238,19 +243,18 @@ impl<'a> RequestHead<'a> {
     }
 
     /// A well-formed head in one pass over the bytes: the fields are
-    /// walked up to the empty line without looking for it first. `None`
-    /// for anything else (incomplete, invalid, lenient forms), which the
-    /// slow way decides: find the end first, then say exactly what is
-    /// wrong where.
-    #[inline]
-    fn parse_one_pass(buf: &'a [u8], config: &ParseConfig) -> Option<Self> {
+    /// walked up to the empty line without looking for it first. Anything
+    /// else (incomplete, invalid, lenient forms) is left to the slow way
+    /// (find the end first, then say exactly what is wrong where): the
+    /// result is then `Ok(Parsed::Partial)` or an error the caller drops.
+    #[inline(always)]
+    fn parse_one_pass(buf: &'a [u8], config: &ParseConfig) -> Result<Parsed<Self>, ProtocolError> {
         let window = buf.get(..config.max_head_len).unwrap_or(buf);
         let mut start = 0;
         while let Some([b'\r', b'\n', ..]) = window.get(start..) {
             start += 2;
         }
-        let (line, line_len) = window.get(start..).and_then(plain_request_line)?;
-        Self::finish(window, line, start + line_len, false, config).ok()
+        Self::parse_from(window, start, None, false, config)
     }
 
     /// [`RequestHead::parse`] the slow way: find the end (resuming where
@@ -265,7 +269,7 @@ impl<'a> RequestHead<'a> {
         match scanner.scan(buf, config.max_head_len, true)? {
             Some(bounds) => {
                 *scanner = HeadScanner::new();
-                Self::parse_bounded(buf, bounds, config).map(Parsed::Complete)
+                Self::bounded(buf, bounds, config)
             }
             None => Ok(Parsed::Partial),
         }
@@ -277,40 +281,57 @@ impl<'a> RequestHead<'a> {
         bounds: HeadBounds,
         config: &ParseConfig,
     ) -> Result<Self, ProtocolError> {
-        let head = buf.get(..bounds.end).unwrap_or_default();
-        let plain = head.get(bounds.start..).and_then(plain_request_line);
-        let (line, fields_at) = match plain {
-            Some((line, line_len)) => (line, bounds.start + line_len),
-            None => {
-                let (line, line_at, _, fields_at) = split_start_line(buf, bounds)?;
-                let parsed = request_line(line, config.allow_multiple_spaces)
-                    .map_err(|e| start_line_error(e, line, line_at))?
-                    .1;
-                (parsed, fields_at)
-            }
-        };
-        // The field section runs to the bounds' end, as given.
-        Self::finish(head, line, fields_at, true, config)
+        complete(Self::bounded(buf, bounds, config), bounds)
     }
 
-    /// The head whose request line is `parsed` and whose fields start at `fields_at`: the target's form, the fields
+    /// [`RequestHead::parse_bounded`], never `Ok(Parsed::Partial)`, in the
+    /// shape the callers return (so the head is written once, in place).
+    fn bounded(
+        buf: &'a [u8],
+        bounds: HeadBounds,
+        config: &ParseConfig,
+    ) -> Result<Parsed<Self>, ProtocolError> {
+        let head = buf.get(..bounds.end).unwrap_or_default();
+        // The field section runs to the bounds' end, as given.
+        let plain = Self::parse_from(head, bounds.start, None, true, config);
+        if !matches!(plain, Ok(Parsed::Partial)) {
+            return plain;
+        }
+        let (line, line_at, _, fields_at) = split_start_line(buf, bounds)?;
+        let parsed = match request_line(line, config.allow_multiple_spaces) {
+            Ok((_, parsed)) => parsed,
+            Err(e) => return Err(start_line_error(e, line, line_at)),
+        };
+        Self::parse_from(head, fields_at, Some(&parsed), true, config)
+    }
+
+    /// The head whose request line starts at `at` in `buf` (read by the
+    /// plain loop, `Ok(Parsed::Partial)` if it declines) or, with
+    /// `parsed`, whose fields start at `at`: the target's form, the fields
     /// walked once up to the empty line (validated, facts read), framing
     /// and Host checked. With `to_end` the head ends where `buf` does (the
     /// caller's bounds), else at its empty line. Built once, where the
     /// caller returns it: no copy of the head on the way out.
     #[inline(never)]
-    fn finish(
+    fn parse_from(
         buf: &'a [u8],
-        parsed: RequestLine<'a>,
-        fields_at: usize,
+        at: usize,
+        parsed: Option<&RequestLine<'a>>,
         to_end: bool,
         config: &ParseConfig,
-    ) -> Result<Self, ProtocolError> {
-        let method = Method::from_bytes(parsed.method);
-        // The target is a sub-slice of the buffer: its offset is the pointer distance.
-        let target_at = (parsed.target.as_ptr() as usize).saturating_sub(buf.as_ptr() as usize);
-        let target_form = TargetForm::classify(method, parsed.target)
-            .ok_or(ProtocolError::new(ErrorKind::InvalidTarget, target_at))?;
+    ) -> Result<Parsed<Self>, ProtocolError> {
+        let (parsed, fields_at) = match parsed {
+            Some(parsed) => (*parsed, at),
+            None => match buf.get(at..).and_then(plain_request_line) {
+                Some((line, line_len)) => (line, at + line_len),
+                None => return Ok(Parsed::Partial),
+            },
+        };
+        let Some(target_form) = TargetForm::classify(parsed.method, parsed.target) else {
+            // The target is a sub-slice of the buffer: its offset is the pointer distance.
+            let target_at = (parsed.target.as_ptr() as usize).saturating_sub(buf.as_ptr() as usize);
+            return Err(ProtocolError::new(ErrorKind::InvalidTarget, target_at));
+        };
         let block = buf.get(fields_at..).unwrap_or_default();
         let mut reader = FactsReader::new();
         let fields_len = reader.read(block, fields_at, false)?;
@@ -342,7 +363,7 @@ impl<'a> RequestHead<'a> {
             ));
         }
         let facts = reader.facts;
-        Ok(Self {
+        Ok(Parsed::Complete(Self {
             method: parsed.method,
             target: parsed.target,
             target_form,
@@ -354,7 +375,7 @@ impl<'a> RequestHead<'a> {
                 .get(..len.saturating_sub(fields_at))
                 .unwrap_or_default(),
             allow_fold: false,
-        })
+        }))
     }
 
     /// The method, classified.
@@ -400,12 +421,12 @@ impl<'a> ResponseHead<'a> {
         HeadScanner::new().parse_response(buf, config)
     }
 
-    /// As for requests: a well-formed head in one pass, else `None`.
-    #[inline]
-    fn parse_one_pass(buf: &'a [u8], config: &ParseConfig) -> Option<Self> {
+    /// As for requests: a well-formed head in one pass, else
+    /// `Ok(Parsed::Partial)` or an error that the caller drops.
+    #[inline(always)]
+    fn parse_one_pass(buf: &'a [u8], config: &ParseConfig) -> Result<Parsed<Self>, ProtocolError> {
         let window = buf.get(..config.max_head_len).unwrap_or(buf);
-        let (line, line_len) = plain_status_line(window, config.allow_multiple_spaces)?;
-        Self::finish(window, line, line_len, false, config).ok()
+        Self::parse_from(window, 0, None, false, config)
     }
 
     /// [`ResponseHead::parse`] the slow way: find the end (resuming where
@@ -420,7 +441,7 @@ impl<'a> ResponseHead<'a> {
         match scanner.scan(buf, config.max_head_len, false)? {
             Some(bounds) => {
                 *scanner = HeadScanner::new();
-                Self::parse_bounded(buf, bounds, config).map(Parsed::Complete)
+                Self::bounded(buf, bounds, config)
             }
             None => Ok(Parsed::Partial),
         }
@@ -432,38 +453,53 @@ impl<'a> ResponseHead<'a> {
         bounds: HeadBounds,
         config: &ParseConfig,
     ) -> Result<Self, ProtocolError> {
-        let head = buf.get(..bounds.end).unwrap_or_default();
-        let plain = head
-            .get(bounds.start..)
-            .and_then(|line| plain_status_line(line, config.allow_multiple_spaces));
-        let (line, fields_at) = match plain {
-            Some((line, line_len)) => (line, bounds.start + line_len),
-            None => {
-                let (line, line_at, _, fields_at) = split_start_line(buf, bounds)?;
-                let parsed = status_line(
-                    line,
-                    config.allow_multiple_spaces,
-                    config.allow_missing_reason,
-                )
-                .map_err(|e| start_line_error(e, line, line_at))?
-                .1;
-                (parsed, fields_at)
-            }
-        };
-        Self::finish(head, line, fields_at, true, config)
+        complete(Self::bounded(buf, bounds, config), bounds)
     }
 
-    /// The head whose status line is `parsed` and whose fields start at
-    /// `fields_at` in `buf`: the fields walked once up to the empty line
-    /// (validated, facts read), framing checked; `to_end` as for requests.
-    #[inline(never)]
-    fn finish(
+    /// As for requests: [`ResponseHead::parse_bounded`] in the shape the
+    /// callers return.
+    fn bounded(
         buf: &'a [u8],
-        parsed: StatusLine<'a>,
-        fields_at: usize,
+        bounds: HeadBounds,
+        config: &ParseConfig,
+    ) -> Result<Parsed<Self>, ProtocolError> {
+        let head = buf.get(..bounds.end).unwrap_or_default();
+        let plain = Self::parse_from(head, bounds.start, None, true, config);
+        if !matches!(plain, Ok(Parsed::Partial)) {
+            return plain;
+        }
+        let (line, line_at, _, fields_at) = split_start_line(buf, bounds)?;
+        let (spaces, reason) = (config.allow_multiple_spaces, config.allow_missing_reason);
+        let parsed = match status_line(line, spaces, reason) {
+            Ok((_, parsed)) => parsed,
+            Err(e) => return Err(start_line_error(e, line, line_at)),
+        };
+        Self::parse_from(head, fields_at, Some(&parsed), true, config)
+    }
+
+    /// The head whose status line starts at `at` in `buf` (read by the
+    /// plain loop, `Ok(Parsed::Partial)` if it declines) or, with
+    /// `parsed`, whose fields start at `at`: the fields walked once up to
+    /// the empty line (validated, facts read), framing checked; `to_end`
+    /// as for requests.
+    #[inline(never)]
+    fn parse_from(
+        buf: &'a [u8],
+        at: usize,
+        parsed: Option<&StatusLine<'a>>,
         to_end: bool,
         config: &ParseConfig,
-    ) -> Result<Self, ProtocolError> {
+    ) -> Result<Parsed<Self>, ProtocolError> {
+        let (parsed, fields_at) = match parsed {
+            Some(parsed) => (*parsed, at),
+            None => match buf
+                .get(at..)
+                .and_then(|line| plain_status_line(line, config.allow_multiple_spaces))
+            {
+                Some((line, line_len)) => (line, at + line_len),
+                None => return Ok(Parsed::Partial),
+            },
+        };
         let allow_fold = config.allow_obs_fold_in_responses;
         let block = buf.get(fields_at..).unwrap_or_default();
         let mut reader = FactsReader::new();
@@ -474,17 +510,17 @@ impl<'a> ResponseHead<'a> {
             fields_at + fields_len
         };
         reader.check_framing(config)?;
-        Ok(Self {
+        Ok(Parsed::Complete(Self {
             version: parsed.version,
             status: parsed.status,
             reason: parsed.reason,
-            facts: reader.facts,
+            facts: HeadFacts { ..reader.facts },
             len,
             fields: block
                 .get(..len.saturating_sub(fields_at))
                 .unwrap_or_default(),
             allow_fold,
-        })
+        }))
     }
 
     /// How the body of this response is delimited, given the method of the
@@ -531,10 +567,11 @@ impl HeadScanner {
         buf: &'a [u8],
         config: &ParseConfig,
     ) -> Result<Parsed<RequestHead<'a>>, ProtocolError> {
-        if self.is_fresh()
-            && let Some(head) = RequestHead::parse_one_pass(buf, config)
-        {
-            return Ok(Parsed::Complete(head));
+        if self.is_fresh() {
+            let head = RequestHead::parse_one_pass(buf, config);
+            if let Ok(Parsed::Complete(_)) = head {
+                return head;
+            }
         }
         RequestHead::parse_scanned(self, buf, config)
     }
@@ -547,12 +584,28 @@ impl HeadScanner {
         buf: &'a [u8],
         config: &ParseConfig,
     ) -> Result<Parsed<ResponseHead<'a>>, ProtocolError> {
-        if self.is_fresh()
-            && let Some(head) = ResponseHead::parse_one_pass(buf, config)
-        {
-            return Ok(Parsed::Complete(head));
+        if self.is_fresh() {
+            let head = ResponseHead::parse_one_pass(buf, config);
+            if let Ok(Parsed::Complete(_)) = head {
+                return head;
+            }
         }
         ResponseHead::parse_scanned(self, buf, config)
+    }
+}
+
+/// The head of a `bounded` parse, which is never `Ok(Parsed::Partial)`
+/// (kept total: that would read as an invalid start line).
+fn complete<T>(
+    parsed: Result<Parsed<T>, ProtocolError>,
+    bounds: HeadBounds,
+) -> Result<T, ProtocolError> {
+    match parsed? {
+        Parsed::Complete(head) => Ok(head),
+        Parsed::Partial => Err(ProtocolError::new(
+            ErrorKind::InvalidStartLine,
+            bounds.start,
+        )),
     }
 }
 

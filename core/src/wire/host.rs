@@ -3,6 +3,8 @@
 //! reg-name`. An IPv4 address is a valid reg-name, so it needs no rule of
 //! its own.
 
+use super::chars::{REG_NAME, class_len, is_class};
+
 /// Checks `value` as `uri-host [ ":" port ]`, or as `uri-host ":" port`
 /// with a non-empty port when `port_required` (authority-form).
 ///
@@ -34,6 +36,14 @@ pub(crate) fn check_authority(value: &[u8], port_required: bool) -> Result<(), u
     }
 }
 
+/// Whether `value` is a `reg-name` without `%` and without a port, the
+/// common `Host` value (`example.com`): one run of table look-ups, inlined
+/// where `Host` is read; anything else goes to [`check_authority`].
+#[inline(always)]
+pub(crate) fn is_plain_reg_name(value: &[u8]) -> bool {
+    class_len(value, REG_NAME) == value.len()
+}
+
 /// The length of the `reg-name` at the start of `s`:
 /// `*( unreserved / pct-encoded / sub-delims )`. A `%` not followed by two
 /// hex digits is an error at the `%`.
@@ -57,13 +67,10 @@ fn reg_name_len(s: &[u8]) -> Result<usize, usize> {
     }
 }
 
-/// `unreserved / sub-delims` of RFC 3986, as a 256-entry table.
-static REG_NAME: [bool; 256] = super::chars::alnum_and(b"-._~!$&'()*+,;=");
-
 /// Whether `b` may appear as itself in a reg-name.
 #[inline(always)]
 fn is_reg_name_char(b: u8) -> bool {
-    REG_NAME.get(usize::from(b)).copied().unwrap_or(false)
+    is_class(b, REG_NAME)
 }
 
 fn is_unreserved(b: u8) -> bool {

@@ -108,12 +108,24 @@ impl KeepAlive {
                     (_, Some((key, after))) if eq_lower(key, b"max=") => (false, after),
                     _ => return None,
                 };
-            let digits = after.iter().take_while(|b| b.is_ascii_digit()).count();
-            let (number, after) = after.split_at_checked(digits)?;
-            if number.is_empty() {
+            // The digits read and counted in one loop; a number above
+            // `u32::MAX` saturates one past it and is ignored, as
+            // `parse_u32` would.
+            let mut number = 0u64;
+            let mut digits = 0;
+            for &b in after {
+                let digit = b.wrapping_sub(b'0');
+                if digit > 9 {
+                    break;
+                }
+                number = (number * 10 + u64::from(digit)).min(1 << 32);
+                digits += 1;
+            }
+            let after = after.get(digits..)?;
+            if digits == 0 {
                 return None;
             }
-            if let Some(n) = parse_u32(number) {
+            if let Ok(n) = u32::try_from(number) {
                 let slot = if timeout {
                     &mut params.timeout
                 } else {

@@ -164,6 +164,10 @@ pub(crate) fn status_line(
     })
 }
 
+/// `HTTP/1.1` and `HTTP/1.0` as little-endian words.
+const HTTP_1_1: u64 = u64::from_le_bytes(*b"HTTP/1.1");
+const HTTP_1_0: u64 = u64::from_le_bytes(*b"HTTP/1.0");
+
 /// The common shape of a request line, `method SP target SP HTTP/1.1
 /// CRLF` (or `HTTP/1.0`) with single spaces, at the start of `s`: the parts
 /// and the length including CRLF. `None` for anything else, which
@@ -181,10 +185,15 @@ pub(crate) fn plain_request_line(s: &[u8]) -> Option<(RequestLine<'_>, usize)> {
     let [b' ', rest @ ..] = rest else {
         return None;
     };
-    let (version, rest) = rest.split_first_chunk::<10>()?;
-    let version = match version {
-        b"HTTP/1.1\r\n" => Version::Http11,
-        b"HTTP/1.0\r\n" => Version::Http10,
+    // The version and CRLF as one word and a half, not byte by byte.
+    let (version, rest) = rest.split_first_chunk::<8>()?;
+    let (crlf, rest) = rest.split_first_chunk::<2>()?;
+    if *crlf != *b"\r\n" {
+        return None;
+    }
+    let version = match u64::from_le_bytes(*version) {
+        HTTP_1_1 => Version::Http11,
+        HTTP_1_0 => Version::Http10,
         _ => return None,
     };
     if method.is_empty() || target.is_empty() {
@@ -204,11 +213,14 @@ pub(crate) fn plain_request_line(s: &[u8]) -> Option<(RequestLine<'_>, usize)> {
 /// parses (or rejects with the kind and offset).
 #[inline]
 pub(crate) fn plain_status_line(s: &[u8], lenient_spaces: bool) -> Option<(StatusLine<'_>, usize)> {
-    let (version, rest) = s.split_first_chunk::<9>()?;
-    let version = match version {
-        b"HTTP/1.1 " => Version::Http11,
-        b"HTTP/1.0 " => Version::Http10,
+    let (version, rest) = s.split_first_chunk::<8>()?;
+    let version = match u64::from_le_bytes(*version) {
+        HTTP_1_1 => Version::Http11,
+        HTTP_1_0 => Version::Http10,
         _ => return None,
+    };
+    let [b' ', rest @ ..] = rest else {
+        return None;
     };
     let ([a @ b'1'..=b'9', b @ b'0'..=b'9', c @ b'0'..=b'9', b' '], rest) =
         rest.split_first_chunk::<4>()?
