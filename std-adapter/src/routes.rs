@@ -47,12 +47,17 @@ const OCTETS: (&str, &str) = ("Content-Type", "application/octet-stream");
 pub struct Routes {
     /// Canonical root directory, when serving files.
     root: Option<PathBuf>,
+    /// The root directory, open: files are opened beneath it (Linux).
+    root_dir: Option<std::sync::Arc<File>>,
 }
 
 impl Routes {
     /// The built-in routes (see the [module docs](self)).
     pub fn builtin() -> Self {
-        Self { root: None }
+        Self {
+            root: None,
+            root_dir: None,
+        }
     }
 
     /// Files under `root` for GET and HEAD. Fails if `root` is not a
@@ -65,7 +70,11 @@ impl Routes {
                 format!("{} is not a directory", root.display()),
             ));
         }
-        Ok(Self { root: Some(root) })
+        let root_dir = File::open(&root).ok().map(std::sync::Arc::new);
+        Ok(Self {
+            root: Some(root),
+            root_dir,
+        })
     }
 
     /// The directory served, if any.
@@ -110,7 +119,7 @@ impl Routes {
     /// The reply to `method path` in `version`.
     fn reply(&self, method: &str, path: &str, version: Version) -> Reply {
         match &self.root {
-            Some(root) => file_reply(root, method, path),
+            Some(root) => file_reply(root, self.root_dir.as_deref(), method, path),
             None => builtin(path, version),
         }
     }
@@ -221,7 +230,7 @@ fn pattern_pieces(n: u64, piece: usize) -> impl Iterator<Item = &'static [u8]> {
 
 /// The reply for a file request under `root`: GET and HEAD only, the
 /// path resolved without leaving the root, the file opened.
-fn file_reply(root: &Path, method: &str, path: &str) -> Reply {
+fn file_reply(root: &Path, root_dir: Option<&File>, method: &str, path: &str) -> Reply {
     if method != "GET" && method != "HEAD" {
         return Reply::Fixed {
             status: 405,
@@ -229,7 +238,11 @@ fn file_reply(root: &Path, method: &str, path: &str) -> Reply {
             body: b"only GET and HEAD are allowed here\n",
         };
     }
-    match open_under(root, path) {
+    let opened = match root_dir.map(|dir| open_beneath(dir, root, path)) {
+        Some(Some(opened)) => Ok(Some(opened)),
+        _ => open_under(root, path),
+    };
+    match opened {
         Ok(Some((file, meta, real))) if meta.is_file() => Reply::File {
             file,
             len: meta.len(),
@@ -374,6 +387,74 @@ impl h1conn_std::asynch::server::Handler for Routes {
     }
 }
 
+/// The fast way to [`open_under`] on Linux: `openat2` beneath the open
+/// root with `RESOLVE_BENEATH`, so the kernel itself refuses any escape
+/// (`..`, absolute or outward symbolic links) during the one path walk,
+/// with no `/proc` look-up afterwards. `None` when it cannot answer (an
+/// older kernel, a refused link, a missing file): the caller then takes the
+/// portable way, which gives the exact answer and error.
+#[cfg(target_os = "linux")]
+fn open_beneath(root_dir: &File, root: &Path, path: &str) -> Option<(File, fs::Metadata, PathBuf)> {
+    use rustix::fs::{Mode, OFlags, ResolveFlags, openat2};
+    let mut relative = relative_path(path)?;
+    let open = |relative: &str| {
+        let name = if relative.is_empty() { "." } else { relative };
+        let flags = OFlags::RDONLY | OFlags::CLOEXEC;
+        let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS;
+        let file = File::from(openat2(root_dir, name, flags, Mode::empty(), resolve).ok()?);
+        let meta = file.metadata().ok()?;
+        Some((file, meta))
+    };
+    let (mut file, mut meta) = open(&relative)?;
+    if meta.is_dir() {
+        if !relative.is_empty() {
+            relative.push('/');
+        }
+        relative.push_str("index.html");
+        (file, meta) = open(&relative)?;
+    }
+    Some((file, meta, root.join(relative)))
+}
+
+/// Elsewhere there is no fast way.
+#[cfg(not(target_os = "linux"))]
+fn open_beneath(
+    _root_dir: &File,
+    _root: &Path,
+    _path: &str,
+) -> Option<(File, fs::Metadata, PathBuf)> {
+    None
+}
+
+/// The decoded segments of `path` joined with `/`, relative (empty for the
+/// root); `None` for a path that is not absolute, escapes badly, or climbs
+/// with `..`.
+fn relative_path(path: &str) -> Option<String> {
+    if !path.starts_with('/') {
+        return None;
+    }
+    let decoded = if path.contains('%') {
+        std::borrow::Cow::Owned(String::from_utf8(percent_decode(path)?).ok()?)
+    } else {
+        std::borrow::Cow::Borrowed(path)
+    };
+    let mut relative = String::with_capacity(decoded.len() + 16);
+    for segment in decoded.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => return None,
+            s if s.contains(['\0', '\\']) => return None,
+            s => {
+                if !relative.is_empty() {
+                    relative.push('/');
+                }
+                relative.push_str(s);
+            }
+        }
+    }
+    Some(relative)
+}
+
 /// Opens what `path` names under `root` (a directory's `index.html` for a
 /// directory), with its metadata and real path; `None` when the path is
 /// malformed, climbs with `..`, or really leads outside `root` (through a
@@ -412,25 +493,8 @@ fn is_under(path: &Path, root: &Path) -> bool {
 /// `root` joined with the decoded segments of `path`; `None` for a path
 /// that is not absolute, escapes badly, or climbs with `..`.
 fn join_under(root: &Path, path: &str) -> Option<PathBuf> {
-    if !path.starts_with('/') {
-        return None;
-    }
-    let decoded = if path.contains('%') {
-        std::borrow::Cow::Owned(String::from_utf8(percent_decode(path)?).ok()?)
-    } else {
-        std::borrow::Cow::Borrowed(path)
-    };
-    let mut full = PathBuf::with_capacity(root.as_os_str().len() + path.len() + 16);
-    full.push(root);
-    for segment in decoded.split('/') {
-        match segment {
-            "" | "." => {}
-            ".." => return None,
-            s if s.contains(['\0', '\\']) => return None,
-            s => full.push(s),
-        }
-    }
-    Some(full)
+    let relative = relative_path(path)?;
+    Some(root.join(relative))
 }
 
 /// Where the open `file` really is: on Linux, what its `/proc/self/fd`
@@ -585,13 +649,27 @@ mod tests {
         fs::write(inner.join("a.txt"), b"a").unwrap();
         fs::write(dir.join("secret"), b"s").unwrap();
         let root = inner.canonicalize().unwrap();
+        let root_dir = File::open(&root).unwrap();
+        // Both ways must agree: the fast one where it answers, and the
+        // portable one.
         let resolve = |root: &Path, path: &str| {
-            open_under(root, path)
+            let portable = open_under(root, path)
                 .ok()
                 .flatten()
-                .map(|(_, _, real)| real)
+                .map(|(_, _, real)| real);
+            if open_beneath(&root_dir, root, path).is_some() {
+                assert!(portable.is_some(), "{path}: only the fast way opens it");
+            }
+            portable
         };
         std::os::unix::fs::symlink(dir.join("secret"), inner.join("link")).unwrap();
+        std::os::unix::fs::symlink("../secret", inner.join("up")).unwrap();
+        std::os::unix::fs::symlink("a.txt", inner.join("same")).unwrap();
+        assert_eq!(resolve(&root, "/up"), None);
+        assert_eq!(resolve(&root, "/same"), Some(root.join("a.txt")));
+        assert!(open_beneath(&root_dir, &root, "/up").is_none());
+        assert!(open_beneath(&root_dir, &root, "/link").is_none());
+        assert!(open_beneath(&root_dir, &root, "/a.txt").is_some());
         assert_eq!(resolve(&root, "/link"), None);
         assert_eq!(resolve(&root, "/a.txt"), Some(root.join("a.txt")));
         assert_eq!(resolve(&root, "/./a.txt"), Some(root.join("a.txt")));
