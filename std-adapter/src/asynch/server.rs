@@ -408,7 +408,10 @@ async fn accept_loop<H: Handler>(listener: TcpListener, shared: Arc<Shared<H>>) 
                     let shared = Arc::clone(&shared);
                     tokio::spawn(async move {
                         let _live = Counted::new(&shared.live);
-                        serve_connection(&shared, stream, peer).await;
+                        // Boxed: tokio moves a task's future several times
+                        // while it starts and ends it, and a connection's
+                        // future is a few kilobytes; a box is one pointer.
+                        Box::pin(serve_connection(&shared, stream, peer)).await;
                     });
                 }
             }

@@ -98,8 +98,8 @@ impl TokioTransport {
 
     /// Closes a connection whose peer said it sends nothing more (its
     /// request said `Connection: close`, or was HTTP/1.0 without
-    /// keep-alive): flushes, shuts down the write side and, when nothing
-    /// unread waits, closes at once, which sends a FIN, never a reset.
+    /// keep-alive): flushes and, when nothing unread waits, closes at once,
+    /// which sends a FIN after the data, never a reset.
     /// When bytes do wait, it closes gracefully as
     /// [`close_gracefully`](Self::close_gracefully) does (as nginx lingers
     /// only when the client may still be sending).
@@ -108,7 +108,9 @@ impl TokioTransport {
         let peeked = SockRef::from(self.stream()).peek(&mut byte);
         if matches!(&peeked, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
             let mut stream = self.io.into_inner();
-            let _ = timeout_at(Instant::now() + linger, stream.shutdown()).await;
+            // The driver flushed at the end of the response; this only
+            // covers a caller that did not. Dropping the socket closes it.
+            let _ = timeout_at(Instant::now() + linger, stream.flush()).await;
         } else {
             self.close_gracefully(linger).await;
         }
