@@ -80,7 +80,7 @@ use tokio::time::{Instant, sleep, timeout_at};
 use super::TokioClock;
 use super::TokioTransport;
 pub use super::request::{Request, ResponseBody};
-use crate::server::request::Phase;
+use crate::server::request::{Completion, Outcome, PLAIN_TEXT};
 use crate::server::{
     AccessLog, AccessRecord, Exchange, Head, MAX_REFUSED_HELD, ServerConfig, UNAVAILABLE,
     is_transient,
@@ -569,15 +569,6 @@ async fn serve_connection<H: Handler>(shared: &Shared<H>, stream: TcpStream, pee
     }
 }
 
-/// How an exchange ended, for the connection loop.
-struct Outcome {
-    /// The status sent, if any response went out.
-    status: Option<u16>,
-    /// The connection cannot be reused (a response is incomplete, or the
-    /// body could not be skipped).
-    abort: bool,
-}
-
 /// Runs the handler on `request` (a panic counts as a failure), then makes
 /// sure exactly one complete response went out and the body is out of the
 /// way.
@@ -585,60 +576,34 @@ async fn exchange<H: Handler>(handler: &H, request: &mut Request<'_>) -> Outcome
     let handler_ok = catch_panic(handler.handle(request))
         .await
         .is_ok_and(|r| r.is_ok());
-    let mut abort = false;
-    let status = match request.phase {
-        Phase::Waiting if request.body.dead => {
-            abort = true;
-            None
-        }
-        Phase::Waiting => {
-            if let Some(error) = request.body.error {
-                // The body broke the protocol: answer that (the engine adds
-                // `Connection: close`).
-                match request.wire.send_error(&error).await {
-                    Ok(()) => Some(error.status_hint()),
-                    Err(_) => {
-                        abort = true;
-                        None
-                    }
-                }
-            } else {
-                let message: &[u8] = if handler_ok {
-                    b"the handler sent no response\n"
-                } else {
-                    b"internal server error\n"
-                };
-                let plain = [("Content-Type", "text/plain")];
-                match request.respond(500, &plain, message).await {
-                    Ok(()) => Some(500),
-                    Err(_) => {
-                        abort = true;
-                        None
-                    }
-                }
-            }
-        }
-        Phase::Streaming(status) if handler_ok => match request.wire.finish().await {
-            Ok(()) => Some(status),
-            Err(_) => {
-                abort = true;
-                Some(status)
-            }
+    let mut outcome = match Completion::after(request.phase, &request.body, handler_ok) {
+        Completion::Dead => Outcome {
+            status: None,
+            abort: true,
         },
-        // The handler gave up in the middle of the body: the peer must see
-        // the response end early, by the connection closing.
-        Phase::Streaming(status) | Phase::Done(status) | Phase::Broken(status) => {
-            abort = !matches!(request.phase, Phase::Done(_));
-            Some(status)
+        Completion::AnswerError(error) => Outcome::of(
+            request.wire.send_error(&error).await,
+            error.status_hint(),
+            None,
+        ),
+        Completion::Answer500(message) => {
+            Outcome::of(request.respond(500, &PLAIN_TEXT, message).await, 500, None)
         }
+        Completion::Finish(status) => {
+            Outcome::of(request.wire.finish().await, status, Some(status))
+        }
+        Completion::Ended { status, abort } => Outcome {
+            status: Some(status),
+            abort,
+        },
     };
     let persists = request.wire.connection().persistence().is_keep_alive();
-    if !abort && persists && !request.body.done {
+    if !outcome.abort && persists && !request.body.done {
         // Skip the rest of the body now, so that a body error is not
         // mistaken for a bad next request (and answered twice).
-        abort = !request.discard_body().await;
+        outcome.abort = !request.discard_body().await;
     }
-    Outcome { status, abort }
+    outcome
 }
 
 /// Runs `future`, turning a panic while polling it into `Err(())`.

@@ -11,7 +11,7 @@ use h1conn::io::DriverError;
 use h1conn::io::blocking;
 use h1conn::wire::Header;
 
-use super::request::{Head, Phase, Request};
+use super::request::{Completion, Head, Outcome, PLAIN_TEXT, Request};
 use super::socket::ConnIo;
 use super::{Driver, Handler, Shared};
 use crate::net::SystemClock;
@@ -22,75 +22,36 @@ const INPUT_SLACK: usize = 16 * 1024;
 /// Buffer for response heads and chunk-size lines.
 const SCRATCH_LEN: usize = 16 * 1024;
 
-/// How an exchange ended, for the connection loop.
-struct Outcome {
-    /// The status sent, if any response went out.
-    status: Option<u16>,
-    /// The connection cannot be reused (a response is incomplete, or the
-    /// body could not be skipped).
-    abort: bool,
-}
-
 /// Runs the handler on `request`, then makes sure exactly one complete
 /// response went out and the body is out of the way.
 fn exchange(handler: &dyn Handler, request: &mut Request<'_>) -> Outcome {
     let result = panic::catch_unwind(AssertUnwindSafe(|| handler.handle(request)));
     let handler_ok = matches!(result, Ok(Ok(())));
-    let mut abort = false;
-    let status = match request.phase {
-        Phase::Waiting if request.body.dead => {
-            abort = true;
-            None
-        }
-        Phase::Waiting => {
-            if let Some(error) = request.body.error {
-                // The body broke the protocol: answer that (the engine adds
-                // `Connection: close`).
-                request.wire.transport_mut().start_response();
-                match request.wire.send_error(&error) {
-                    Ok(()) => Some(error.status_hint()),
-                    Err(_) => {
-                        abort = true;
-                        None
-                    }
-                }
-            } else {
-                let message: &[u8] = if handler_ok {
-                    b"the handler sent no response\n"
-                } else {
-                    b"internal server error\n"
-                };
-                let plain = [("Content-Type", "text/plain")];
-                match request.respond(500, &plain, message) {
-                    Ok(()) => Some(500),
-                    Err(_) => {
-                        abort = true;
-                        None
-                    }
-                }
-            }
-        }
-        Phase::Streaming(status) if handler_ok => match request.wire.finish() {
-            Ok(()) => Some(status),
-            Err(_) => {
-                abort = true;
-                Some(status)
-            }
+    let mut outcome = match Completion::after(request.phase, &request.body, handler_ok) {
+        Completion::Dead => Outcome {
+            status: None,
+            abort: true,
         },
-        // The handler gave up in the middle of the body: the peer must see
-        // the response end early, by the connection closing.
-        Phase::Streaming(status) | Phase::Done(status) | Phase::Broken(status) => {
-            abort = !matches!(request.phase, Phase::Done(_));
-            Some(status)
+        Completion::AnswerError(error) => {
+            request.wire.transport_mut().start_response();
+            Outcome::of(request.wire.send_error(&error), error.status_hint(), None)
         }
+        Completion::Answer500(message) => {
+            Outcome::of(request.respond(500, &PLAIN_TEXT, message), 500, None)
+        }
+        Completion::Finish(status) => Outcome::of(request.wire.finish(), status, Some(status)),
+        Completion::Ended { status, abort } => Outcome {
+            status: Some(status),
+            abort,
+        },
     };
     let persists = request.wire.connection().persistence().is_keep_alive();
-    if !abort && persists && !request.body.done {
+    if !outcome.abort && persists && !request.body.done {
         // Skip the rest of the body now, so that a body error is not
         // mistaken for a bad next request (and answered twice).
-        abort = !request.discard_body();
+        outcome.abort = !request.discard_body();
     }
-    Outcome { status, abort }
+    outcome
 }
 
 /// Serves one connection until the engine, the peer or the handler ends it.

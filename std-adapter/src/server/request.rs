@@ -610,6 +610,76 @@ impl BodyState {
     }
 }
 
+/// How an exchange ended, for the connection loop.
+pub(crate) struct Outcome {
+    /// The status sent, if any response went out.
+    pub(crate) status: Option<u16>,
+    /// The connection cannot be reused (a response is incomplete, or the
+    /// body could not be skipped).
+    pub(crate) abort: bool,
+}
+
+impl Outcome {
+    /// The outcome of sending a response with `status` that `sent` says
+    /// went out whole, or not; `status_if_failed` is what is logged then.
+    pub(crate) fn of<E>(sent: Result<(), E>, status: u16, status_if_failed: Option<u16>) -> Self {
+        match sent {
+            Ok(()) => Self {
+                status: Some(status),
+                abort: false,
+            },
+            Err(_) => Self {
+                status: status_if_failed,
+                abort: true,
+            },
+        }
+    }
+}
+
+/// What must still happen once the handler has returned, decided from
+/// where the response stands; each flavour carries it out with its I/O.
+pub(crate) enum Completion {
+    /// The transport failed while the body was read: nothing can go out.
+    Dead,
+    /// The body broke the protocol (or came too slowly): answer the error
+    /// (the engine adds `Connection: close`).
+    AnswerError(ProtocolError),
+    /// No response went out: answer `500` with this text.
+    Answer500(&'static [u8]),
+    /// The handler streamed a body and returned fine: end it.
+    Finish(u16),
+    /// The response went out whole, or broke off, which the peer must see
+    /// by the connection closing (`abort`).
+    Ended { status: u16, abort: bool },
+}
+
+impl Completion {
+    /// What follows a handler that returned `handler_ok` with the response
+    /// in `phase` and the body in `body`.
+    pub(crate) fn after(phase: Phase, body: &BodyState, handler_ok: bool) -> Self {
+        match phase {
+            Phase::Waiting if body.dead => Self::Dead,
+            Phase::Waiting => match body.error {
+                Some(error) => Self::AnswerError(error),
+                None if handler_ok => Self::Answer500(b"the handler sent no response\n"),
+                None => Self::Answer500(b"internal server error\n"),
+            },
+            Phase::Streaming(status) if handler_ok => Self::Finish(status),
+            Phase::Done(status) => Self::Ended {
+                status,
+                abort: false,
+            },
+            Phase::Streaming(status) | Phase::Broken(status) => Self::Ended {
+                status,
+                abort: true,
+            },
+        }
+    }
+}
+
+/// The header fields of the server's own `500`.
+pub(crate) const PLAIN_TEXT: [(&str, &str); 1] = [("Content-Type", "text/plain")];
+
 /// Whether a response with `status` may be sent now.
 pub(crate) fn check_can_respond(phase: Phase, status: u16) -> io::Result<()> {
     if phase != Phase::Waiting {
