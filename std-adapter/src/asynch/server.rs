@@ -190,9 +190,13 @@ impl<H: Handler> Server<H> {
 
     /// Serves on the current tokio runtime (which needs its I/O and time
     /// drivers enabled) until the listener fails for good.
+    ///
+    /// The accept loop runs as a task of its own, so on a multi-threaded
+    /// runtime it accepts on a worker thread, whose new connections start
+    /// on that worker without waking another thread.
     pub async fn serve(self) -> io::Result<()> {
         let (listener, shared) = self.into_parts()?;
-        accept_loop(listener, shared).await
+        on_a_worker(accept_loop(listener, shared)).await
     }
 
     /// Serves on a new multi-threaded runtime, blocking the current thread
@@ -214,7 +218,8 @@ impl<H: Handler> Server<H> {
         let thread = thread::Builder::new()
             .name(format!("h1conn-async-{}", local_addr.port()))
             .spawn(move || {
-                let result = runtime.block_on(accept_loop(listener, Arc::clone(&for_thread)));
+                let result =
+                    runtime.block_on(on_a_worker(accept_loop(listener, Arc::clone(&for_thread))));
                 // Connections finish their responses; idle ones close.
                 runtime.block_on(
                     for_thread.wait_idle(for_thread.config.close_linger + Duration::from_secs(2)),
@@ -243,6 +248,30 @@ impl<H: Handler> Server<H> {
             buffers: BufferPool::default(),
         });
         Ok((listener, shared))
+    }
+}
+
+/// Runs the accept loop as a task of the runtime rather than on the
+/// thread that waits for it: tasks spawned from outside the workers go
+/// through the shared queue and wake a worker, one thread hand-off per
+/// connection that a worker spawning them avoids.
+/// Dropping the returned future stops the loop, as dropping the loop
+/// itself would.
+async fn on_a_worker(
+    accept: impl Future<Output = io::Result<()>> + Send + 'static,
+) -> io::Result<()> {
+    /// Aborts the task when the future waiting for it is dropped.
+    struct AbortOnDrop(tokio::task::JoinHandle<io::Result<()>>);
+    impl Drop for AbortOnDrop {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
+    let mut task = AbortOnDrop(tokio::spawn(accept));
+    match (&mut task.0).await {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => Err(io::Error::other(e)),
     }
 }
 
