@@ -45,19 +45,28 @@ pub struct TokioTransport {
     silence_limit: Option<Duration>,
     /// The timer all waits of this transport race (one wheel entry).
     timer: LazyTimer,
+    /// Whether Nagle's algorithm is off yet (see `before_send`).
+    nodelay: bool,
+    /// Whether a flush has sent bytes to the socket.
+    sent: bool,
 }
 
 impl TokioTransport {
-    /// Wraps `stream` (Nagle is turned off: the driver already gathers each
-    /// message and flushes once). No limits until set.
+    /// Wraps `stream`. No limits until set.
+    ///
+    /// Nagle's algorithm is turned off (the driver already gathers each
+    /// message and flushes once), though only before a send that could
+    /// wait for it: a connection that sends one small message never pays
+    /// the system call.
     pub fn new(stream: TcpStream) -> io::Result<Self> {
-        stream.set_nodelay(true)?;
         Ok(Self {
             io: FromTokio::new(BufWriter::with_capacity(WRITE_BUFFER, stream)),
             write_timeout: None,
             write_deadline: None,
             silence_limit: None,
             timer: LazyTimer::new(Instant::now() + Duration::from_secs(3600)),
+            nodelay: false,
+            sent: false,
         })
     }
 
@@ -154,6 +163,37 @@ impl TokioTransport {
         }
     }
 
+    /// Turns Nagle's algorithm off before a send it could delay.
+    ///
+    /// It holds a small segment back only while sent data is still
+    /// unacknowledged, so the first send of a connection never waits: the
+    /// switch waits until a second send may follow, either from an earlier
+    /// flush or because `incoming` bytes do not fit the write buffer (the
+    /// buffer then goes out, and more after it).
+    fn before_send(&mut self, incoming: usize) -> io::Result<()> {
+        if self.nodelay {
+            return Ok(());
+        }
+        let buffered = self.io.inner().buffer().len();
+        if self.sent || buffered.saturating_add(incoming) > WRITE_BUFFER {
+            self.stream().set_nodelay(true)?;
+            self.nodelay = true;
+        }
+        Ok(())
+    }
+
+    /// Sends what the write buffer holds.
+    async fn flush_buffer(&mut self) -> io::Result<()> {
+        if self.io.inner().buffer().is_empty() {
+            return Ok(());
+        }
+        self.before_send(0)?;
+        let deadline = self.write_deadline();
+        Self::within(&mut self.timer, deadline, self.io.flush()).await?;
+        self.sent = true;
+        Ok(())
+    }
+
     fn write_deadline(&mut self) -> Option<Instant> {
         if self.write_deadline.is_none() {
             self.write_deadline = self.write_timeout.map(|limit| Instant::now() + limit);
@@ -179,10 +219,7 @@ impl embedded_io_async::ErrorType for TokioTransport {
 impl embedded_io_async::Read for TokioTransport {
     async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         // Nothing may wait in the buffer while we wait for the peer.
-        if !self.io.inner().buffer().is_empty() {
-            let deadline = self.write_deadline();
-            Self::within(&mut self.timer, deadline, self.io.flush()).await?;
-        }
+        self.flush_buffer().await?;
         self.write_deadline = None;
         let deadline = self.silence_limit.map(|limit| Instant::now() + limit);
         Self::within(&mut self.timer, deadline, self.io.read(buf)).await
@@ -191,12 +228,80 @@ impl embedded_io_async::Read for TokioTransport {
 
 impl embedded_io_async::Write for TokioTransport {
     async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.before_send(buf.len())?;
         let deadline = self.write_deadline();
         Self::within(&mut self.timer, deadline, self.io.write(buf)).await
     }
 
     async fn flush(&mut self) -> io::Result<()> {
+        self.flush_buffer().await?;
+        // The socket's own flush (a no-op for TCP) after the buffer's.
         let deadline = self.write_deadline();
         Self::within(&mut self.timer, deadline, self.io.flush()).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use embedded_io_async::Read as _;
+
+    /// A connected pair on loopback: our transport and the peer's stream.
+    async fn pair() -> (TokioTransport, TcpStream) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let ours = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (theirs, _) = listener.accept().await.unwrap();
+        (TokioTransport::new(ours).unwrap(), theirs)
+    }
+
+    #[tokio::test]
+    async fn nagle_goes_off_before_a_second_send() {
+        let (mut transport, mut peer) = pair().await;
+        assert!(!transport.stream().nodelay().unwrap());
+        transport.write_all(b"first message").await.unwrap();
+        transport.flush().await.unwrap();
+        // One small send cannot wait for an acknowledgement.
+        assert!(!transport.stream().nodelay().unwrap());
+        let mut got = [0u8; 13];
+        peer.read_exact(&mut got).await.unwrap();
+        transport.write_all(b"second").await.unwrap();
+        transport.flush().await.unwrap();
+        assert!(transport.stream().nodelay().unwrap());
+    }
+
+    #[tokio::test]
+    async fn nagle_goes_off_before_a_message_larger_than_the_buffer() {
+        let (mut transport, mut peer) = pair().await;
+        let reader = tokio::spawn(async move {
+            let mut sink = Vec::new();
+            peer.read_to_end(&mut sink).await.unwrap();
+            sink.len()
+        });
+        transport.write_all(b"head\r\n\r\n").await.unwrap();
+        assert!(!transport.stream().nodelay().unwrap());
+        let body = vec![b'x'; WRITE_BUFFER * 3];
+        transport.write_all(&body).await.unwrap();
+        assert!(transport.stream().nodelay().unwrap());
+        transport.flush().await.unwrap();
+        drop(transport);
+        assert_eq!(reader.await.unwrap(), 8 + WRITE_BUFFER * 3);
+    }
+
+    #[tokio::test]
+    async fn a_read_sends_what_waits_first() {
+        let (mut transport, mut peer) = pair().await;
+        transport.write_all(b"ping").await.unwrap();
+        let echo = tokio::spawn(async move {
+            let mut got = [0u8; 4];
+            peer.read_exact(&mut got).await.unwrap();
+            peer.write_all(b"pong").await.unwrap();
+            got
+        });
+        let mut buf = [0u8; 4];
+        let n = transport.read(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], &b"pong"[..n]);
+        assert_eq!(&echo.await.unwrap(), b"ping");
     }
 }
