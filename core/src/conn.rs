@@ -7,7 +7,7 @@ use core::borrow::Borrow;
 use crate::body::{BodyDecoder, BodyEvent};
 use crate::error::{ErrorKind, ProtocolError, UsageError};
 use crate::policy::{
-    CloseReason, MessageSummary, Persistence, PersistenceFields, exchange_persistence,
+    CloseReason, MessageSummary, Persistence, PersistenceFields, exchange_persistence_after,
     request_fields, request_persistence, response_fields,
 };
 use crate::state::{HalfState, Joint, Role, Step, joint_steps, next};
@@ -186,71 +186,110 @@ impl core::fmt::Display for NotReusable {
     }
 }
 
-/// A request on the connection that has not been answered yet, in two
-/// bytes: its method, and its summary and expectations as bits.
+/// A request on the connection that has not been answered yet, in one
+/// byte: what the rest of the exchange needs of its head, as bits.
+///
+/// Its method matters only as a class (`PENDING_METHOD_*`): whether it is
+/// idempotent (pipelining, retries), `HEAD` (the response has no body) or
+/// `CONNECT` (a 2xx response opens a tunnel). Its persistence fields
+/// matter only through the verdict they give
+/// ([`request_persistence`]), kept as a `PENDING_VERDICT_*` code, and its
+/// version.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-struct Pending {
-    method: Method,
-    /// The `PENDING_*` bits.
-    bits: u8,
-}
+struct Pending(u8);
 
+/// Mask of the method class: one of the `PENDING_METHOD_*` values.
+const PENDING_METHOD: u8 = 0b11;
+/// Any method not idempotent (RFC 9110 9.2.2) and not `CONNECT`.
+const PENDING_METHOD_OTHER: u8 = 0;
+/// An idempotent method other than `HEAD`.
+const PENDING_METHOD_IDEMPOTENT: u8 = 1;
+const PENDING_METHOD_HEAD: u8 = 2;
+const PENDING_METHOD_CONNECT: u8 = 3;
 /// The request is HTTP/1.0 (else HTTP/1.1).
-const PENDING_HTTP10: u8 = 1;
-/// `Connection: close`.
-const PENDING_CLOSE: u8 = 1 << 1;
-/// `Connection: keep-alive`.
-const PENDING_KEEP_ALIVE: u8 = 1 << 2;
-/// A `Transfer-Encoding` field.
-const PENDING_TRANSFER_ENCODING: u8 = 1 << 3;
-/// Both `Content-Length` and `Transfer-Encoding`.
-const PENDING_FRAMING_CONFLICT: u8 = 1 << 4;
+const PENDING_HTTP10: u8 = 1 << 2;
 /// The request expects `100 Continue` before its body (HTTP/1.1 and
 /// later only: RFC 9110 10.1.1 has HTTP/1.0 expectations ignored).
-const PENDING_EXPECT_CONTINUE: u8 = 1 << 5;
+const PENDING_EXPECT_CONTINUE: u8 = 1 << 3;
 /// The request asked for a protocol switch (`Upgrade`, listed in
 /// `Connection`): only then is a `101` acceptable.
-const PENDING_UPGRADE: u8 = 1 << 6;
+const PENDING_UPGRADE: u8 = 1 << 4;
+/// Where the request's own persistence verdict starts: three bits, 0 for
+/// keep-alive, else the code of the close reason
+/// ([`Pending::verdict_code`]).
+const PENDING_VERDICT_SHIFT: u32 = 5;
 
 impl Pending {
-    /// The placeholder of an empty queue slot.
-    const EMPTY: Self = Self {
-        method: Method::Other,
-        bits: 0,
-    };
+    /// The placeholder of an empty queue slot, and the request a server
+    /// answers when it could not read one: a non-idempotent HTTP/1.1
+    /// request with no options.
+    const EMPTY: Self = Self(0);
 
     fn of_request(head: &RequestHead<'_>) -> Self {
         let facts = &head.facts;
         let summary = MessageSummary::of(head.version, facts);
+        let method = head.method_kind();
+        let class = match method {
+            Method::Head => PENDING_METHOD_HEAD,
+            Method::Connect => PENDING_METHOD_CONNECT,
+            _ if method.is_idempotent() => PENDING_METHOD_IDEMPOTENT,
+            _ => PENDING_METHOD_OTHER,
+        };
+        let verdict = Self::verdict_code(request_persistence(summary));
         let flag = |on: bool, bit: u8| if on { bit } else { 0 };
-        Self {
-            method: head.method_kind(),
-            bits: flag(summary.version == Version::Http10, PENDING_HTTP10)
-                | flag(summary.close, PENDING_CLOSE)
-                | flag(summary.keep_alive, PENDING_KEEP_ALIVE)
-                | flag(summary.transfer_encoding, PENDING_TRANSFER_ENCODING)
-                | flag(summary.framing_conflict, PENDING_FRAMING_CONFLICT)
+        Self(
+            class
+                | flag(summary.version == Version::Http10, PENDING_HTTP10)
                 | flag(
                     facts.expect_continue && head.version != Version::Http10,
                     PENDING_EXPECT_CONTINUE,
                 )
-                | flag(facts.upgrade && facts.connection.upgrade, PENDING_UPGRADE),
-        }
+                | flag(facts.upgrade && facts.connection.upgrade, PENDING_UPGRADE)
+                | verdict << PENDING_VERDICT_SHIFT,
+        )
     }
 
     const fn has(self, bit: u8) -> bool {
-        self.bits & bit != 0
+        self.0 & bit != 0
     }
 
-    /// What the request said about persistence.
-    const fn request(self) -> MessageSummary {
-        let mut summary = MessageSummary::plain(self.version());
-        summary.close = self.has(PENDING_CLOSE);
-        summary.keep_alive = self.has(PENDING_KEEP_ALIVE);
-        summary.transfer_encoding = self.has(PENDING_TRANSFER_ENCODING);
-        summary.framing_conflict = self.has(PENDING_FRAMING_CONFLICT);
-        summary
+    /// A method of the request's class: the same answers to
+    /// `is_idempotent` and the same response framing as the real one.
+    const fn method(self) -> Method {
+        match self.0 & PENDING_METHOD {
+            PENDING_METHOD_IDEMPOTENT => Method::Get,
+            PENDING_METHOD_HEAD => Method::Head,
+            PENDING_METHOD_CONNECT => Method::Connect,
+            _ => Method::Other,
+        }
+    }
+
+    /// The code of a verdict of [`request_persistence`] (0: keep-alive).
+    fn verdict_code(verdict: Persistence) -> u8 {
+        match verdict {
+            Persistence::KeepAlive => 0,
+            Persistence::Close(CloseReason::Http10TransferEncoding) => 2,
+            Persistence::Close(CloseReason::FramingConflict) => 3,
+            Persistence::Close(CloseReason::Http10NoKeepAlive) => 4,
+            Persistence::Close(reason) => {
+                // The only other verdict; any other reason would still close.
+                debug_assert_eq!(reason, CloseReason::RequestClose);
+                1
+            }
+        }
+    }
+
+    /// What the request said about persistence ([`request_persistence`]).
+    const fn persistence(self) -> Persistence {
+        let reason = match self.0 >> PENDING_VERDICT_SHIFT {
+            0 => return Persistence::KeepAlive,
+            2 => CloseReason::Http10TransferEncoding,
+            3 => CloseReason::FramingConflict,
+            4 => CloseReason::Http10NoKeepAlive,
+            _ => CloseReason::RequestClose,
+        };
+        Persistence::Close(reason)
     }
 
     const fn version(self) -> Version {
@@ -837,13 +876,12 @@ impl State {
             Err(e) => return Err(UsageError::InvalidHead(e.kind)),
         };
         let pending = Pending::of_request(&head);
-        let request = pending.request();
         let has_body = head.body != BodyKind::None;
         if !self.pending.push_back(pending) {
             return Err(UsageError::MayNotSend);
         }
         (self.outgoing, self.outgoing_left) = outgoing_of(head.body);
-        self.persistence = self.persistence.and(request_persistence(request));
+        self.persistence = self.persistence.and(pending.persistence());
         self.set_requests_left(self.requests_left().map(|n| n.saturating_sub(1)));
         self.timers.stop(Timer::Idle);
         if self.pending.len() == 1 {
@@ -900,7 +938,7 @@ impl State {
             reason,
             headers,
             fields,
-            pending.method,
+            pending.method(),
             &read_back,
         )?;
         if body == BodyKind::Chunked && pending.version() == Version::Http10 {
@@ -913,7 +951,7 @@ impl State {
             if status == 100 {
                 // The expectation is met: the body may now be read.
                 if let Some(front) = self.pending.front_mut() {
-                    front.bits &= !PENDING_EXPECT_CONTINUE;
+                    front.0 &= !PENDING_EXPECT_CONTINUE;
                 }
             }
             return Ok(len);
@@ -923,7 +961,12 @@ impl State {
         } else {
             Persistence::KeepAlive
         };
-        let decision = max_reached.and(exchange_persistence(pending.request(), response, body));
+        let decision = max_reached.and(exchange_persistence_after(
+            pending.persistence(),
+            pending.version(),
+            response,
+            body,
+        ));
         // What the caller's own fields decided (`Connection: close`, an
         // unframed body, a protocol switch) must not be contradicted by an
         // announcement of keep-alive: write the head again without it.
@@ -941,7 +984,7 @@ impl State {
                 reason,
                 headers,
                 wanted,
-                pending.method,
+                pending.method(),
                 &read_back,
             )?
             .0;
@@ -1073,7 +1116,7 @@ impl State {
             && self
                 .pending
                 .front()
-                .is_some_and(|p| p.method.is_idempotent())
+                .is_some_and(|p| p.method().is_idempotent())
     }
 
     fn set_exchange_deadline(&mut self, at: Option<Instant>) {
@@ -1176,7 +1219,7 @@ impl State {
         // head is not read (Paused) until the response is finished.
         let _ = self.pending.push_back(pending);
         self.set_requests_left(self.requests_left().map(|n| n.saturating_sub(1)));
-        self.persistence = self.persistence.and(request_persistence(pending.request()));
+        self.persistence = self.persistence.and(pending.persistence());
         self.start_body(config, now, head.body);
         self.step_recv(Step::HeadDone { body: true });
     }
@@ -1217,9 +1260,10 @@ impl State {
         if head.status == 101 && !pending.upgrade() {
             return Err(ProtocolError::new(ErrorKind::UnrequestedSwitch, 0));
         }
-        let body = head.body_kind(pending.method);
+        let body = head.body_kind(pending.method());
         let response = MessageSummary::of(head.version, &head.facts);
-        let mut decision = exchange_persistence(pending.request(), response, body);
+        let mut decision =
+            exchange_persistence_after(pending.persistence(), pending.version(), response, body);
         if self.send == HalfState::Body && body != BodyKind::Tunnel {
             // The server answered before the request body was sent: stop
             // sending it (RFC 9112 9.5); the connection cannot carry
@@ -1449,7 +1493,7 @@ impl State {
         let depth = usize::from(config.pipeline_depth).min(MAX_PIPELINE);
         self.pending.len() < depth
             && method.is_idempotent()
-            && self.pending.iter().all(|p| p.method.is_idempotent())
+            && self.pending.iter().all(|p| p.method().is_idempotent())
     }
 
     fn switch(&mut self) {
