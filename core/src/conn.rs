@@ -485,8 +485,6 @@ struct State {
     exchanges: u32,
     /// Client: interim responses received for the oldest request.
     interim_seen: u16,
-    /// Body bytes received since the body deadline was last extended.
-    body_credit: u32,
 }
 
 impl<C: Borrow<Config>> Connection<C> {
@@ -734,7 +732,6 @@ impl State {
             flags: if role == Role::Server { FLAG_SERVER } else { 0 },
             exchanges: 0,
             interim_seen: 0,
-            body_credit: 0,
         };
         if role == Role::Server {
             conn.set_requests_left(config.max_requests);
@@ -792,7 +789,7 @@ impl State {
         let _ = now;
         let mid_message = matches!(self.recv, HalfState::Head | HalfState::Body);
         if self.recv == HalfState::Body
-            && matches!(&self.reader, Reader::Body(decoder) if decoder.is_until_close())
+            && matches!(&self.reader, Reader::Body { decoder, .. } if decoder.is_until_close())
         {
             self.step_recv(Step::BodyDone);
             self.on_received_message_end(config, now);
@@ -1226,8 +1223,10 @@ impl State {
 
     /// Starts decoding a body, and its deadline when bytes are due.
     fn start_body(&mut self, config: &Config, now: Instant, body: BodyKind) {
-        self.reader = Reader::Body(BodyDecoder::new(body));
-        self.body_credit = 0;
+        self.reader = Reader::Body {
+            decoder: BodyDecoder::new(body),
+            credit: 0,
+        };
         if body != BodyKind::None && body != BodyKind::Length(0) {
             self.timers.set(Timer::Body, now + config.body_timeout);
         }
@@ -1302,7 +1301,7 @@ impl State {
         input: &'a [u8],
     ) -> Result<Consumed<'a>, ProtocolError> {
         let (bytes, event) = match &mut self.reader {
-            Reader::Body(decoder) => decoder.decode_with(input, &config.parse)?,
+            Reader::Body { decoder, .. } => decoder.decode_with(input, &config.parse)?,
             Reader::Head(_) => {
                 debug_assert!(false, "a body is read without its decoder");
                 (0, BodyEvent::End)
@@ -1332,17 +1331,18 @@ impl State {
         let Some(deadline) = self.timers.get(Timer::Body) else {
             return;
         };
+        let Reader::Body { credit: banked, .. } = &mut self.reader else {
+            return;
+        };
         if rate == 0 || bytes == 0 {
             return;
         }
         // 32-bit arithmetic (no 64-bit division on small targets): a
         // credit beyond `u32::MAX` bytes saturates, and buys no more than
         // the cap below allows anyway.
-        let credit = self
-            .body_credit
-            .saturating_add(u32::try_from(bytes).unwrap_or(u32::MAX));
+        let credit = banked.saturating_add(u32::try_from(bytes).unwrap_or(u32::MAX));
         let seconds = credit / rate;
-        self.body_credit = credit % rate;
+        *banked = credit % rate;
         if seconds > 0 {
             let extended = (deadline + Duration::from_secs(u64::from(seconds)))
                 .min(now + config.body_timeout)
@@ -1571,7 +1571,14 @@ const fn outgoing_of(body: BodyKind) -> (Outgoing, Split64) {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 enum Reader {
     Head(HeadScanner),
-    Body(BodyDecoder),
+    Body {
+        decoder: BodyDecoder,
+        /// Body bytes received since the body deadline was last extended
+        /// (fewer than `Config::body_min_rate`). Here rather than in the
+        /// connection: a body decoder and its credit take no more space
+        /// than a head scanner and the variant tag.
+        credit: u32,
+    },
 }
 
 impl Reader {
@@ -1579,7 +1586,7 @@ impl Reader {
     const fn scanner(self) -> HeadScanner {
         match self {
             Self::Head(scanner) => scanner,
-            Self::Body(_) => HeadScanner::new(),
+            Self::Body { .. } => HeadScanner::new(),
         }
     }
 }
