@@ -12,7 +12,7 @@ use crate::policy::{
 };
 use crate::state::{HalfState, Joint, Role, Step, joint_steps, next};
 use crate::time::{Duration, Instant, Split64};
-use crate::timer::{Timer, TimerTable};
+use crate::timer::{Timer, TimerSlots, TimerTable};
 use crate::wire::{
     BodyKind, HeadScanner, Header, Headers, KeepAlive, Method, ParseConfig, Parsed, RequestHead,
     ResponseHead, Version,
@@ -472,6 +472,9 @@ struct State {
     /// Body bytes left to send when `outgoing` is `Length`.
     outgoing_left: Split64,
     timers: TimerTable,
+    /// The layout of `timers` (here, not in the table: one byte beside the
+    /// others rather than four with the table's padding).
+    timer_slots: TimerSlots,
     pending: Queue,
     /// The server's latest `Keep-Alive: timeout` (if `FLAG_PEER_TIMEOUT`).
     peer_timeout: u32,
@@ -725,6 +728,7 @@ impl State {
             outgoing: Outgoing::Length,
             outgoing_left: Split64::new(0),
             timers: TimerTable::default(),
+            timer_slots: TimerSlots::default(),
             pending: Queue::new(),
             peer_timeout: 0,
             peer_max: 0,
@@ -808,7 +812,7 @@ impl State {
     }
 
     fn handle_timeout(&mut self, config: &Config, now: Instant) -> Option<ProtocolError> {
-        let expired = |timer| self.timers.expired(timer, now);
+        let expired = |timer| self.timers.expired(self.timer_slots, timer, now);
         let (idle, head, continue_, body, exchange) = (
             expired(Timer::Idle),
             expired(Timer::Head),
@@ -817,7 +821,7 @@ impl State {
             expired(Timer::Exchange),
         );
         if continue_ {
-            self.timers.stop(Timer::Continue);
+            self.timers.stop(&mut self.timer_slots, Timer::Continue);
             self.set_flag(FLAG_BODY_HELD, false);
         }
         let slow = if exchange {
@@ -834,7 +838,7 @@ impl State {
             return Some(ProtocolError::new(kind, 0));
         }
         if idle {
-            self.timers.stop(Timer::Idle);
+            self.timers.stop(&mut self.timer_slots, Timer::Idle);
             self.persistence = self
                 .persistence
                 .and(Persistence::Close(CloseReason::IdleTimeout));
@@ -880,15 +884,19 @@ impl State {
         (self.outgoing, self.outgoing_left) = outgoing_of(head.body);
         self.persistence = self.persistence.and(pending.persistence());
         self.set_requests_left(self.requests_left().map(|n| n.saturating_sub(1)));
-        self.timers.stop(Timer::Idle);
+        self.timers.stop(&mut self.timer_slots, Timer::Idle);
         if self.pending.len() == 1 {
             self.interim_seen = 0;
         }
         self.step_send(Step::HeadDone { body: has_body });
         if has_body && pending.expect_continue() {
             self.set_flag(FLAG_BODY_HELD, true);
-            self.timers
-                .set(Timer::Continue, now + config.continue_timeout);
+            self.timers.set(
+                &mut self.timer_slots,
+                Timer::Continue,
+                now + config.continue_timeout,
+                Some(now),
+            );
         }
         if !has_body {
             self.settle(config, now);
@@ -1031,7 +1039,7 @@ impl State {
             }
             (HalfState::Body, _) => {
                 self.set_flag(FLAG_BODY_HELD, false);
-                self.timers.stop(Timer::Continue);
+                self.timers.stop(&mut self.timer_slots, Timer::Continue);
                 self.step_send(Step::BodyDone);
                 self.settle(config, now);
                 Ok(())
@@ -1088,7 +1096,9 @@ impl State {
         }
         // The idle deadline is the last moment of reuse (armed when the
         // connection became idle, stopped when a request went out).
-        self.timers.get(Timer::Idle).is_none_or(|last| now < last)
+        self.timers
+            .get(self.timer_slots, Timer::Idle)
+            .is_none_or(|last| now < last)
     }
 
     const fn may_send_body(&self) -> bool {
@@ -1118,8 +1128,10 @@ impl State {
 
     fn set_exchange_deadline(&mut self, at: Option<Instant>) {
         match at {
-            Some(at) => self.timers.set(Timer::Exchange, at),
-            None => self.timers.stop(Timer::Exchange),
+            Some(at) => self
+                .timers
+                .set(&mut self.timer_slots, Timer::Exchange, at, None),
+            None => self.timers.stop(&mut self.timer_slots, Timer::Exchange),
         }
     }
 
@@ -1178,11 +1190,16 @@ impl State {
             self.step_recv(Step::HeadStarted);
             self.set_flag(FLAG_RESPONSE_STARTED, true);
             if server {
-                self.timers.stop(Timer::Idle);
+                self.timers.stop(&mut self.timer_slots, Timer::Idle);
             }
             // A head that started must complete in time, on both sides: a
             // peer dribbling a head must not hold the caller.
-            self.timers.set(Timer::Head, now + config.head_timeout);
+            self.timers.set(
+                &mut self.timer_slots,
+                Timer::Head,
+                now + config.head_timeout,
+                Some(now),
+            );
         }
         let parse = config.parse;
         // One pass when the head arrived whole; otherwise the scanner
@@ -1194,7 +1211,7 @@ impl State {
             let Parsed::Complete(head) = parsed? else {
                 return Ok(consumed(0, Event::NeedData));
             };
-            self.timers.stop(Timer::Head);
+            self.timers.stop(&mut self.timer_slots, Timer::Head);
             self.accept_request(config, now, &head);
             Ok(consumed(head.len, Event::Request(head)))
         } else {
@@ -1204,7 +1221,7 @@ impl State {
             let Parsed::Complete(head) = parsed? else {
                 return Ok(consumed(0, Event::NeedData));
             };
-            self.timers.stop(Timer::Head);
+            self.timers.stop(&mut self.timer_slots, Timer::Head);
             self.accept_response(config, now, &head)?;
             Ok(consumed(head.len, Event::Response(head)))
         }
@@ -1228,7 +1245,12 @@ impl State {
             credit: 0,
         };
         if body != BodyKind::None && body != BodyKind::Length(0) {
-            self.timers.set(Timer::Body, now + config.body_timeout);
+            self.timers.set(
+                &mut self.timer_slots,
+                Timer::Body,
+                now + config.body_timeout,
+                Some(now),
+            );
         }
     }
 
@@ -1250,7 +1272,7 @@ impl State {
             }
             if head.status == 100 && self.flag(FLAG_BODY_HELD) {
                 self.set_flag(FLAG_BODY_HELD, false);
-                self.timers.stop(Timer::Continue);
+                self.timers.stop(&mut self.timer_slots, Timer::Continue);
             }
             // Back to waiting for the next head of this exchange.
             self.step_recv(Step::InterimDone);
@@ -1270,7 +1292,7 @@ impl State {
             // body as one.
             decision = decision.and(Persistence::Close(CloseReason::RequestIncomplete));
             self.set_flag(FLAG_BODY_HELD, false);
-            self.timers.stop(Timer::Continue);
+            self.timers.stop(&mut self.timer_slots, Timer::Continue);
             self.step_send(Step::Close);
         }
         if let Some(params) = head.facts.keep_alive {
@@ -1313,7 +1335,7 @@ impl State {
             BodyEvent::Trailers(trailers) => Event::Trailers(trailers),
             BodyEvent::NeedData => Event::NeedData,
             BodyEvent::End => {
-                self.timers.stop(Timer::Body);
+                self.timers.stop(&mut self.timer_slots, Timer::Body);
                 self.step_recv(Step::BodyDone);
                 self.on_received_message_end(config, now);
                 Event::MessageEnd
@@ -1328,7 +1350,7 @@ impl State {
     /// bank hours of slack and then dribble.
     fn credit_body(&mut self, config: &Config, now: Instant, bytes: usize) {
         let rate = config.body_min_rate;
-        let Some(deadline) = self.timers.get(Timer::Body) else {
+        let Some(deadline) = self.timers.get(self.timer_slots, Timer::Body) else {
             return;
         };
         let Reader::Body { credit: banked, .. } = &mut self.reader else {
@@ -1347,7 +1369,8 @@ impl State {
             let extended = (deadline + Duration::from_secs(u64::from(seconds)))
                 .min(now + config.body_timeout)
                 .max(deadline);
-            self.timers.set(Timer::Body, extended);
+            self.timers
+                .set(&mut self.timer_slots, Timer::Body, extended, Some(now));
         }
     }
 
@@ -1359,7 +1382,7 @@ impl State {
             self.interim_seen = 0;
             self.exchanges = self.exchanges.saturating_add(1);
             if self.pending.is_empty() {
-                self.timers.stop(Timer::Exchange);
+                self.timers.stop(&mut self.timer_slots, Timer::Exchange);
             }
         }
         self.settle(config, now);
@@ -1379,7 +1402,7 @@ impl State {
             // The response is complete: its request is answered.
             self.pending.pop_front();
             self.exchanges = self.exchanges.saturating_add(1);
-            self.timers.stop(Timer::Exchange);
+            self.timers.stop(&mut self.timer_slots, Timer::Exchange);
         }
         let joint = Joint {
             role: self.role(),
@@ -1399,7 +1422,7 @@ impl State {
             }
         }
         if !keep {
-            self.timers.stop(Timer::Idle);
+            self.timers.stop(&mut self.timer_slots, Timer::Idle);
         } else if self.send == HalfState::Idle
             && self.recv == HalfState::Idle
             && self.pending.is_empty()
@@ -1415,7 +1438,8 @@ impl State {
             Role::Server => config.idle_timeout,
             Role::Client => self.reuse_window(config),
         };
-        self.timers.set(Timer::Idle, now + window);
+        self.timers
+            .set(&mut self.timer_slots, Timer::Idle, now + window, Some(now));
     }
 
     /// How a head the engine wrote is read back: strictly (leniencies are
@@ -1502,7 +1526,7 @@ impl State {
             .and(Persistence::Close(CloseReason::ProtocolSwitch));
         self.step_send(Step::Switch);
         self.step_recv(Step::Switch);
-        self.timers.stop_all();
+        self.timers.stop_all(&mut self.timer_slots);
     }
 
     /// The peer broke the protocol or timed out: nothing more is read. A
@@ -1511,7 +1535,7 @@ impl State {
     fn fail(&mut self, reason: CloseReason) {
         self.persistence = self.persistence.and(Persistence::Close(reason));
         self.step_recv(Step::Close);
-        self.timers.stop_all();
+        self.timers.stop_all(&mut self.timer_slots);
         let can_answer = self.role() == Role::Server
             && self.send == HalfState::Idle
             && (self.pending.is_empty() || self.pending.len() == 1);
@@ -1532,7 +1556,7 @@ impl State {
         self.persistence = self.persistence.and(Persistence::Close(reason));
         self.step_send(Step::Close);
         self.step_recv(Step::Close);
-        self.timers.stop_all();
+        self.timers.stop_all(&mut self.timer_slots);
     }
 
     fn step_send(&mut self, step: Step) {
