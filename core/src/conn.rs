@@ -226,6 +226,9 @@ impl Pending {
     /// request with no options.
     const EMPTY: Self = Self(0);
 
+    /// A queue slot holding no request: a verdict code no request has.
+    const VACANT: Self = Self(u8::MAX);
+
     fn of_request(head: &RequestHead<'_>) -> Self {
         let facts = &head.facts;
         let summary = MessageSummary::of(head.version, facts);
@@ -310,50 +313,52 @@ impl Pending {
 }
 
 /// The requests not answered yet, oldest first: at most [`MAX_PIPELINE`].
-/// Slots past `len` hold [`Pending::EMPTY`].
+/// The live ones fill the first slots; the rest hold [`Pending::VACANT`]
+/// (no length byte).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 struct Queue {
     items: [Pending; MAX_PIPELINE],
-    len: u8,
 }
 
 impl Queue {
     const fn new() -> Self {
         Self {
-            items: [Pending::EMPTY; MAX_PIPELINE],
-            len: 0,
+            items: [Pending::VACANT; MAX_PIPELINE],
         }
     }
 
-    const fn len(&self) -> usize {
-        self.len as usize
+    fn len(&self) -> usize {
+        self.items
+            .iter()
+            .take_while(|p| **p != Pending::VACANT)
+            .count()
     }
 
-    const fn is_empty(&self) -> bool {
-        self.len == 0
+    fn is_empty(&self) -> bool {
+        self.front().is_none()
     }
 
     fn front(&self) -> Option<Pending> {
-        self.iter().next().copied()
+        self.items
+            .first()
+            .copied()
+            .filter(|p| *p != Pending::VACANT)
     }
 
     fn front_mut(&mut self) -> Option<&mut Pending> {
-        let len = self.len();
-        self.items.get_mut(..len).and_then(|live| live.first_mut())
+        self.items.first_mut().filter(|p| **p != Pending::VACANT)
     }
 
-    fn iter(&self) -> core::slice::Iter<'_, Pending> {
-        self.items.get(..self.len()).unwrap_or_default().iter()
+    fn iter(&self) -> impl Iterator<Item = &Pending> {
+        self.items.iter().take_while(|p| **p != Pending::VACANT)
     }
 
     /// Appends `pending`; `false` when the queue is full.
     fn push_back(&mut self, pending: Pending) -> bool {
-        let len = self.len();
-        match self.items.get_mut(len) {
+        match self.items.iter_mut().find(|p| **p == Pending::VACANT) {
             Some(slot) => {
                 *slot = pending;
-                self.len += 1;
                 true
             }
             None => false,
@@ -361,12 +366,9 @@ impl Queue {
     }
 
     fn pop_front(&mut self) {
-        if self.len > 0 {
-            self.items.rotate_left(1);
-            self.len -= 1;
-            if let Some(last) = self.items.last_mut() {
-                *last = Pending::EMPTY;
-            }
+        self.items.rotate_left(1);
+        if let Some(last) = self.items.last_mut() {
+            *last = Pending::VACANT;
         }
     }
 }
@@ -383,6 +385,9 @@ const FLAG_SERVER: u8 = 1 << 3;
 const FLAG_BODY_HELD: u8 = 1 << 4;
 /// Client: a byte of the response to the oldest request arrived.
 const FLAG_RESPONSE_STARTED: u8 = 1 << 5;
+/// Where the [`Outgoing`] framing of the body being sent starts: two bits.
+const FLAG_OUTGOING_SHIFT: u32 = 6;
+const FLAG_OUTGOING: u8 = 0b11 << FLAG_OUTGOING_SHIFT;
 
 /// The caller's parts of a request head, for [`Connection::send_request`].
 struct RequestParts<'p> {
@@ -468,26 +473,90 @@ struct State {
     recv: HalfState,
     persistence: Persistence,
     reader: Reader,
-    outgoing: Outgoing,
-    /// Body bytes left to send when `outgoing` is `Length`.
+    /// Body bytes left to send when the body being sent is counted
+    /// ([`Outgoing::Length`], in `flags`).
     outgoing_left: Split64,
     timers: TimerTable,
     /// The layout of `timers` (here, not in the table: one byte beside the
     /// others rather than four with the table's padding).
     timer_slots: TimerSlots,
     pending: Queue,
-    /// The server's latest `Keep-Alive: timeout` (if `FLAG_PEER_TIMEOUT`).
-    peer_timeout: u32,
-    /// The server's latest `Keep-Alive: max` (if `FLAG_PEER_MAX`).
-    peer_max: u32,
-    /// Requests this connection may still carry (if `FLAG_LEFT`).
-    left: u32,
-    /// The `FLAG_*` bits: among them which of the optional counts above
-    /// are set (`Option<u32>` would take 8 bytes each).
+    counts: Counts,
+    /// The `FLAG_*` bits: the role, facts of the exchange, the framing of
+    /// the body being sent, and which of the optional counts are set
+    /// (`Option<u32>` would take 8 bytes each).
     flags: u8,
-    exchanges: u32,
-    /// Client: interim responses received for the oldest request.
+    /// Completed exchanges, saturating at `u16::MAX`: past that, a
+    /// connection has long shown it is reusable, and only `exchanges()`
+    /// could tell the difference.
+    exchanges: u16,
+}
+
+/// The counts only one role keeps, sharing 8 bytes. A server keeps the
+/// requests it may still serve, in full (`Config::max_requests` is a
+/// `u32`). A client keeps the server's latest `Keep-Alive: timeout` and
+/// `max`, the requests they leave (never more than `max`), and the interim
+/// responses received for the oldest request.
+///
+/// A client's `timeout` and `max` are kept in 16 bits: larger values are
+/// clamped to `u16::MAX` ([`narrow`]). Clamping errs on the side of the
+/// connection's end only: a timeout of 65535 s (over 18 hours) ends reuse
+/// at most that long after an exchange, sooner than the server allowed,
+/// and a `max` of 65535 still means "many" (servers count it down on every
+/// response anyway), with the connection closing after 65535 more
+/// requests at the latest, never later than the server allowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+struct Counts([u16; 4]);
+
+impl Counts {
+    const ZERO: Self = Self([0; 4]);
+
+    /// Server: requests it may still serve.
+    const fn server_left(self) -> u32 {
+        let [low, high, _, _] = self.0;
+        (high as u32) << 16 | low as u32
+    }
+
+    const fn set_server_left(&mut self, left: u32) {
+        self.0 = [left as u16, (left >> 16) as u16, 0, 0];
+    }
+
+    /// Client: the server's `Keep-Alive: timeout`, requests its `max`
+    /// leaves, its `max`, and the interim responses seen.
+    const fn client(self) -> ClientCounts {
+        let [peer_timeout, peer_max, left, interim_seen] = self.0;
+        ClientCounts {
+            peer_timeout,
+            peer_max,
+            left,
+            interim_seen,
+        }
+    }
+
+    const fn set_client(&mut self, counts: ClientCounts) {
+        self.0 = [
+            counts.peer_timeout,
+            counts.peer_max,
+            counts.left,
+            counts.interim_seen,
+        ];
+    }
+}
+
+/// A client's [`Counts`], unpacked.
+#[derive(Clone, Copy)]
+struct ClientCounts {
+    peer_timeout: u16,
+    peer_max: u16,
+    left: u16,
     interim_seen: u16,
+}
+
+/// A count a client keeps in 16 bits: clamped to `u16::MAX` (see
+/// [`Counts`] for why that is safe).
+fn narrow(count: u32) -> u16 {
+    u16::try_from(count).unwrap_or(u16::MAX)
 }
 
 impl<C: Borrow<Config>> Connection<C> {
@@ -537,8 +606,11 @@ impl<C: Borrow<Config>> Connection<C> {
     }
 
     /// Completed exchanges.
+    ///
+    /// Counted up to 65535, where the count stays: a connection that
+    /// carried that many has shown all a caller could want to know.
     pub const fn exchanges(&self) -> u32 {
-        self.state.exchanges
+        self.state.exchanges as u32
     }
 
     // ----- inputs -----
@@ -725,17 +797,13 @@ impl State {
             recv: HalfState::Idle,
             persistence: Persistence::KeepAlive,
             reader: Reader::Head(HeadScanner::new()),
-            outgoing: Outgoing::Length,
             outgoing_left: Split64::new(0),
             timers: TimerTable::default(),
             timer_slots: TimerSlots::default(),
             pending: Queue::new(),
-            peer_timeout: 0,
-            peer_max: 0,
-            left: 0,
+            counts: Counts::ZERO,
             flags: if role == Role::Server { FLAG_SERVER } else { 0 },
             exchanges: 0,
-            interim_seen: 0,
         };
         if role == Role::Server {
             conn.set_requests_left(config.max_requests);
@@ -746,13 +814,18 @@ impl State {
 
     const fn peer_keep_alive(&self) -> KeepAlive {
         KeepAlive {
-            timeout: self.optional(FLAG_PEER_TIMEOUT, self.peer_timeout),
-            max: self.optional(FLAG_PEER_MAX, self.peer_max),
+            timeout: self.optional(FLAG_PEER_TIMEOUT, self.counts.client().peer_timeout as u32),
+            max: self.optional(FLAG_PEER_MAX, self.counts.client().peer_max as u32),
         }
     }
 
     const fn requests_left(&self) -> Option<u32> {
-        self.optional(FLAG_LEFT, self.left)
+        let left = if self.flag(FLAG_SERVER) {
+            self.counts.server_left()
+        } else {
+            self.counts.client().left as u32
+        };
+        self.optional(FLAG_LEFT, left)
     }
 
     fn handle_input<'a>(
@@ -881,12 +954,12 @@ impl State {
         if !self.pending.push_back(pending) {
             return Err(UsageError::MayNotSend);
         }
-        (self.outgoing, self.outgoing_left) = outgoing_of(head.body);
+        self.start_sending(head.body);
         self.persistence = self.persistence.and(pending.persistence());
         self.set_requests_left(self.requests_left().map(|n| n.saturating_sub(1)));
         self.timers.stop(&mut self.timer_slots, Timer::Idle);
         if self.pending.len() == 1 {
-            self.interim_seen = 0;
+            self.set_interim_seen(0);
         }
         self.step_send(Step::HeadDone { body: has_body });
         if has_body && pending.expect_continue() {
@@ -999,7 +1072,7 @@ impl State {
             self.switch();
             return Ok(len);
         }
-        (self.outgoing, self.outgoing_left) = outgoing_of(body);
+        self.start_sending(body);
         self.step_send(Step::HeadDone {
             body: body != BodyKind::None,
         });
@@ -1016,7 +1089,7 @@ impl State {
         if self.flag(FLAG_BODY_HELD) {
             return Err(UsageError::BodyHeld);
         }
-        if self.outgoing == Outgoing::Length {
+        if self.outgoing() == Outgoing::Length {
             self.outgoing_left = Split64::new(
                 self.outgoing_left
                     .get()
@@ -1028,7 +1101,7 @@ impl State {
     }
 
     fn finish_message(&mut self, config: &Config, now: Instant) -> Result<(), UsageError> {
-        match (self.send, self.outgoing) {
+        match (self.send, self.outgoing()) {
             // Nothing in progress: a message without a body finished with
             // its head (and the exchange may have moved on already).
             (HalfState::Done | HalfState::Idle | HalfState::MustClose | HalfState::Switched, _) => {
@@ -1143,7 +1216,7 @@ impl State {
     }
 
     fn sends_chunked(&self) -> bool {
-        self.send == HalfState::Body && self.outgoing == Outgoing::Chunked
+        self.send == HalfState::Body && self.outgoing() == Outgoing::Chunked
     }
 
     fn retry_safety(&self) -> RetrySafety {
@@ -1266,8 +1339,9 @@ impl State {
             return Err(ProtocolError::new(ErrorKind::UnsolicitedResponse, 0));
         };
         if head.is_interim() {
-            self.interim_seen = self.interim_seen.saturating_add(1);
-            if self.interim_seen > config.max_interim {
+            let seen = self.counts.client().interim_seen.saturating_add(1);
+            self.set_interim_seen(seen);
+            if seen > config.max_interim {
                 return Err(ProtocolError::new(ErrorKind::TooManyInterim, 0));
             }
             if head.status == 100 && self.flag(FLAG_BODY_HELD) {
@@ -1379,7 +1453,7 @@ impl State {
         if self.role() == Role::Client {
             self.pending.pop_front();
             self.set_flag(FLAG_RESPONSE_STARTED, false);
-            self.interim_seen = 0;
+            self.set_interim_seen(0);
             self.exchanges = self.exchanges.saturating_add(1);
             if self.pending.is_empty() {
                 self.timers.stop(&mut self.timer_slots, Timer::Exchange);
@@ -1483,12 +1557,49 @@ impl State {
     }
 
     fn set_requests_left(&mut self, left: Option<u32>) {
-        self.left = self.set_optional(FLAG_LEFT, left);
+        let left = self.set_optional(FLAG_LEFT, left);
+        if self.flag(FLAG_SERVER) {
+            self.counts.set_server_left(left);
+        } else {
+            let mut counts = self.counts.client();
+            counts.left = narrow(left);
+            self.counts.set_client(counts);
+        }
     }
 
     fn set_peer_keep_alive(&mut self, params: KeepAlive) {
-        self.peer_timeout = self.set_optional(FLAG_PEER_TIMEOUT, params.timeout);
-        self.peer_max = self.set_optional(FLAG_PEER_MAX, params.max);
+        let mut counts = self.counts.client();
+        counts.peer_timeout = narrow(self.set_optional(FLAG_PEER_TIMEOUT, params.timeout));
+        counts.peer_max = narrow(self.set_optional(FLAG_PEER_MAX, params.max));
+        self.counts.set_client(counts);
+    }
+
+    /// Client: sets the count of interim responses to the oldest request.
+    fn set_interim_seen(&mut self, seen: u16) {
+        let mut counts = self.counts.client();
+        counts.interim_seen = seen;
+        self.counts.set_client(counts);
+    }
+
+    /// The framing of the body being sent.
+    const fn outgoing(&self) -> Outgoing {
+        match (self.flags & FLAG_OUTGOING) >> FLAG_OUTGOING_SHIFT {
+            1 => Outgoing::Chunked,
+            2 => Outgoing::UntilClose,
+            _ => Outgoing::Length,
+        }
+    }
+
+    /// Starts sending a body framed as `body`.
+    fn start_sending(&mut self, body: BodyKind) {
+        let (outgoing, left) = outgoing_of(body);
+        let code = match outgoing {
+            Outgoing::Length => 0,
+            Outgoing::Chunked => 1,
+            Outgoing::UntilClose => 2,
+        };
+        self.flags = (self.flags & !FLAG_OUTGOING) | code << FLAG_OUTGOING_SHIFT;
+        self.outgoing_left = left;
     }
 
     /// Client: how long an idle connection may be reused.
