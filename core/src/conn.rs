@@ -594,13 +594,16 @@ impl<C: Borrow<Config>> Connection<C> {
         self.state.persistence
     }
 
-    /// Client: the latest `Keep-Alive` hint of the server.
+    /// Client: the latest `Keep-Alive` hint of the server. A `timeout` or
+    /// `max` above 65535 is kept, and reported, as 65535: the connection
+    /// then ends sooner than the server allowed, never later.
     pub const fn peer_keep_alive(&self) -> KeepAlive {
         self.state.peer_keep_alive()
     }
 
     /// Requests this connection may still carry, if limited (client: from
-    /// the server's `Keep-Alive: max`; server: from `Config::max_requests`).
+    /// the server's `Keep-Alive: max`, at most 65535; server: from
+    /// `Config::max_requests`, in full).
     pub const fn requests_left(&self) -> Option<u32> {
         self.state.requests_left()
     }
@@ -766,6 +769,10 @@ impl<C: Borrow<Config>> Connection<C> {
     /// about to start: past it, [`handle_timeout`](Self::handle_timeout)
     /// fails the connection with [`ErrorKind::ExchangeTimeout`]. It is
     /// cleared when the exchange completes.
+    ///
+    /// A deadline more than [`Duration::MAX`] (about 49.7 days) after the
+    /// connection's own earliest deadline counts as none: like a timeout
+    /// of `Duration::MAX`, it is forever for an HTTP exchange.
     pub fn set_exchange_deadline(&mut self, at: Option<Instant>) {
         self.state.set_exchange_deadline(at)
     }
