@@ -7,12 +7,12 @@ use core::borrow::Borrow;
 use crate::body::{BodyDecoder, BodyEvent};
 use crate::error::{ErrorKind, ProtocolError, UsageError};
 use crate::policy::{
-    CloseReason, MessageSummary, Persistence, PersistenceFields, exchange_persistence,
+    CloseReason, MessageSummary, Persistence, PersistenceFields, exchange_persistence_after,
     request_fields, request_persistence, response_fields,
 };
 use crate::state::{HalfState, Joint, Role, Step, joint_steps, next};
 use crate::time::{Duration, Instant, Split64};
-use crate::timer::{Timer, TimerTable};
+use crate::timer::{Timer, TimerSlots, TimerTable};
 use crate::wire::{
     BodyKind, HeadScanner, Header, Headers, KeepAlive, Method, ParseConfig, Parsed, RequestHead,
     ResponseHead, Version,
@@ -186,71 +186,113 @@ impl core::fmt::Display for NotReusable {
     }
 }
 
-/// A request on the connection that has not been answered yet, in two
-/// bytes: its method, and its summary and expectations as bits.
+/// A request on the connection that has not been answered yet, in one
+/// byte: what the rest of the exchange needs of its head, as bits.
+///
+/// Its method matters only as a class (`PENDING_METHOD_*`): whether it is
+/// idempotent (pipelining, retries), `HEAD` (the response has no body) or
+/// `CONNECT` (a 2xx response opens a tunnel). Its persistence fields
+/// matter only through the verdict they give
+/// ([`request_persistence`]), kept as a `PENDING_VERDICT_*` code, and its
+/// version.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-struct Pending {
-    method: Method,
-    /// The `PENDING_*` bits.
-    bits: u8,
-}
+struct Pending(u8);
 
+/// Mask of the method class: one of the `PENDING_METHOD_*` values.
+const PENDING_METHOD: u8 = 0b11;
+/// Any method not idempotent (RFC 9110 9.2.2) and not `CONNECT`.
+const PENDING_METHOD_OTHER: u8 = 0;
+/// An idempotent method other than `HEAD`.
+const PENDING_METHOD_IDEMPOTENT: u8 = 1;
+const PENDING_METHOD_HEAD: u8 = 2;
+const PENDING_METHOD_CONNECT: u8 = 3;
 /// The request is HTTP/1.0 (else HTTP/1.1).
-const PENDING_HTTP10: u8 = 1;
-/// `Connection: close`.
-const PENDING_CLOSE: u8 = 1 << 1;
-/// `Connection: keep-alive`.
-const PENDING_KEEP_ALIVE: u8 = 1 << 2;
-/// A `Transfer-Encoding` field.
-const PENDING_TRANSFER_ENCODING: u8 = 1 << 3;
-/// Both `Content-Length` and `Transfer-Encoding`.
-const PENDING_FRAMING_CONFLICT: u8 = 1 << 4;
+const PENDING_HTTP10: u8 = 1 << 2;
 /// The request expects `100 Continue` before its body (HTTP/1.1 and
 /// later only: RFC 9110 10.1.1 has HTTP/1.0 expectations ignored).
-const PENDING_EXPECT_CONTINUE: u8 = 1 << 5;
+const PENDING_EXPECT_CONTINUE: u8 = 1 << 3;
 /// The request asked for a protocol switch (`Upgrade`, listed in
 /// `Connection`): only then is a `101` acceptable.
-const PENDING_UPGRADE: u8 = 1 << 6;
+const PENDING_UPGRADE: u8 = 1 << 4;
+/// Where the request's own persistence verdict starts: three bits, 0 for
+/// keep-alive, else the code of the close reason
+/// ([`Pending::verdict_code`]).
+const PENDING_VERDICT_SHIFT: u32 = 5;
 
 impl Pending {
-    /// The placeholder of an empty queue slot.
-    const EMPTY: Self = Self {
-        method: Method::Other,
-        bits: 0,
-    };
+    /// The placeholder of an empty queue slot, and the request a server
+    /// answers when it could not read one: a non-idempotent HTTP/1.1
+    /// request with no options.
+    const EMPTY: Self = Self(0);
+
+    /// A queue slot holding no request: a verdict code no request has.
+    const VACANT: Self = Self(u8::MAX);
 
     fn of_request(head: &RequestHead<'_>) -> Self {
         let facts = &head.facts;
         let summary = MessageSummary::of(head.version, facts);
+        let method = head.method_kind();
+        let class = match method {
+            Method::Head => PENDING_METHOD_HEAD,
+            Method::Connect => PENDING_METHOD_CONNECT,
+            _ if method.is_idempotent() => PENDING_METHOD_IDEMPOTENT,
+            _ => PENDING_METHOD_OTHER,
+        };
+        let verdict = Self::verdict_code(request_persistence(summary));
         let flag = |on: bool, bit: u8| if on { bit } else { 0 };
-        Self {
-            method: head.method_kind(),
-            bits: flag(summary.version == Version::Http10, PENDING_HTTP10)
-                | flag(summary.close, PENDING_CLOSE)
-                | flag(summary.keep_alive, PENDING_KEEP_ALIVE)
-                | flag(summary.transfer_encoding, PENDING_TRANSFER_ENCODING)
-                | flag(summary.framing_conflict, PENDING_FRAMING_CONFLICT)
+        Self(
+            class
+                | flag(summary.version == Version::Http10, PENDING_HTTP10)
                 | flag(
                     facts.expect_continue && head.version != Version::Http10,
                     PENDING_EXPECT_CONTINUE,
                 )
-                | flag(facts.upgrade && facts.connection.upgrade, PENDING_UPGRADE),
-        }
+                | flag(facts.upgrade && facts.connection.upgrade, PENDING_UPGRADE)
+                | verdict << PENDING_VERDICT_SHIFT,
+        )
     }
 
     const fn has(self, bit: u8) -> bool {
-        self.bits & bit != 0
+        self.0 & bit != 0
     }
 
-    /// What the request said about persistence.
-    const fn request(self) -> MessageSummary {
-        let mut summary = MessageSummary::plain(self.version());
-        summary.close = self.has(PENDING_CLOSE);
-        summary.keep_alive = self.has(PENDING_KEEP_ALIVE);
-        summary.transfer_encoding = self.has(PENDING_TRANSFER_ENCODING);
-        summary.framing_conflict = self.has(PENDING_FRAMING_CONFLICT);
-        summary
+    /// A method of the request's class: the same answers to
+    /// `is_idempotent` and the same response framing as the real one.
+    const fn method(self) -> Method {
+        match self.0 & PENDING_METHOD {
+            PENDING_METHOD_IDEMPOTENT => Method::Get,
+            PENDING_METHOD_HEAD => Method::Head,
+            PENDING_METHOD_CONNECT => Method::Connect,
+            _ => Method::Other,
+        }
+    }
+
+    /// The code of a verdict of [`request_persistence`] (0: keep-alive).
+    fn verdict_code(verdict: Persistence) -> u8 {
+        match verdict {
+            Persistence::KeepAlive => 0,
+            Persistence::Close(CloseReason::Http10TransferEncoding) => 2,
+            Persistence::Close(CloseReason::FramingConflict) => 3,
+            Persistence::Close(CloseReason::Http10NoKeepAlive) => 4,
+            Persistence::Close(reason) => {
+                // The only other verdict; any other reason would still close.
+                debug_assert_eq!(reason, CloseReason::RequestClose);
+                1
+            }
+        }
+    }
+
+    /// What the request said about persistence ([`request_persistence`]).
+    const fn persistence(self) -> Persistence {
+        let reason = match self.0 >> PENDING_VERDICT_SHIFT {
+            0 => return Persistence::KeepAlive,
+            2 => CloseReason::Http10TransferEncoding,
+            3 => CloseReason::FramingConflict,
+            4 => CloseReason::Http10NoKeepAlive,
+            _ => CloseReason::RequestClose,
+        };
+        Persistence::Close(reason)
     }
 
     const fn version(self) -> Version {
@@ -271,50 +313,52 @@ impl Pending {
 }
 
 /// The requests not answered yet, oldest first: at most [`MAX_PIPELINE`].
-/// Slots past `len` hold [`Pending::EMPTY`].
+/// The live ones fill the first slots; the rest hold [`Pending::VACANT`]
+/// (no length byte).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 struct Queue {
     items: [Pending; MAX_PIPELINE],
-    len: u8,
 }
 
 impl Queue {
     const fn new() -> Self {
         Self {
-            items: [Pending::EMPTY; MAX_PIPELINE],
-            len: 0,
+            items: [Pending::VACANT; MAX_PIPELINE],
         }
     }
 
-    const fn len(&self) -> usize {
-        self.len as usize
+    fn len(&self) -> usize {
+        self.items
+            .iter()
+            .take_while(|p| **p != Pending::VACANT)
+            .count()
     }
 
-    const fn is_empty(&self) -> bool {
-        self.len == 0
+    fn is_empty(&self) -> bool {
+        self.front().is_none()
     }
 
     fn front(&self) -> Option<Pending> {
-        self.iter().next().copied()
+        self.items
+            .first()
+            .copied()
+            .filter(|p| *p != Pending::VACANT)
     }
 
     fn front_mut(&mut self) -> Option<&mut Pending> {
-        let len = self.len();
-        self.items.get_mut(..len).and_then(|live| live.first_mut())
+        self.items.first_mut().filter(|p| **p != Pending::VACANT)
     }
 
-    fn iter(&self) -> core::slice::Iter<'_, Pending> {
-        self.items.get(..self.len()).unwrap_or_default().iter()
+    fn iter(&self) -> impl Iterator<Item = &Pending> {
+        self.items.iter().take_while(|p| **p != Pending::VACANT)
     }
 
     /// Appends `pending`; `false` when the queue is full.
     fn push_back(&mut self, pending: Pending) -> bool {
-        let len = self.len();
-        match self.items.get_mut(len) {
+        match self.items.iter_mut().find(|p| **p == Pending::VACANT) {
             Some(slot) => {
                 *slot = pending;
-                self.len += 1;
                 true
             }
             None => false,
@@ -322,12 +366,9 @@ impl Queue {
     }
 
     fn pop_front(&mut self) {
-        if self.len > 0 {
-            self.items.rotate_left(1);
-            self.len -= 1;
-            if let Some(last) = self.items.last_mut() {
-                *last = Pending::EMPTY;
-            }
+        self.items.rotate_left(1);
+        if let Some(last) = self.items.last_mut() {
+            *last = Pending::VACANT;
         }
     }
 }
@@ -344,6 +385,9 @@ const FLAG_SERVER: u8 = 1 << 3;
 const FLAG_BODY_HELD: u8 = 1 << 4;
 /// Client: a byte of the response to the oldest request arrived.
 const FLAG_RESPONSE_STARTED: u8 = 1 << 5;
+/// Where the [`Outgoing`] framing of the body being sent starts: two bits.
+const FLAG_OUTGOING_SHIFT: u32 = 6;
+const FLAG_OUTGOING: u8 = 0b11 << FLAG_OUTGOING_SHIFT;
 
 /// The caller's parts of a request head, for [`Connection::send_request`].
 struct RequestParts<'p> {
@@ -429,25 +473,90 @@ struct State {
     recv: HalfState,
     persistence: Persistence,
     reader: Reader,
-    outgoing: Outgoing,
-    /// Body bytes left to send when `outgoing` is `Length`.
+    /// Body bytes left to send when the body being sent is counted
+    /// ([`Outgoing::Length`], in `flags`).
     outgoing_left: Split64,
     timers: TimerTable,
+    /// The layout of `timers` (here, not in the table: one byte beside the
+    /// others rather than four with the table's padding).
+    timer_slots: TimerSlots,
     pending: Queue,
-    /// The server's latest `Keep-Alive: timeout` (if `FLAG_PEER_TIMEOUT`).
-    peer_timeout: u32,
-    /// The server's latest `Keep-Alive: max` (if `FLAG_PEER_MAX`).
-    peer_max: u32,
-    /// Requests this connection may still carry (if `FLAG_LEFT`).
-    left: u32,
-    /// The `FLAG_*` bits: among them which of the optional counts above
-    /// are set (`Option<u32>` would take 8 bytes each).
+    counts: Counts,
+    /// The `FLAG_*` bits: the role, facts of the exchange, the framing of
+    /// the body being sent, and which of the optional counts are set
+    /// (`Option<u32>` would take 8 bytes each).
     flags: u8,
-    exchanges: u32,
-    /// Client: interim responses received for the oldest request.
+    /// Completed exchanges, saturating at `u16::MAX`: past that, a
+    /// connection has long shown it is reusable, and only `exchanges()`
+    /// could tell the difference.
+    exchanges: u16,
+}
+
+/// The counts only one role keeps, sharing 8 bytes. A server keeps the
+/// requests it may still serve, in full (`Config::max_requests` is a
+/// `u32`). A client keeps the server's latest `Keep-Alive: timeout` and
+/// `max`, the requests they leave (never more than `max`), and the interim
+/// responses received for the oldest request.
+///
+/// A client's `timeout` and `max` are kept in 16 bits: larger values are
+/// clamped to `u16::MAX` ([`narrow`]). Clamping errs on the side of the
+/// connection's end only: a timeout of 65535 s (over 18 hours) ends reuse
+/// at most that long after an exchange, sooner than the server allowed,
+/// and a `max` of 65535 still means "many" (servers count it down on every
+/// response anyway), with the connection closing after 65535 more
+/// requests at the latest, never later than the server allowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+struct Counts([u16; 4]);
+
+impl Counts {
+    const ZERO: Self = Self([0; 4]);
+
+    /// Server: requests it may still serve.
+    const fn server_left(self) -> u32 {
+        let [low, high, _, _] = self.0;
+        (high as u32) << 16 | low as u32
+    }
+
+    const fn set_server_left(&mut self, left: u32) {
+        self.0 = [left as u16, (left >> 16) as u16, 0, 0];
+    }
+
+    /// Client: the server's `Keep-Alive: timeout`, requests its `max`
+    /// leaves, its `max`, and the interim responses seen.
+    const fn client(self) -> ClientCounts {
+        let [peer_timeout, peer_max, left, interim_seen] = self.0;
+        ClientCounts {
+            peer_timeout,
+            peer_max,
+            left,
+            interim_seen,
+        }
+    }
+
+    const fn set_client(&mut self, counts: ClientCounts) {
+        self.0 = [
+            counts.peer_timeout,
+            counts.peer_max,
+            counts.left,
+            counts.interim_seen,
+        ];
+    }
+}
+
+/// A client's [`Counts`], unpacked.
+#[derive(Clone, Copy)]
+struct ClientCounts {
+    peer_timeout: u16,
+    peer_max: u16,
+    left: u16,
     interim_seen: u16,
-    /// Body bytes received since the body deadline was last extended.
-    body_credit: u32,
+}
+
+/// A count a client keeps in 16 bits: clamped to `u16::MAX` (see
+/// [`Counts`] for why that is safe).
+fn narrow(count: u32) -> u16 {
+    u16::try_from(count).unwrap_or(u16::MAX)
 }
 
 impl<C: Borrow<Config>> Connection<C> {
@@ -485,20 +594,26 @@ impl<C: Borrow<Config>> Connection<C> {
         self.state.persistence
     }
 
-    /// Client: the latest `Keep-Alive` hint of the server.
+    /// Client: the latest `Keep-Alive` hint of the server. A `timeout` or
+    /// `max` above 65535 is kept, and reported, as 65535: the connection
+    /// then ends sooner than the server allowed, never later.
     pub const fn peer_keep_alive(&self) -> KeepAlive {
         self.state.peer_keep_alive()
     }
 
     /// Requests this connection may still carry, if limited (client: from
-    /// the server's `Keep-Alive: max`; server: from `Config::max_requests`).
+    /// the server's `Keep-Alive: max`, at most 65535; server: from
+    /// `Config::max_requests`, in full).
     pub const fn requests_left(&self) -> Option<u32> {
         self.state.requests_left()
     }
 
     /// Completed exchanges.
+    ///
+    /// Counted up to 65535, where the count stays: a connection that
+    /// carried that many has shown all a caller could want to know.
     pub const fn exchanges(&self) -> u32 {
-        self.state.exchanges
+        self.state.exchanges as u32
     }
 
     // ----- inputs -----
@@ -654,6 +769,10 @@ impl<C: Borrow<Config>> Connection<C> {
     /// about to start: past it, [`handle_timeout`](Self::handle_timeout)
     /// fails the connection with [`ErrorKind::ExchangeTimeout`]. It is
     /// cleared when the exchange completes.
+    ///
+    /// A deadline more than [`Duration::MAX`] (about 49.7 days) after the
+    /// connection's own earliest deadline counts as none: like a timeout
+    /// of `Duration::MAX`, it is forever for an HTTP exchange.
     pub fn set_exchange_deadline(&mut self, at: Option<Instant>) {
         self.state.set_exchange_deadline(at)
     }
@@ -685,17 +804,13 @@ impl State {
             recv: HalfState::Idle,
             persistence: Persistence::KeepAlive,
             reader: Reader::Head(HeadScanner::new()),
-            outgoing: Outgoing::Length,
             outgoing_left: Split64::new(0),
             timers: TimerTable::default(),
+            timer_slots: TimerSlots::default(),
             pending: Queue::new(),
-            peer_timeout: 0,
-            peer_max: 0,
-            left: 0,
+            counts: Counts::ZERO,
             flags: if role == Role::Server { FLAG_SERVER } else { 0 },
             exchanges: 0,
-            interim_seen: 0,
-            body_credit: 0,
         };
         if role == Role::Server {
             conn.set_requests_left(config.max_requests);
@@ -706,13 +821,18 @@ impl State {
 
     const fn peer_keep_alive(&self) -> KeepAlive {
         KeepAlive {
-            timeout: self.optional(FLAG_PEER_TIMEOUT, self.peer_timeout),
-            max: self.optional(FLAG_PEER_MAX, self.peer_max),
+            timeout: self.optional(FLAG_PEER_TIMEOUT, self.counts.client().peer_timeout as u32),
+            max: self.optional(FLAG_PEER_MAX, self.counts.client().peer_max as u32),
         }
     }
 
     const fn requests_left(&self) -> Option<u32> {
-        self.optional(FLAG_LEFT, self.left)
+        let left = if self.flag(FLAG_SERVER) {
+            self.counts.server_left()
+        } else {
+            self.counts.client().left as u32
+        };
+        self.optional(FLAG_LEFT, left)
     }
 
     fn handle_input<'a>(
@@ -753,7 +873,7 @@ impl State {
         let _ = now;
         let mid_message = matches!(self.recv, HalfState::Head | HalfState::Body);
         if self.recv == HalfState::Body
-            && matches!(&self.reader, Reader::Body(decoder) if decoder.is_until_close())
+            && matches!(&self.reader, Reader::Body { decoder, .. } if decoder.is_until_close())
         {
             self.step_recv(Step::BodyDone);
             self.on_received_message_end(config, now);
@@ -772,7 +892,7 @@ impl State {
     }
 
     fn handle_timeout(&mut self, config: &Config, now: Instant) -> Option<ProtocolError> {
-        let expired = |timer| self.timers.expired(timer, now);
+        let expired = |timer| self.timers.expired(self.timer_slots, timer, now);
         let (idle, head, continue_, body, exchange) = (
             expired(Timer::Idle),
             expired(Timer::Head),
@@ -781,7 +901,7 @@ impl State {
             expired(Timer::Exchange),
         );
         if continue_ {
-            self.timers.stop(Timer::Continue);
+            self.timers.stop(&mut self.timer_slots, Timer::Continue);
             self.set_flag(FLAG_BODY_HELD, false);
         }
         let slow = if exchange {
@@ -798,7 +918,7 @@ impl State {
             return Some(ProtocolError::new(kind, 0));
         }
         if idle {
-            self.timers.stop(Timer::Idle);
+            self.timers.stop(&mut self.timer_slots, Timer::Idle);
             self.persistence = self
                 .persistence
                 .and(Persistence::Close(CloseReason::IdleTimeout));
@@ -837,23 +957,26 @@ impl State {
             Err(e) => return Err(UsageError::InvalidHead(e.kind)),
         };
         let pending = Pending::of_request(&head);
-        let request = pending.request();
         let has_body = head.body != BodyKind::None;
         if !self.pending.push_back(pending) {
             return Err(UsageError::MayNotSend);
         }
-        (self.outgoing, self.outgoing_left) = outgoing_of(head.body);
-        self.persistence = self.persistence.and(request_persistence(request));
+        self.start_sending(head.body);
+        self.persistence = self.persistence.and(pending.persistence());
         self.set_requests_left(self.requests_left().map(|n| n.saturating_sub(1)));
-        self.timers.stop(Timer::Idle);
+        self.timers.stop(&mut self.timer_slots, Timer::Idle);
         if self.pending.len() == 1 {
-            self.interim_seen = 0;
+            self.set_interim_seen(0);
         }
         self.step_send(Step::HeadDone { body: has_body });
         if has_body && pending.expect_continue() {
             self.set_flag(FLAG_BODY_HELD, true);
-            self.timers
-                .set(Timer::Continue, now + config.continue_timeout);
+            self.timers.set(
+                &mut self.timer_slots,
+                Timer::Continue,
+                now + config.continue_timeout,
+                Some(now),
+            );
         }
         if !has_body {
             self.settle(config, now);
@@ -900,7 +1023,7 @@ impl State {
             reason,
             headers,
             fields,
-            pending.method,
+            pending.method(),
             &read_back,
         )?;
         if body == BodyKind::Chunked && pending.version() == Version::Http10 {
@@ -913,7 +1036,7 @@ impl State {
             if status == 100 {
                 // The expectation is met: the body may now be read.
                 if let Some(front) = self.pending.front_mut() {
-                    front.bits &= !PENDING_EXPECT_CONTINUE;
+                    front.0 &= !PENDING_EXPECT_CONTINUE;
                 }
             }
             return Ok(len);
@@ -923,7 +1046,12 @@ impl State {
         } else {
             Persistence::KeepAlive
         };
-        let decision = max_reached.and(exchange_persistence(pending.request(), response, body));
+        let decision = max_reached.and(exchange_persistence_after(
+            pending.persistence(),
+            pending.version(),
+            response,
+            body,
+        ));
         // What the caller's own fields decided (`Connection: close`, an
         // unframed body, a protocol switch) must not be contradicted by an
         // announcement of keep-alive: write the head again without it.
@@ -941,7 +1069,7 @@ impl State {
                 reason,
                 headers,
                 wanted,
-                pending.method,
+                pending.method(),
                 &read_back,
             )?
             .0;
@@ -951,7 +1079,7 @@ impl State {
             self.switch();
             return Ok(len);
         }
-        (self.outgoing, self.outgoing_left) = outgoing_of(body);
+        self.start_sending(body);
         self.step_send(Step::HeadDone {
             body: body != BodyKind::None,
         });
@@ -968,7 +1096,7 @@ impl State {
         if self.flag(FLAG_BODY_HELD) {
             return Err(UsageError::BodyHeld);
         }
-        if self.outgoing == Outgoing::Length {
+        if self.outgoing() == Outgoing::Length {
             self.outgoing_left = Split64::new(
                 self.outgoing_left
                     .get()
@@ -980,7 +1108,7 @@ impl State {
     }
 
     fn finish_message(&mut self, config: &Config, now: Instant) -> Result<(), UsageError> {
-        match (self.send, self.outgoing) {
+        match (self.send, self.outgoing()) {
             // Nothing in progress: a message without a body finished with
             // its head (and the exchange may have moved on already).
             (HalfState::Done | HalfState::Idle | HalfState::MustClose | HalfState::Switched, _) => {
@@ -991,7 +1119,7 @@ impl State {
             }
             (HalfState::Body, _) => {
                 self.set_flag(FLAG_BODY_HELD, false);
-                self.timers.stop(Timer::Continue);
+                self.timers.stop(&mut self.timer_slots, Timer::Continue);
                 self.step_send(Step::BodyDone);
                 self.settle(config, now);
                 Ok(())
@@ -1048,7 +1176,9 @@ impl State {
         }
         // The idle deadline is the last moment of reuse (armed when the
         // connection became idle, stopped when a request went out).
-        self.timers.get(Timer::Idle).is_none_or(|last| now < last)
+        self.timers
+            .get(self.timer_slots, Timer::Idle)
+            .is_none_or(|last| now < last)
     }
 
     const fn may_send_body(&self) -> bool {
@@ -1073,13 +1203,15 @@ impl State {
             && self
                 .pending
                 .front()
-                .is_some_and(|p| p.method.is_idempotent())
+                .is_some_and(|p| p.method().is_idempotent())
     }
 
     fn set_exchange_deadline(&mut self, at: Option<Instant>) {
         match at {
-            Some(at) => self.timers.set(Timer::Exchange, at),
-            None => self.timers.stop(Timer::Exchange),
+            Some(at) => self
+                .timers
+                .set(&mut self.timer_slots, Timer::Exchange, at, None),
+            None => self.timers.stop(&mut self.timer_slots, Timer::Exchange),
         }
     }
 
@@ -1091,7 +1223,7 @@ impl State {
     }
 
     fn sends_chunked(&self) -> bool {
-        self.send == HalfState::Body && self.outgoing == Outgoing::Chunked
+        self.send == HalfState::Body && self.outgoing() == Outgoing::Chunked
     }
 
     fn retry_safety(&self) -> RetrySafety {
@@ -1138,11 +1270,16 @@ impl State {
             self.step_recv(Step::HeadStarted);
             self.set_flag(FLAG_RESPONSE_STARTED, true);
             if server {
-                self.timers.stop(Timer::Idle);
+                self.timers.stop(&mut self.timer_slots, Timer::Idle);
             }
             // A head that started must complete in time, on both sides: a
             // peer dribbling a head must not hold the caller.
-            self.timers.set(Timer::Head, now + config.head_timeout);
+            self.timers.set(
+                &mut self.timer_slots,
+                Timer::Head,
+                now + config.head_timeout,
+                Some(now),
+            );
         }
         let parse = config.parse;
         // One pass when the head arrived whole; otherwise the scanner
@@ -1154,7 +1291,7 @@ impl State {
             let Parsed::Complete(head) = parsed? else {
                 return Ok(consumed(0, Event::NeedData));
             };
-            self.timers.stop(Timer::Head);
+            self.timers.stop(&mut self.timer_slots, Timer::Head);
             self.accept_request(config, now, &head);
             Ok(consumed(head.len, Event::Request(head)))
         } else {
@@ -1164,7 +1301,7 @@ impl State {
             let Parsed::Complete(head) = parsed? else {
                 return Ok(consumed(0, Event::NeedData));
             };
-            self.timers.stop(Timer::Head);
+            self.timers.stop(&mut self.timer_slots, Timer::Head);
             self.accept_response(config, now, &head)?;
             Ok(consumed(head.len, Event::Response(head)))
         }
@@ -1176,17 +1313,24 @@ impl State {
         // head is not read (Paused) until the response is finished.
         let _ = self.pending.push_back(pending);
         self.set_requests_left(self.requests_left().map(|n| n.saturating_sub(1)));
-        self.persistence = self.persistence.and(request_persistence(pending.request()));
+        self.persistence = self.persistence.and(pending.persistence());
         self.start_body(config, now, head.body);
         self.step_recv(Step::HeadDone { body: true });
     }
 
     /// Starts decoding a body, and its deadline when bytes are due.
     fn start_body(&mut self, config: &Config, now: Instant, body: BodyKind) {
-        self.reader = Reader::Body(BodyDecoder::new(body));
-        self.body_credit = 0;
+        self.reader = Reader::Body {
+            decoder: BodyDecoder::new(body),
+            credit: 0,
+        };
         if body != BodyKind::None && body != BodyKind::Length(0) {
-            self.timers.set(Timer::Body, now + config.body_timeout);
+            self.timers.set(
+                &mut self.timer_slots,
+                Timer::Body,
+                now + config.body_timeout,
+                Some(now),
+            );
         }
     }
 
@@ -1202,13 +1346,14 @@ impl State {
             return Err(ProtocolError::new(ErrorKind::UnsolicitedResponse, 0));
         };
         if head.is_interim() {
-            self.interim_seen = self.interim_seen.saturating_add(1);
-            if self.interim_seen > config.max_interim {
+            let seen = self.counts.client().interim_seen.saturating_add(1);
+            self.set_interim_seen(seen);
+            if seen > config.max_interim {
                 return Err(ProtocolError::new(ErrorKind::TooManyInterim, 0));
             }
             if head.status == 100 && self.flag(FLAG_BODY_HELD) {
                 self.set_flag(FLAG_BODY_HELD, false);
-                self.timers.stop(Timer::Continue);
+                self.timers.stop(&mut self.timer_slots, Timer::Continue);
             }
             // Back to waiting for the next head of this exchange.
             self.step_recv(Step::InterimDone);
@@ -1217,9 +1362,10 @@ impl State {
         if head.status == 101 && !pending.upgrade() {
             return Err(ProtocolError::new(ErrorKind::UnrequestedSwitch, 0));
         }
-        let body = head.body_kind(pending.method);
+        let body = head.body_kind(pending.method());
         let response = MessageSummary::of(head.version, &head.facts);
-        let mut decision = exchange_persistence(pending.request(), response, body);
+        let mut decision =
+            exchange_persistence_after(pending.persistence(), pending.version(), response, body);
         if self.send == HalfState::Body && body != BodyKind::Tunnel {
             // The server answered before the request body was sent: stop
             // sending it (RFC 9112 9.5); the connection cannot carry
@@ -1227,7 +1373,7 @@ impl State {
             // body as one.
             decision = decision.and(Persistence::Close(CloseReason::RequestIncomplete));
             self.set_flag(FLAG_BODY_HELD, false);
-            self.timers.stop(Timer::Continue);
+            self.timers.stop(&mut self.timer_slots, Timer::Continue);
             self.step_send(Step::Close);
         }
         if let Some(params) = head.facts.keep_alive {
@@ -1258,7 +1404,7 @@ impl State {
         input: &'a [u8],
     ) -> Result<Consumed<'a>, ProtocolError> {
         let (bytes, event) = match &mut self.reader {
-            Reader::Body(decoder) => decoder.decode_with(input, &config.parse)?,
+            Reader::Body { decoder, .. } => decoder.decode_with(input, &config.parse)?,
             Reader::Head(_) => {
                 debug_assert!(false, "a body is read without its decoder");
                 (0, BodyEvent::End)
@@ -1270,7 +1416,7 @@ impl State {
             BodyEvent::Trailers(trailers) => Event::Trailers(trailers),
             BodyEvent::NeedData => Event::NeedData,
             BodyEvent::End => {
-                self.timers.stop(Timer::Body);
+                self.timers.stop(&mut self.timer_slots, Timer::Body);
                 self.step_recv(Step::BodyDone);
                 self.on_received_message_end(config, now);
                 Event::MessageEnd
@@ -1285,7 +1431,10 @@ impl State {
     /// bank hours of slack and then dribble.
     fn credit_body(&mut self, config: &Config, now: Instant, bytes: usize) {
         let rate = config.body_min_rate;
-        let Some(deadline) = self.timers.get(Timer::Body) else {
+        let Some(deadline) = self.timers.get(self.timer_slots, Timer::Body) else {
+            return;
+        };
+        let Reader::Body { credit: banked, .. } = &mut self.reader else {
             return;
         };
         if rate == 0 || bytes == 0 {
@@ -1294,16 +1443,15 @@ impl State {
         // 32-bit arithmetic (no 64-bit division on small targets): a
         // credit beyond `u32::MAX` bytes saturates, and buys no more than
         // the cap below allows anyway.
-        let credit = self
-            .body_credit
-            .saturating_add(u32::try_from(bytes).unwrap_or(u32::MAX));
+        let credit = banked.saturating_add(u32::try_from(bytes).unwrap_or(u32::MAX));
         let seconds = credit / rate;
-        self.body_credit = credit % rate;
+        *banked = credit % rate;
         if seconds > 0 {
             let extended = (deadline + Duration::from_secs(u64::from(seconds)))
                 .min(now + config.body_timeout)
                 .max(deadline);
-            self.timers.set(Timer::Body, extended);
+            self.timers
+                .set(&mut self.timer_slots, Timer::Body, extended, Some(now));
         }
     }
 
@@ -1312,10 +1460,10 @@ impl State {
         if self.role() == Role::Client {
             self.pending.pop_front();
             self.set_flag(FLAG_RESPONSE_STARTED, false);
-            self.interim_seen = 0;
+            self.set_interim_seen(0);
             self.exchanges = self.exchanges.saturating_add(1);
             if self.pending.is_empty() {
-                self.timers.stop(Timer::Exchange);
+                self.timers.stop(&mut self.timer_slots, Timer::Exchange);
             }
         }
         self.settle(config, now);
@@ -1335,7 +1483,7 @@ impl State {
             // The response is complete: its request is answered.
             self.pending.pop_front();
             self.exchanges = self.exchanges.saturating_add(1);
-            self.timers.stop(Timer::Exchange);
+            self.timers.stop(&mut self.timer_slots, Timer::Exchange);
         }
         let joint = Joint {
             role: self.role(),
@@ -1355,7 +1503,7 @@ impl State {
             }
         }
         if !keep {
-            self.timers.stop(Timer::Idle);
+            self.timers.stop(&mut self.timer_slots, Timer::Idle);
         } else if self.send == HalfState::Idle
             && self.recv == HalfState::Idle
             && self.pending.is_empty()
@@ -1371,7 +1519,8 @@ impl State {
             Role::Server => config.idle_timeout,
             Role::Client => self.reuse_window(config),
         };
-        self.timers.set(Timer::Idle, now + window);
+        self.timers
+            .set(&mut self.timer_slots, Timer::Idle, now + window, Some(now));
     }
 
     /// How a head the engine wrote is read back: strictly (leniencies are
@@ -1415,12 +1564,49 @@ impl State {
     }
 
     fn set_requests_left(&mut self, left: Option<u32>) {
-        self.left = self.set_optional(FLAG_LEFT, left);
+        let left = self.set_optional(FLAG_LEFT, left);
+        if self.flag(FLAG_SERVER) {
+            self.counts.set_server_left(left);
+        } else {
+            let mut counts = self.counts.client();
+            counts.left = narrow(left);
+            self.counts.set_client(counts);
+        }
     }
 
     fn set_peer_keep_alive(&mut self, params: KeepAlive) {
-        self.peer_timeout = self.set_optional(FLAG_PEER_TIMEOUT, params.timeout);
-        self.peer_max = self.set_optional(FLAG_PEER_MAX, params.max);
+        let mut counts = self.counts.client();
+        counts.peer_timeout = narrow(self.set_optional(FLAG_PEER_TIMEOUT, params.timeout));
+        counts.peer_max = narrow(self.set_optional(FLAG_PEER_MAX, params.max));
+        self.counts.set_client(counts);
+    }
+
+    /// Client: sets the count of interim responses to the oldest request.
+    fn set_interim_seen(&mut self, seen: u16) {
+        let mut counts = self.counts.client();
+        counts.interim_seen = seen;
+        self.counts.set_client(counts);
+    }
+
+    /// The framing of the body being sent.
+    const fn outgoing(&self) -> Outgoing {
+        match (self.flags & FLAG_OUTGOING) >> FLAG_OUTGOING_SHIFT {
+            1 => Outgoing::Chunked,
+            2 => Outgoing::UntilClose,
+            _ => Outgoing::Length,
+        }
+    }
+
+    /// Starts sending a body framed as `body`.
+    fn start_sending(&mut self, body: BodyKind) {
+        let (outgoing, left) = outgoing_of(body);
+        let code = match outgoing {
+            Outgoing::Length => 0,
+            Outgoing::Chunked => 1,
+            Outgoing::UntilClose => 2,
+        };
+        self.flags = (self.flags & !FLAG_OUTGOING) | code << FLAG_OUTGOING_SHIFT;
+        self.outgoing_left = left;
     }
 
     /// Client: how long an idle connection may be reused.
@@ -1449,7 +1635,7 @@ impl State {
         let depth = usize::from(config.pipeline_depth).min(MAX_PIPELINE);
         self.pending.len() < depth
             && method.is_idempotent()
-            && self.pending.iter().all(|p| p.method.is_idempotent())
+            && self.pending.iter().all(|p| p.method().is_idempotent())
     }
 
     fn switch(&mut self) {
@@ -1458,7 +1644,7 @@ impl State {
             .and(Persistence::Close(CloseReason::ProtocolSwitch));
         self.step_send(Step::Switch);
         self.step_recv(Step::Switch);
-        self.timers.stop_all();
+        self.timers.stop_all(&mut self.timer_slots);
     }
 
     /// The peer broke the protocol or timed out: nothing more is read. A
@@ -1467,7 +1653,7 @@ impl State {
     fn fail(&mut self, reason: CloseReason) {
         self.persistence = self.persistence.and(Persistence::Close(reason));
         self.step_recv(Step::Close);
-        self.timers.stop_all();
+        self.timers.stop_all(&mut self.timer_slots);
         let can_answer = self.role() == Role::Server
             && self.send == HalfState::Idle
             && (self.pending.is_empty() || self.pending.len() == 1);
@@ -1488,7 +1674,7 @@ impl State {
         self.persistence = self.persistence.and(Persistence::Close(reason));
         self.step_send(Step::Close);
         self.step_recv(Step::Close);
-        self.timers.stop_all();
+        self.timers.stop_all(&mut self.timer_slots);
     }
 
     fn step_send(&mut self, step: Step) {
@@ -1527,7 +1713,14 @@ const fn outgoing_of(body: BodyKind) -> (Outgoing, Split64) {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 enum Reader {
     Head(HeadScanner),
-    Body(BodyDecoder),
+    Body {
+        decoder: BodyDecoder,
+        /// Body bytes received since the body deadline was last extended
+        /// (fewer than `Config::body_min_rate`). Here rather than in the
+        /// connection: a body decoder and its credit take no more space
+        /// than a head scanner and the variant tag.
+        credit: u32,
+    },
 }
 
 impl Reader {
@@ -1535,7 +1728,7 @@ impl Reader {
     const fn scanner(self) -> HeadScanner {
         match self {
             Self::Head(scanner) => scanner,
-            Self::Body(_) => HeadScanner::new(),
+            Self::Body { .. } => HeadScanner::new(),
         }
     }
 }

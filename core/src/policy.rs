@@ -195,8 +195,24 @@ pub const fn exchange_persistence(
     response: MessageSummary,
     response_body: BodyKind,
 ) -> Persistence {
-    let echo_missing = matches!(request.version, Version::Http10) && !response.keep_alive;
-    request_persistence(request)
+    exchange_persistence_after(
+        request_persistence(request),
+        request.version,
+        response,
+        response_body,
+    )
+}
+
+/// [`exchange_persistence`] from what is kept of a request once its head
+/// is gone: its own verdict ([`request_persistence`]) and its version.
+pub(crate) const fn exchange_persistence_after(
+    request: Persistence,
+    request_version: Version,
+    response: MessageSummary,
+    response_body: BodyKind,
+) -> Persistence {
+    let echo_missing = matches!(request_version, Version::Http10) && !response.keep_alive;
+    request
         .and(Persistence::unless(
             response.close,
             CloseReason::ResponseClose,

@@ -19,102 +19,327 @@ pub(crate) enum Timer {
     Exchange,
 }
 
-/// One optional deadline per [`Timer`], in three slots: the idle, head and
+/// The three deadline slots, as indexes of `[u64; 3]`: the idle, head and
 /// body deadlines never run at once (a connection is idle, or receiving a
-/// head, or receiving a body), so they share the first slot, which records
-/// whose deadline it holds; the 100-continue and exchange deadlines have a
-/// slot each. An unset deadline is stored as [`NEVER`] rather than `None`
-/// (8 bytes a slot, as two 4-byte halves so the table packs with the
-/// connection's single bytes on 32-bit targets); a deadline at the end of
-/// time is never reached anyway.
+/// head, or receiving a body), so they share the first slot
+/// ([`TimerSlots`] records whose deadline it holds); the 100-continue and
+/// exchange deadlines have a slot each.
+const PHASE: usize = 0;
+const CONTINUE: usize = 1;
+const EXCHANGE: usize = 2;
+
+/// An unset deadline, unpacked. A deadline at the end of time is never
+/// reached anyway (`Instant + Duration` saturates there).
+const NEVER: u64 = u64::MAX;
+
+/// The longest gap between the earliest and the latest deadline the table
+/// holds: `u32::MAX` ms (about 49.7 days, [`Duration::MAX`]).
 ///
-/// Setting one of the shared timers replaces another one of them (debug
-/// builds assert that the other was stopped first); stopping or reading one
-/// that does not hold the slot sees it unset.
+/// [`Duration::MAX`]: crate::time::Duration::MAX
+const SPAN: u64 = u32::MAX as u64;
+
+/// The three deadlines in 16 bytes (three `u64` would take 24): the
+/// earliest in full, the other two as `u32` milliseconds after it. Which
+/// deadline is the earliest and which are set is kept in a [`TimerSlots`]
+/// byte, stored apart so that it packs with the connection's other single
+/// bytes.
+///
+/// # The one rule that is not exact
+///
+/// Deadlines are stored exactly as long as they lie within [`SPAN`]
+/// (about 49.7 days) of each other. Every deadline the engine sets itself
+/// is `now` plus a [`Duration`](crate::time::Duration), at most `SPAN`
+/// ahead, so two such deadlines are further apart only when the earlier
+/// one passed long ago without `handle_timeout` being called. When a set
+/// would leave deadlines further apart (rare):
+///
+/// - with `now` known (the engine's own deadlines), a deadline already
+///   passed is raised to `now`;
+/// - the caller's exchange deadline, if still more than `SPAN` after the
+///   earliest of the engine's deadlines, is dropped: like a timeout of
+///   [`Duration::MAX`](crate::time::Duration::MAX), it is forever for an
+///   HTTP exchange;
+/// - any deadline still more than `SPAN` before the latest one is raised to
+///   `SPAN` before it. Such a deadline has passed: the latest is then one
+///   of the engine's, at most `SPAN` after the `now` it was set at.
+///
+/// A raised deadline has passed and still has: it fires on the next
+/// `handle_timeout`, and only the instant `poll_timeout` reports for it
+/// (also in the past) changes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub(crate) struct TimerTable {
-    /// Idle, head or body deadline: the one `phase` names.
-    phase_at: Split64,
-    continue_at: Split64,
-    exchange_at: Split64,
-    /// Which timer holds `phase_at`.
-    phase: Timer,
+    /// The earliest deadline ([`NEVER`] when none is set).
+    first: Split64,
+    /// The two other slots in index order, in milliseconds after `first`
+    /// (meaningful when [`TimerSlots`] says they are set).
+    later: [u32; 2],
 }
 
-/// The stored value of an unset deadline.
-const NEVER: Split64 = Split64::new(u64::MAX);
+/// The layout of a [`TimerTable`] in one byte: which timer holds the
+/// shared slot (bits 0-1: `Idle`, `Head`, `Body`), which slot `first` is
+/// (bits 2-3), and whether each of `later` is set (bits 4 and 5).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub(crate) struct TimerSlots(u8);
 
-const fn stored(at: Instant) -> Split64 {
-    Split64::new(at.as_millis())
+const SLOTS_OWNER: u8 = 0b11;
+const SLOTS_FIRST_SHIFT: u32 = 2;
+const SLOTS_LATER_SET: [u8; 2] = [1 << 4, 1 << 5];
+
+impl TimerSlots {
+    /// The timer that holds the shared slot.
+    const fn owner(self) -> Timer {
+        match self.0 & SLOTS_OWNER {
+            1 => Timer::Head,
+            2 => Timer::Body,
+            _ => Timer::Idle,
+        }
+    }
+
+    /// The slot `first` holds.
+    const fn first(self) -> usize {
+        ((self.0 >> SLOTS_FIRST_SHIFT) & 0b11) as usize
+    }
 }
 
 impl Default for TimerTable {
     fn default() -> Self {
         Self {
-            phase_at: NEVER,
-            continue_at: NEVER,
-            exchange_at: NEVER,
-            phase: Timer::Idle,
+            first: Split64::new(NEVER),
+            later: [0; 2],
         }
     }
 }
 
+/// The slots other than `first`, in index order (those `later` holds).
+const fn others(first: usize) -> [usize; 2] {
+    match first {
+        CONTINUE => [PHASE, EXCHANGE],
+        EXCHANGE => [PHASE, CONTINUE],
+        _ => [CONTINUE, EXCHANGE],
+    }
+}
+
+/// The earliest set deadline of `all`, or [`NEVER`].
+fn earliest_of(all: &[u64; 3]) -> u64 {
+    all.iter().copied().min().unwrap_or(NEVER)
+}
+
+/// The latest set deadline of `all`, or [`NEVER`] if none is set.
+fn latest_of(all: &[u64; 3]) -> u64 {
+    all.iter()
+        .copied()
+        .filter(|&at| at != NEVER)
+        .max()
+        .unwrap_or(NEVER)
+}
+
+/// The slot of `timer`.
+const fn slot(timer: Timer) -> usize {
+    match timer {
+        Timer::Idle | Timer::Head | Timer::Body => PHASE,
+        Timer::Continue => CONTINUE,
+        Timer::Exchange => EXCHANGE,
+    }
+}
+
 impl TimerTable {
-    pub(crate) fn set(&mut self, timer: Timer, at: Instant) {
-        match timer {
-            Timer::Continue => self.continue_at = stored(at),
-            Timer::Exchange => self.exchange_at = stored(at),
-            Timer::Idle | Timer::Head | Timer::Body => {
-                debug_assert!(
-                    self.phase == timer || self.phase_at == NEVER,
-                    "timer {timer:?} set while {:?} runs",
-                    self.phase
-                );
-                self.phase = timer;
-                self.phase_at = stored(at);
+    /// Every slot's deadline ([`NEVER`] if unset), whoever holds the
+    /// shared one.
+    fn unpack(&self, slots: TimerSlots) -> [u64; 3] {
+        let mut all = [NEVER; 3];
+        let first = self.first.get();
+        if let Some(at) = all.get_mut(slots.first()) {
+            *at = first;
+        }
+        for ((slot, after), set) in others(slots.first())
+            .into_iter()
+            .zip(self.later)
+            .zip(SLOTS_LATER_SET)
+        {
+            if let Some(at) = all.get_mut(slot)
+                && slots.0 & set != 0
+            {
+                *at = first.saturating_add(u64::from(after));
             }
         }
+        all
     }
 
-    pub(crate) fn stop(&mut self, timer: Timer) {
-        match timer {
-            Timer::Continue => self.continue_at = NEVER,
-            Timer::Exchange => self.exchange_at = NEVER,
-            Timer::Idle | Timer::Head | Timer::Body => {
-                if self.phase == timer {
-                    self.phase_at = NEVER;
+    /// Stores `all` (see the type's rule for deadlines too far apart);
+    /// `now` if the caller knows it.
+    fn pack(&mut self, slots: &mut TimerSlots, mut all: [u64; 3], now: Option<Instant>) {
+        let earliest = earliest_of(&all);
+        let latest = latest_of(&all);
+        if latest != NEVER && latest.saturating_sub(earliest) > SPAN {
+            if let Some(now) = now {
+                for at in all.iter_mut().filter(|at| **at < now.as_millis()) {
+                    *at = now.as_millis();
                 }
             }
+            let [phase, continue_, exchange] = &mut all;
+            let engine = (*phase).min(*continue_);
+            if engine != NEVER && *exchange != NEVER && *exchange > engine.saturating_add(SPAN) {
+                *exchange = NEVER;
+            }
+            let floor = latest_of(&all).saturating_sub(SPAN);
+            for at in all.iter_mut().filter(|at| **at < floor) {
+                *at = floor;
+            }
         }
+        let mut first = PHASE;
+        for (slot, at) in all.into_iter().enumerate() {
+            if at < all.get(first).copied().unwrap_or(NEVER) {
+                first = slot;
+            }
+        }
+        let first_at = all.get(first).copied().unwrap_or(NEVER);
+        let mut layout = (slots.0 & SLOTS_OWNER) | ((first as u8) << SLOTS_FIRST_SHIFT);
+        for ((slot, after), set) in others(first)
+            .into_iter()
+            .zip(&mut self.later)
+            .zip(SLOTS_LATER_SET)
+        {
+            let at = all.get(slot).copied().unwrap_or(NEVER);
+            if at != NEVER {
+                // At most `SPAN` after `first`, as made sure above.
+                *after = u32::try_from(at.saturating_sub(first_at)).unwrap_or(u32::MAX);
+                layout |= set;
+            }
+        }
+        self.first = Split64::new(first_at);
+        *slots = TimerSlots(layout);
     }
 
-    pub(crate) fn get(&self, timer: Timer) -> Option<Instant> {
-        let at = match timer {
-            Timer::Continue => self.continue_at,
-            Timer::Exchange => self.exchange_at,
-            Timer::Idle | Timer::Head | Timer::Body if self.phase == timer => self.phase_at,
-            Timer::Idle | Timer::Head | Timer::Body => NEVER,
-        };
-        (at != NEVER).then(|| Instant::from_millis(at.get()))
+    /// Sets `timer` to `at`; `now` if the caller knows it.
+    pub(crate) fn set(
+        &mut self,
+        slots: &mut TimerSlots,
+        timer: Timer,
+        at: Instant,
+        now: Option<Instant>,
+    ) {
+        let mut all = self.unpack(*slots);
+        let slot = slot(timer);
+        if slot == PHASE {
+            debug_assert!(
+                slots.owner() == timer || all.get(PHASE) == Some(&NEVER),
+                "timer {timer:?} set while {:?} runs",
+                slots.owner()
+            );
+            let owner = match timer {
+                Timer::Head => 1,
+                Timer::Body => 2,
+                _ => 0,
+            };
+            slots.0 = (slots.0 & !SLOTS_OWNER) | owner;
+        }
+        if let Some(deadline) = all.get_mut(slot) {
+            *deadline = at.as_millis();
+        }
+        self.pack(slots, all, now);
     }
 
-    pub(crate) fn stop_all(&mut self) {
+    /// Stops `timer`; stopping one that does not hold the shared slot does
+    /// nothing.
+    pub(crate) fn stop(&mut self, slots: &mut TimerSlots, timer: Timer) {
+        if self.get(*slots, timer).is_none() {
+            return;
+        }
+        let mut all = self.unpack(*slots);
+        if let Some(deadline) = all.get_mut(slot(timer)) {
+            *deadline = NEVER;
+        }
+        self.pack(slots, all, None);
+    }
+
+    /// The deadline of `timer`, if set (a shared-slot timer that does not
+    /// hold the slot has none).
+    pub(crate) fn get(&self, slots: TimerSlots, timer: Timer) -> Option<Instant> {
+        let slot = slot(timer);
+        if slot == PHASE && slots.owner() != timer {
+            return None;
+        }
+        let at = self.unpack(slots).get(slot).copied().unwrap_or(NEVER);
+        (at != NEVER).then_some(Instant::from_millis(at))
+    }
+
+    /// Stops every timer.
+    pub(crate) fn stop_all(&mut self, slots: &mut TimerSlots) {
         *self = Self::default();
+        *slots = TimerSlots::default();
     }
 
     /// The earliest deadline, if any.
     pub(crate) fn next(&self) -> Option<Instant> {
-        let at = self
-            .phase_at
-            .get()
-            .min(self.continue_at.get())
-            .min(self.exchange_at.get());
-        (at != u64::MAX).then_some(Instant::from_millis(at))
+        let at = self.first.get();
+        (at != NEVER).then_some(Instant::from_millis(at))
     }
 
     /// Whether `timer` has a deadline at or before `now`.
-    pub(crate) fn expired(&self, timer: Timer, now: Instant) -> bool {
-        self.get(timer).is_some_and(|at| at <= now)
+    pub(crate) fn expired(&self, slots: TimerSlots, timer: Timer, now: Instant) -> bool {
+        self.get(slots, timer).is_some_and(|at| at <= now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(ms: u64) -> Instant {
+        Instant::from_millis(ms)
+    }
+
+    #[test]
+    fn holds_three_deadlines_exactly() {
+        let (mut table, mut slots) = (TimerTable::default(), TimerSlots::default());
+        assert_eq!(table.next(), None);
+        table.set(&mut slots, Timer::Exchange, at(9_000), None);
+        table.set(&mut slots, Timer::Head, at(5_000), Some(at(0)));
+        table.set(&mut slots, Timer::Continue, at(7_000), Some(at(0)));
+        assert_eq!(table.get(slots, Timer::Head), Some(at(5_000)));
+        assert_eq!(table.get(slots, Timer::Idle), None);
+        assert_eq!(table.get(slots, Timer::Continue), Some(at(7_000)));
+        assert_eq!(table.get(slots, Timer::Exchange), Some(at(9_000)));
+        assert_eq!(table.next(), Some(at(5_000)));
+        table.stop(&mut slots, Timer::Idle);
+        assert_eq!(table.get(slots, Timer::Head), Some(at(5_000)));
+        table.stop(&mut slots, Timer::Head);
+        assert_eq!(table.next(), Some(at(7_000)));
+        assert_eq!(table.get(slots, Timer::Exchange), Some(at(9_000)));
+        assert!(table.expired(slots, Timer::Continue, at(7_000)));
+        assert!(!table.expired(slots, Timer::Exchange, at(8_999)));
+        table.stop_all(&mut slots);
+        assert_eq!(table.next(), None);
+    }
+
+    #[test]
+    fn far_apart_deadlines() {
+        let (mut table, mut slots) = (TimerTable::default(), TimerSlots::default());
+        let end = u64::MAX - 1;
+        // Alone, any deadline is exact, up to the end of time.
+        table.set(&mut slots, Timer::Exchange, at(end), None);
+        assert_eq!(table.next(), Some(at(end)));
+        // The engine's deadlines are at most `SPAN` ahead: both exact.
+        table.set(&mut slots, Timer::Idle, at(SPAN), Some(at(0)));
+        table.set(&mut slots, Timer::Exchange, at(0), None);
+        assert_eq!(table.get(slots, Timer::Idle), Some(at(SPAN)));
+        assert_eq!(table.get(slots, Timer::Exchange), Some(at(0)));
+        // An exchange deadline further than `SPAN` after them is dropped.
+        table.set(&mut slots, Timer::Exchange, at(2 * SPAN + 1), None);
+        assert_eq!(table.get(slots, Timer::Exchange), None);
+        // One long passed is raised, and still fires.
+        table.set(&mut slots, Timer::Exchange, at(0), None);
+        table.set(
+            &mut slots,
+            Timer::Continue,
+            at(3 * SPAN),
+            Some(at(3 * SPAN - 5)),
+        );
+        assert_eq!(table.get(slots, Timer::Exchange), Some(at(3 * SPAN - 5)));
+        assert_eq!(table.get(slots, Timer::Idle), Some(at(3 * SPAN - 5)));
+        assert!(table.expired(slots, Timer::Exchange, at(3 * SPAN - 5)));
+        assert_eq!(table.get(slots, Timer::Continue), Some(at(3 * SPAN)));
     }
 }

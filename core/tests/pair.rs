@@ -1673,18 +1673,32 @@ fn usage_errors() {
 fn connection_size() {
     use std::mem::size_of;
     let size = size_of::<Connection>();
+    let borrowing = size_of::<Connection<&'static Config>>();
     println!(
-        "size_of::<Connection>() = {size} bytes (Config {}, HeadScanner {}, BodyDecoder {}, KeepAlive {})",
+        "size_of::<Connection>() = {size} bytes, borrowing its Config {borrowing} (Config {}, HeadScanner {}, BodyDecoder {}, KeepAlive {})",
         size_of::<Config>(),
         size_of::<h1conn::wire::HeadScanner>(),
         size_of::<h1conn::body::BodyDecoder>(),
         size_of::<h1conn::wire::KeepAlive>(),
     );
-    // Measured on x86_64: 256 bytes. The design aims at 64.
-    assert!(
-        size <= 256,
-        "size_of::<Connection>() = {size} bytes, over the measured bound of 256"
-    );
+    // Measured on x86_64: 120 bytes, 72 borrowing the Config; on thumbv7em
+    // (scripts/footprint.sh) 108 and 64. The engine's own state is 60
+    // bytes on both (on x86_64 the 8-byte pointer pads it to 72).
+    if cfg!(target_pointer_width = "64") {
+        assert!(
+            size <= 120,
+            "size_of::<Connection>() = {size} bytes, over the measured bound of 120"
+        );
+        assert!(
+            borrowing <= 72,
+            "size_of::<Connection<&Config>>() = {borrowing} bytes, over the measured bound of 72"
+        );
+    } else if cfg!(target_pointer_width = "32") {
+        assert!(
+            borrowing <= 64,
+            "size_of::<Connection<&Config>>() = {borrowing} bytes, over the goal of 64"
+        );
+    }
 }
 
 // ----- properties -----
