@@ -169,9 +169,10 @@ fn prepare(args: &ServeArgs) -> Result<Bound, String> {
 /// Writes the access-log line of `record` to stderr, whole, at once or
 /// with its thread's batch (see [`access_log`]).
 fn log_line(record: &AccessRecord<'_>) {
-    let mut line = access_line(record);
-    line.push('\n');
-    access_log::add(&line);
+    access_log::add(|out| {
+        push_access_line(out, record);
+        out.push(b'\n');
+    });
 }
 
 /// Where access-log lines go: straight to stderr, or on the tokio
@@ -223,23 +224,28 @@ mod access_log {
         });
     }
 
-    /// Adds one whole line (its newline included).
-    pub(super) fn add(line: &str) {
+    /// Adds the whole line (its newline included) that `write` appends.
+    pub(super) fn add(write: impl Fn(&mut Vec<u8>)) {
         let added = BATCH_OF_THREAD.try_with(|cell| {
             let mut batch = cell.borrow_mut();
             if !batch.gathering {
                 return false;
             }
-            if batch.lines.len() + line.len() > BATCH {
-                write_stderr(&batch.lines);
-                batch.lines.clear();
+            let start = batch.lines.len();
+            write(&mut batch.lines);
+            if batch.lines.len() > BATCH && start > 0 {
+                // The earlier lines go now; this one starts the next batch.
+                let Batch { lines, .. } = &mut *batch;
+                write_stderr(lines.get(..start).unwrap_or_default());
+                lines.drain(..start);
             }
-            batch.lines.extend_from_slice(line.as_bytes());
             true
         });
         // Not a worker, or the thread is ending: the line goes at once.
         if added != Ok(true) {
-            write_stderr(line.as_bytes());
+            let mut line = Vec::with_capacity(160);
+            write(&mut line);
+            write_stderr(&line);
         }
     }
 
@@ -264,60 +270,66 @@ mod access_log {
 }
 
 /// The access-log line of `record`, without the newline.
+#[cfg(test)]
 pub(crate) fn access_line(record: &AccessRecord<'_>) -> String {
+    let mut line = Vec::new();
+    push_access_line(&mut line, record);
+    String::from_utf8_lossy(&line).into_owned()
+}
+
+/// Appends the access-log line of `record`, without the newline.
+fn push_access_line(line: &mut Vec<u8>, record: &AccessRecord<'_>) {
     // Written piece by piece: a line per request under load, where the
     // `format!` machinery (and `SocketAddr`'s `Display`) cost several times
     // what the rest of answering a small request does.
-    let mut line = String::with_capacity(160);
-    line.push_str("access conn=");
-    push_decimal(&mut line, record.conn);
-    line.push_str(" req=");
-    push_decimal(&mut line, u64::from(record.request));
-    line.push_str(" peer=");
+    line.extend_from_slice(b"access conn=");
+    push_decimal(line, record.conn);
+    line.extend_from_slice(b" req=");
+    push_decimal(line, u64::from(record.request));
+    line.extend_from_slice(b" peer=");
     match record.peer {
         SocketAddr::V4(v4) => {
             for (i, octet) in v4.ip().octets().into_iter().enumerate() {
                 if i > 0 {
-                    line.push('.');
+                    line.push(b'.');
                 }
-                push_decimal(&mut line, u64::from(octet));
+                push_decimal(line, u64::from(octet));
             }
-            line.push(':');
-            push_decimal(&mut line, u64::from(v4.port()));
+            line.push(b':');
+            push_decimal(line, u64::from(v4.port()));
         }
-        SocketAddr::V6(v6) => line.push_str(&v6.to_string()),
+        SocketAddr::V6(v6) => line.extend_from_slice(v6.to_string().as_bytes()),
     }
-    line.push_str(" method=");
-    line.push_str(record.method.unwrap_or("-"));
-    line.push_str(" target=");
-    line.push_str(record.target.unwrap_or("-"));
-    line.push_str(" version=");
-    line.push_str(record.version.map_or("-", |v| v.as_str()));
-    line.push_str(" status=");
-    push_decimal(&mut line, u64::from(record.status));
-    line.push_str(if record.persist {
-        " persist=keep-alive"
+    line.extend_from_slice(b" method=");
+    line.extend_from_slice(record.method.unwrap_or("-").as_bytes());
+    line.extend_from_slice(b" target=");
+    line.extend_from_slice(record.target.unwrap_or("-").as_bytes());
+    line.extend_from_slice(b" version=");
+    line.extend_from_slice(record.version.map_or("-", |v| v.as_str()).as_bytes());
+    line.extend_from_slice(b" status=");
+    push_decimal(line, u64::from(record.status));
+    line.extend_from_slice(if record.persist {
+        b" persist=keep-alive"
     } else {
-        " persist=close"
+        b" persist=close"
     });
-    line
 }
 
 /// Appends `n` in decimal.
-fn push_decimal(out: &mut String, n: u64) {
+fn push_decimal(out: &mut Vec<u8>, n: u64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     let mut rest = n;
-    loop {
+    while let Some(slot) = at.checked_sub(1).and_then(|i| digits.get_mut(i)) {
         at -= 1;
         // `rest % 10` is below 10, so the digit is ASCII.
-        digits[at] = b'0' + (rest % 10) as u8;
+        *slot = b'0' + (rest % 10) as u8;
         rest /= 10;
         if rest == 0 {
             break;
         }
     }
-    out.extend(digits[at..].iter().map(|&d| char::from(d)));
+    out.extend_from_slice(digits.get(at..).unwrap_or_default());
 }
 
 #[cfg(test)]

@@ -55,7 +55,10 @@ impl Head {
         // which the parser's byte rules make rare); values stay bytes.
         let push_text = |text: &mut Vec<u8>, bytes: &[u8]| {
             let start = text.len();
-            text.extend_from_slice(String::from_utf8_lossy(bytes).as_bytes());
+            match std::str::from_utf8(bytes) {
+                Ok(valid) => text.extend_from_slice(valid.as_bytes()),
+                Err(_) => text.extend_from_slice(String::from_utf8_lossy(bytes).as_bytes()),
+            }
             start..text.len()
         };
         let method = push_text(&mut text, head.method);
@@ -146,16 +149,60 @@ impl Head {
         &self,
         status: u16,
         length: Option<u64>,
-    ) -> Option<(&'static str, String)> {
+    ) -> Option<(&'static str, FramingValue)> {
         if status == 204 || status == 304 {
             None
         } else if let Some(n) = length {
-            Some(("Content-Length", n.to_string()))
+            Some(("Content-Length", FramingValue::Length(Decimal::of(n))))
         } else if self.version == Version::Http11 {
-            Some(("Transfer-Encoding", "chunked".to_owned()))
+            Some(("Transfer-Encoding", FramingValue::Chunked))
         } else {
             None
         }
+    }
+}
+
+/// The value of the framing field a streamed response gets.
+pub(crate) enum FramingValue {
+    Length(Decimal),
+    Chunked,
+}
+
+impl FramingValue {
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Self::Length(n) => n.as_str(),
+            Self::Chunked => "chunked",
+        }
+    }
+}
+
+/// A number in decimal, on the stack (no allocation per response).
+pub(crate) struct Decimal {
+    digits: [u8; 20],
+    start: usize,
+}
+
+impl Decimal {
+    pub(crate) fn of(n: u64) -> Self {
+        let mut digits = [0u8; 20];
+        let mut start = digits.len();
+        let mut rest = n;
+        // u64::MAX has 20 digits: the slots never run out.
+        while let Some(slot) = start.checked_sub(1).and_then(|i| digits.get_mut(i)) {
+            start -= 1;
+            *slot = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        Self { digits, start }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        let digits = self.digits.get(self.start..).unwrap_or_default();
+        std::str::from_utf8(digits).unwrap_or_default()
     }
 }
 
@@ -792,6 +839,13 @@ impl Write for ResponseBody<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimal_digits() {
+        for n in [0, 7, 10, 612, 4_294_967_296, u64::MAX] {
+            assert_eq!(Decimal::of(n).as_str(), n.to_string());
+        }
+    }
 
     #[test]
     fn paths_of_targets() {
