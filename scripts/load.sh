@@ -24,7 +24,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rounds=3
-requests=50000
+# 100,000 requests: a keep-alive run then lasts a few seconds, long enough
+# that a moment of noise on a shared machine moves its rate less.
+requests=100000
 concurrency=100
 flavour=()
 while [ $# -gt 0 ]; do
