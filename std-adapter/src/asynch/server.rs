@@ -435,12 +435,13 @@ async fn accept_loop<H: Handler>(listener: TcpListener, shared: Arc<Shared<H>>) 
                     refuse(&shared, stream);
                 } else {
                     let shared = Arc::clone(&shared);
+                    let id = shared.next_conn.fetch_add(1, Ordering::SeqCst);
                     tokio::spawn(async move {
                         let _live = Counted::new(&shared.live);
                         // Boxed: tokio moves a task's future several times
                         // while it starts and ends it, and a connection's
                         // future is a few kilobytes; a box is one pointer.
-                        Box::pin(serve_connection(&shared, stream, peer)).await;
+                        Box::pin(serve_connection(&shared, id, stream, peer)).await;
                     });
                 }
             }
@@ -490,8 +491,15 @@ fn refuse<H: Handler>(shared: &Arc<Shared<H>>, stream: TcpStream) {
 
 /// Serves one connection until the engine, the peer, the handler or a
 /// server stop ends it.
-async fn serve_connection<H: Handler>(shared: &Shared<H>, stream: TcpStream, peer: SocketAddr) {
-    let id = shared.next_conn.fetch_add(1, Ordering::SeqCst);
+///
+/// `id` numbers connections in the order they were accepted (taken before
+/// the task is spawned: tasks may start in another order).
+async fn serve_connection<H: Handler>(
+    shared: &Shared<H>,
+    id: u64,
+    stream: TcpStream,
+    peer: SocketAddr,
+) {
     let config = &shared.config;
     let Ok(transport) = TokioTransport::new(stream) else {
         return;
