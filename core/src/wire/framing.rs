@@ -97,8 +97,11 @@ pub(crate) struct ContentLengthReader {
 impl ContentLengthReader {
     /// Adds one field value. Offsets in errors are relative to `value`.
     pub(crate) fn add_value(&mut self, value: &[u8]) -> Result<(), ProtocolError> {
-        // The common case: one plain number, without splitting a list.
-        if let Some(n) = parse_u64(value) {
+        // The common case: one plain number, without splitting a list
+        // (built for size, the list reader alone: the same result).
+        if !crate::small()
+            && let Some(n) = parse_u64(value)
+        {
             return match self.value {
                 Some(old) if old != n => {
                     Err(ProtocolError::new(ErrorKind::ConflictingContentLength, 0))
@@ -143,8 +146,9 @@ pub(crate) struct TransferEncodingReader {
 impl TransferEncodingReader {
     /// Adds one field value. Offsets in errors are relative to `value`.
     pub(crate) fn add_value(&mut self, value: &[u8]) -> Result<(), ProtocolError> {
-        // The common case: `chunked` alone, without splitting a list.
-        if eq_lower(value, b"chunked") {
+        // The common case: `chunked` alone, without splitting a list
+        // (built for size, the list reader alone: the same result).
+        if !crate::small() && eq_lower(value, b"chunked") {
             if self.chunked_seen {
                 return Err(ProtocolError::new(ErrorKind::InvalidTransferEncoding, 0));
             }

@@ -293,9 +293,11 @@ impl<'a> RequestHead<'a> {
     ) -> Result<Parsed<Self>, ProtocolError> {
         let head = buf.get(..bounds.end).unwrap_or_default();
         // The field section runs to the bounds' end, as given.
-        let plain = Self::parse_from(head, bounds.start, None, true, config);
-        if !matches!(plain, Ok(Parsed::Partial)) {
-            return plain;
+        if !crate::small() {
+            let plain = Self::parse_from(head, bounds.start, None, true, config);
+            if !matches!(plain, Ok(Parsed::Partial)) {
+                return plain;
+            }
         }
         let (line, line_at, _, fields_at) = split_start_line(buf, bounds)?;
         let parsed = match request_line(line, config.allow_multiple_spaces) {
@@ -322,6 +324,7 @@ impl<'a> RequestHead<'a> {
     ) -> Result<Parsed<Self>, ProtocolError> {
         let (parsed, fields_at) = match parsed {
             Some(parsed) => (*parsed, at),
+            None if crate::small() => return Ok(Parsed::Partial),
             None => match buf.get(at..).and_then(plain_request_line) {
                 Some((line, line_len)) => (line, at + line_len),
                 None => return Ok(Parsed::Partial),
@@ -464,9 +467,11 @@ impl<'a> ResponseHead<'a> {
         config: &ParseConfig,
     ) -> Result<Parsed<Self>, ProtocolError> {
         let head = buf.get(..bounds.end).unwrap_or_default();
-        let plain = Self::parse_from(head, bounds.start, None, true, config);
-        if !matches!(plain, Ok(Parsed::Partial)) {
-            return plain;
+        if !crate::small() {
+            let plain = Self::parse_from(head, bounds.start, None, true, config);
+            if !matches!(plain, Ok(Parsed::Partial)) {
+                return plain;
+            }
         }
         let (line, line_at, _, fields_at) = split_start_line(buf, bounds)?;
         let (spaces, reason) = (config.allow_multiple_spaces, config.allow_missing_reason);
@@ -492,6 +497,7 @@ impl<'a> ResponseHead<'a> {
     ) -> Result<Parsed<Self>, ProtocolError> {
         let (parsed, fields_at) = match parsed {
             Some(parsed) => (*parsed, at),
+            None if crate::small() => return Ok(Parsed::Partial),
             None => match buf
                 .get(at..)
                 .and_then(|line| plain_status_line(line, config.allow_multiple_spaces))
@@ -567,7 +573,8 @@ impl HeadScanner {
         buf: &'a [u8],
         config: &ParseConfig,
     ) -> Result<Parsed<RequestHead<'a>>, ProtocolError> {
-        if self.is_fresh() {
+        // Built for size, the slow way alone: it gives the same results.
+        if self.is_fresh() && !crate::small() {
             let head = RequestHead::parse_one_pass(buf, config);
             if let Ok(Parsed::Complete(_)) = head {
                 return head;
@@ -584,7 +591,8 @@ impl HeadScanner {
         buf: &'a [u8],
         config: &ParseConfig,
     ) -> Result<Parsed<ResponseHead<'a>>, ProtocolError> {
-        if self.is_fresh() {
+        // Built for size, the slow way alone: it gives the same results.
+        if self.is_fresh() && !crate::small() {
             let head = ResponseHead::parse_one_pass(buf, config);
             if let Ok(Parsed::Complete(_)) = head {
                 return head;

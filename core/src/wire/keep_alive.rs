@@ -63,8 +63,11 @@ impl KeepAlive {
 
     /// Merges the parameters of one more `Keep-Alive` field value.
     pub fn add_value(&mut self, value: &[u8]) {
-        // The common shape (`timeout=5, max=100`) without the general parser.
-        if let Some(params) = self.add_simple(value) {
+        // The common shape (`timeout=5, max=100`) without the general parser
+        // (built for size, the general parser alone: the same result).
+        if !crate::small()
+            && let Some(params) = self.add_simple(value)
+        {
             *self = params;
             return;
         }
