@@ -47,6 +47,52 @@ pub struct HeadFacts {
     pub field_count: usize,
 }
 
+/// The fields whose values the engine reads, as indexes of [`Field::NAMES`].
+struct Field;
+
+impl Field {
+    const HOST: u8 = 0;
+    const EXPECT: u8 = 1;
+    const UPGRADE: u8 = 2;
+    const CONNECTION: u8 = 3;
+    const KEEP_ALIVE: u8 = 4;
+    const CONTENT_LENGTH: u8 = 5;
+    const TRANSFER_ENCODING: u8 = 6;
+    const NAMES: [&'static [u8]; 7] = [
+        b"host",
+        b"expect",
+        b"upgrade",
+        b"connection",
+        b"keep-alive",
+        b"content-length",
+        b"transfer-encoding",
+    ];
+
+    /// Which of the fields `name` names, if any.
+    #[inline(always)]
+    fn of(name: &[u8]) -> Option<u8> {
+        if crate::small() {
+            // Built for size: one loop over the names.
+            let found = Self::NAMES
+                .iter()
+                .position(|n| name.eq_ignore_ascii_case(n));
+            return found.and_then(|i| u8::try_from(i).ok());
+        }
+        // Compare lengths first: most fields are none of these.
+        let (field, lower) = match name.len() {
+            4 => (Self::HOST, &b"host"[..]),
+            6 => (Self::EXPECT, &b"expect"[..]),
+            7 => (Self::UPGRADE, &b"upgrade"[..]),
+            10 if eq_lower(name, b"connection") => return Some(Self::CONNECTION),
+            10 => (Self::KEEP_ALIVE, &b"keep-alive"[..]),
+            14 => (Self::CONTENT_LENGTH, &b"content-length"[..]),
+            17 => (Self::TRANSFER_ENCODING, &b"transfer-encoding"[..]),
+            _ => return None,
+        };
+        eq_lower(name, lower).then_some(field)
+    }
+}
+
 /// Reads the fields that matter while the head is validated.
 struct FactsReader {
     facts: HeadFacts,
@@ -91,44 +137,45 @@ impl FactsReader {
             self.facts.field_count += 1;
             let (name, value) = (line.header.name, line.header.value);
             let at = base + line.value_offset;
-            // Compare lengths first: most fields are none of these.
-            match name.len() {
-                4 if eq_lower(name, b"host") => {
+            match Field::of(name) {
+                Some(Field::HOST) => {
                     self.hosts = self.hosts.saturating_add(1);
                     if self.hosts == 2 {
                         self.second_host_at = base + line.name_offset;
                     }
-                    if !is_plain_reg_name(value)
+                    // The plain case first, inlined (built for size, the
+                    // full check alone: the same result).
+                    if (crate::small() || !is_plain_reg_name(value))
                         && let Err(i) = check_authority(value, false)
                     {
                         self.bad_host_at.get_or_insert(at + i);
                     }
                 }
-                6 if eq_lower(name, b"expect") => {
+                Some(Field::EXPECT) => {
                     self.facts.expect_continue |= eq_lower(value, b"100-continue");
                 }
-                7 if eq_lower(name, b"upgrade") => {
+                Some(Field::UPGRADE) => {
                     self.facts.upgrade = true;
                 }
-                10 if eq_lower(name, b"connection") => {
+                Some(Field::CONNECTION) => {
                     self.facts
                         .connection
                         .add_value(value)
                         .map_err(|e| e.shifted(at))?;
                 }
-                10 if eq_lower(name, b"keep-alive") => {
+                Some(Field::KEEP_ALIVE) => {
                     self.facts
                         .keep_alive
                         .get_or_insert_with(KeepAlive::new)
                         .add_value(value);
                 }
-                14 if eq_lower(name, b"content-length") => {
+                Some(Field::CONTENT_LENGTH) => {
                     self.content_length
                         .add_value(value)
                         .map_err(|e| e.shifted(at))?;
                     self.content_length_at = at;
                 }
-                17 if eq_lower(name, b"transfer-encoding") => {
+                Some(Field::TRANSFER_ENCODING) => {
                     self.transfer_encoding
                         .add_value(value)
                         .map_err(|e| e.shifted(at))?;

@@ -11,7 +11,9 @@ use quickcheck::{Arbitrary, Gen, QuickCheck};
 use super::chars::{REG_NAME, TCHAR, class_len, eq_lower, find_ctl, find_lf, vchar_len};
 use super::connection::ConnectionFlags;
 use super::framing::{ContentLengthReader, TransferEncodingReader};
-use super::{HeadScanner, KeepAlive, ParseConfig, RequestHead, ResponseHead, validate_fields};
+use super::{
+    HeadScanner, KeepAlive, Method, ParseConfig, RequestHead, ResponseHead, validate_fields,
+};
 use crate::testing::with_small;
 
 const CORPUS: &[&[u8]] = &[
@@ -189,6 +191,7 @@ fn outcomes(bytes: &[u8]) -> std::string::String {
         class_len(bytes, TCHAR),
         class_len(bytes, REG_NAME),
     );
+    let _ = write!(out, " {:?}", Method::from_bytes(bytes));
     for lower in [&b"keep-alive"[..], b"close", b"transfer-encoding", b"te"] {
         let _ = write!(out, " {}", eq_lower(bytes, lower));
     }
@@ -213,6 +216,19 @@ fn compact_paths_agree_with_fast_paths() {
     QuickCheck::new()
         .tests(5000)
         .quickcheck(same_both_ways as fn(Input) -> bool);
+}
+
+#[test]
+fn methods_agree() {
+    let names = "GET HEAD POST PUT DELETE CONNECT OPTIONS TRACE PATCH get GETS GE  X";
+    for name in names.split(' ') {
+        for cut in 0..=name.len() {
+            let name = &name.as_bytes()[..cut];
+            let fast = Method::from_bytes(name);
+            assert_eq!(with_small(|| Method::from_bytes(name)), fast);
+        }
+    }
+    assert_eq!(with_small(|| Method::from_bytes(b"PATCH")), Method::Patch);
 }
 
 #[test]
