@@ -3,7 +3,7 @@
 
 use super::chars::{eq_lower, find_lf};
 use super::connection::{ConnectionFlags, ConnectionOptions};
-use super::fields::{Headers, walk_fields};
+use super::fields::{FieldLine, Headers, walk_fields};
 use super::framing::{
     BodyKind, ContentLengthReader, Method, TransferEncoding, TransferEncodingReader,
     request_body_kind, response_body_kind,
@@ -68,28 +68,13 @@ impl Field {
         b"transfer-encoding",
     ];
 
-    /// Which of the fields `name` names, if any.
-    #[inline(always)]
-    fn of(name: &[u8]) -> Option<u8> {
-        if crate::small() {
-            // Built for size: one loop over the names.
-            let found = Self::NAMES
-                .iter()
-                .position(|n| name.eq_ignore_ascii_case(n));
-            return found.and_then(|i| u8::try_from(i).ok());
-        }
-        // Compare lengths first: most fields are none of these.
-        let (field, lower) = match name.len() {
-            4 => (Self::HOST, &b"host"[..]),
-            6 => (Self::EXPECT, &b"expect"[..]),
-            7 => (Self::UPGRADE, &b"upgrade"[..]),
-            10 if eq_lower(name, b"connection") => return Some(Self::CONNECTION),
-            10 => (Self::KEEP_ALIVE, &b"keep-alive"[..]),
-            14 => (Self::CONTENT_LENGTH, &b"content-length"[..]),
-            17 => (Self::TRANSFER_ENCODING, &b"transfer-encoding"[..]),
-            _ => return None,
-        };
-        eq_lower(name, lower).then_some(field)
+    /// Which of the fields `name` names, if any, by one loop over the
+    /// names (built for size; the fast build compares lengths first).
+    fn find(name: &[u8]) -> Option<u8> {
+        let found = Self::NAMES
+            .iter()
+            .position(|n| name.eq_ignore_ascii_case(n));
+        found.and_then(|i| u8::try_from(i).ok())
     }
 }
 
@@ -135,60 +120,84 @@ impl FactsReader {
     ) -> Result<usize, ProtocolError> {
         let end = walk_fields(block, base, allow_fold, |line| {
             self.facts.field_count += 1;
-            let (name, value) = (line.header.name, line.header.value);
-            let at = base + line.value_offset;
-            match Field::of(name) {
-                Some(Field::HOST) => {
-                    self.hosts = self.hosts.saturating_add(1);
-                    if self.hosts == 2 {
-                        self.second_host_at = base + line.name_offset;
-                    }
-                    // The plain case first, inlined (built for size, the
-                    // full check alone: the same result).
-                    if (crate::small() || !is_plain_reg_name(value))
-                        && let Err(i) = check_authority(value, false)
-                    {
-                        self.bad_host_at.get_or_insert(at + i);
-                    }
-                }
-                Some(Field::EXPECT) => {
-                    self.facts.expect_continue |= eq_lower(value, b"100-continue");
-                }
-                Some(Field::UPGRADE) => {
-                    self.facts.upgrade = true;
-                }
-                Some(Field::CONNECTION) => {
-                    self.facts
-                        .connection
-                        .add_value(value)
-                        .map_err(|e| e.shifted(at))?;
-                }
-                Some(Field::KEEP_ALIVE) => {
-                    self.facts
-                        .keep_alive
-                        .get_or_insert_with(KeepAlive::new)
-                        .add_value(value);
-                }
-                Some(Field::CONTENT_LENGTH) => {
-                    self.content_length
-                        .add_value(value)
-                        .map_err(|e| e.shifted(at))?;
-                    self.content_length_at = at;
-                }
-                Some(Field::TRANSFER_ENCODING) => {
-                    self.transfer_encoding
-                        .add_value(value)
-                        .map_err(|e| e.shifted(at))?;
-                    self.transfer_encoding_at = at;
-                }
-                _ => {}
+            let name = line.header.name;
+            if crate::small() {
+                return Field::find(name).map_or(Ok(()), |field| self.field(field, line, base));
             }
-            Ok(())
+            // Compare lengths first: most fields are none of these.
+            match name.len() {
+                4 if eq_lower(name, b"host") => self.field(Field::HOST, line, base),
+                6 if eq_lower(name, b"expect") => self.field(Field::EXPECT, line, base),
+                7 if eq_lower(name, b"upgrade") => self.field(Field::UPGRADE, line, base),
+                10 if eq_lower(name, b"connection") => self.field(Field::CONNECTION, line, base),
+                10 if eq_lower(name, b"keep-alive") => self.field(Field::KEEP_ALIVE, line, base),
+                14 if eq_lower(name, b"content-length") => {
+                    self.field(Field::CONTENT_LENGTH, line, base)
+                }
+                17 if eq_lower(name, b"transfer-encoding") => {
+                    self.field(Field::TRANSFER_ENCODING, line, base)
+                }
+                _ => Ok(()),
+            }
         })?;
         self.facts.content_length = self.content_length.value;
         self.facts.transfer_encoding = self.transfer_encoding.state;
         self.facts.other_codings = self.transfer_encoding.other_codings;
         Ok(end)
+    }
+
+    /// Reads the value of one field that matters (`field`, a [`Field`]).
+    #[inline(always)]
+    fn field(&mut self, field: u8, line: FieldLine<'_>, base: usize) -> Result<(), ProtocolError> {
+        let value = line.header.value;
+        let at = base + line.value_offset;
+        match field {
+            Field::HOST => {
+                self.hosts = self.hosts.saturating_add(1);
+                if self.hosts == 2 {
+                    self.second_host_at = base + line.name_offset;
+                }
+                // The plain case first, inlined (built for size, the
+                // full check alone: the same result).
+                if (crate::small() || !is_plain_reg_name(value))
+                    && let Err(i) = check_authority(value, false)
+                {
+                    self.bad_host_at.get_or_insert(at + i);
+                }
+            }
+            Field::EXPECT => {
+                self.facts.expect_continue |= eq_lower(value, b"100-continue");
+            }
+            Field::UPGRADE => {
+                self.facts.upgrade = true;
+            }
+            Field::CONNECTION => {
+                self.facts
+                    .connection
+                    .add_value(value)
+                    .map_err(|e| e.shifted(at))?;
+            }
+            Field::KEEP_ALIVE => {
+                self.facts
+                    .keep_alive
+                    .get_or_insert_with(KeepAlive::new)
+                    .add_value(value);
+            }
+            Field::CONTENT_LENGTH => {
+                self.content_length
+                    .add_value(value)
+                    .map_err(|e| e.shifted(at))?;
+                self.content_length_at = at;
+            }
+            Field::TRANSFER_ENCODING => {
+                self.transfer_encoding
+                    .add_value(value)
+                    .map_err(|e| e.shifted(at))?;
+                self.transfer_encoding_at = at;
+            }
+            _ => {}
+        }
+        Ok(())
     }
 
     /// The framing conflict check shared by requests and responses.
