@@ -248,3 +248,34 @@ pub use conn::{
 };
 pub use error::{ErrorKind, ProtocolError, UsageError};
 pub use state::Role;
+
+/// Whether the compact code paths run: the crate was built for size
+/// (`--cfg h1conn_small`, set by the build script for opt-level "s" and
+/// "z"). Unit tests can also switch them on for one thread, to compare
+/// both paths in one run.
+#[inline(always)]
+pub(crate) fn small() -> bool {
+    #[cfg(test)]
+    if testing::SMALL.with(core::cell::Cell::get) {
+        return true;
+    }
+    cfg!(h1conn_small)
+}
+
+#[cfg(test)]
+mod testing {
+    extern crate std;
+
+    std::thread_local! {
+        /// The compact paths are on for this thread (see [`super::small`]).
+        pub(crate) static SMALL: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+    }
+
+    /// Runs `f` with the compact code paths on.
+    pub(crate) fn with_small<T>(f: impl FnOnce() -> T) -> T {
+        SMALL.with(|on| on.set(true));
+        let out = f();
+        SMALL.with(|on| on.set(false));
+        out
+    }
+}

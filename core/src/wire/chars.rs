@@ -192,8 +192,11 @@ fn find_marked(
 /// Index of the first control byte (including HTAB) in `s`: sixteen bytes
 /// at a time with vectors (one compare of the block, then the byte is
 /// located in the word that holds it, without a further loop), else eight.
-#[inline(always)]
+#[cfg_attr(not(h1conn_small), inline(always))]
 pub(crate) fn find_ctl(s: &[u8]) -> Option<usize> {
+    if crate::small() {
+        return s.iter().position(|&b| is_ctl(b));
+    }
     let mut rest = s;
     if VECTOR {
         // Two blocks per step: long values (cookies, user agents) pay
@@ -265,15 +268,22 @@ fn ctl_in_block(block: &[u8; 16]) -> usize {
 /// Index of the first byte of `s` that is not visible ASCII, or `s.len()`.
 #[inline]
 pub(crate) fn vchar_len(s: &[u8]) -> usize {
-    find_marked(s, 0, non_vchar_marks, |b| !(0x21..=0x7e).contains(&b)).unwrap_or(s.len())
+    let is_vchar = |b: u8| (0x21..=0x7e).contains(&b);
+    if crate::small() {
+        return s.iter().position(|&b| !is_vchar(b)).unwrap_or(s.len());
+    }
+    find_marked(s, 0, non_vchar_marks, |b| !is_vchar(b)).unwrap_or(s.len())
 }
 
 /// Index of the first LF in `s`, eight bytes at a time.
 ///
 /// Inlined into its callers: heads have a line every few dozen bytes, so a
 /// call into a general-purpose `memchr` per line costs more than it saves.
-#[inline(always)]
+#[cfg_attr(not(h1conn_small), inline(always))]
 pub(crate) fn find_lf(s: &[u8]) -> Option<usize> {
+    if crate::small() {
+        return s.iter().position(|&b| b == b'\n');
+    }
     find_marked(s, 0, |w| byte_marks(w, b'\n'), |b| b == b'\n')
 }
 
@@ -284,8 +294,11 @@ pub(crate) fn token_len(s: &[u8]) -> usize {
 }
 
 /// Length of the run of bytes of the class `bit` at the start of `s`.
-#[inline(always)]
+#[cfg_attr(not(h1conn_small), inline(always))]
 pub(crate) fn class_len(s: &[u8], bit: u8) -> usize {
+    if crate::small() {
+        return s.iter().position(|&b| !is_class(b, bit)).unwrap_or(s.len());
+    }
     // Names are a dozen bytes on average: four look-ups per loop step,
     // each with its own exit, so the loop overhead is paid once per four.
     let is = |b: u8| is_class(b, bit);
@@ -345,8 +358,11 @@ fn half_eq_lower(s: &[u8], lower: &[u8], at: usize) -> bool {
 /// `s.eq_ignore_ascii_case(lower)` for a `lower` without uppercase
 /// letters, a word at a time: the case bit is ORed in exactly where
 /// `lower` has a letter, so every other byte must match exactly.
-#[inline(always)]
+#[cfg_attr(not(h1conn_small), inline(always))]
 pub(crate) fn eq_lower(s: &[u8], lower: &[u8]) -> bool {
+    if crate::small() {
+        return s.eq_ignore_ascii_case(lower);
+    }
     let n = lower.len();
     if s.len() != n {
         return false;

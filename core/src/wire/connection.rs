@@ -64,15 +64,19 @@ impl ConnectionFlags {
     }
 
     /// Reads one `Connection` field value (see [`ConnectionOptions::add_value`]).
+    #[cfg_attr(h1conn_small, inline(never))]
     pub fn add_value(&mut self, value: &[u8]) -> Result<(), ProtocolError> {
-        // The common single-option values, without splitting a list.
-        if eq_lower(value, b"keep-alive") {
-            self.keep_alive = true;
-            return Ok(());
-        }
-        if eq_lower(value, b"close") {
-            self.close = true;
-            return Ok(());
+        // The common single-option values, without splitting a list (built
+        // for size, the list reader alone: the same result).
+        if !crate::small() {
+            if eq_lower(value, b"keep-alive") {
+                self.keep_alive = true;
+                return Ok(());
+            }
+            if eq_lower(value, b"close") {
+                self.close = true;
+                return Ok(());
+            }
         }
         self.add_value_with(value, |_| {})
     }

@@ -205,7 +205,7 @@ fn value_error(at: usize, at_ctl: &[u8]) -> ProtocolError {
 /// values by the control-byte scan that stops at the line's CR). A line
 /// that is not a valid field line fails with the error (kind and offset)
 /// that [`FieldCursor`] gives for it: the same cold helpers decide.
-#[inline(always)]
+#[cfg_attr(not(h1conn_small), inline(always))]
 pub(crate) fn walk_fields<'a>(
     block: &'a [u8],
     base: usize,
@@ -213,6 +213,17 @@ pub(crate) fn walk_fields<'a>(
     mut field: impl FnMut(FieldLine<'a>) -> Result<(), ProtocolError>,
 ) -> Result<usize, ProtocolError> {
     let mut line = block;
+    // Built for size, the cursor's reader does the work: one copy of it.
+    while crate::small() {
+        match next_line(block, line, allow_fold) {
+            Line::Field(found, rest) => {
+                field(found)?;
+                line = rest;
+            }
+            Line::End => return Ok(block.len() - line.len() + 2),
+            Line::Error(error) => return Err(error.shifted(base)),
+        }
+    }
     loop {
         let line_at = block.len() - line.len();
         let name_len = token_len(line);

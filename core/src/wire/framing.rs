@@ -36,6 +36,26 @@ pub enum Method {
 impl Method {
     /// Classifies a method token.
     pub fn from_bytes(method: &[u8]) -> Self {
+        if crate::small() {
+            // Built for size: one loop over the names, not a tree of
+            // compares (in the order of the variants).
+            const NAMES: &[u8] = b"GET HEAD POST PUT DELETE CONNECT OPTIONS TRACE PATCH";
+            let same = |name: &[u8]| {
+                name.len() == method.len() && name.iter().zip(method).all(|(a, b)| a == b)
+            };
+            return match NAMES.split(|&b| b == b' ').position(same) {
+                Some(0) => Self::Get,
+                Some(1) => Self::Head,
+                Some(2) => Self::Post,
+                Some(3) => Self::Put,
+                Some(4) => Self::Delete,
+                Some(5) => Self::Connect,
+                Some(6) => Self::Options,
+                Some(7) => Self::Trace,
+                Some(8) => Self::Patch,
+                _ => Self::Other,
+            };
+        }
         match method {
             b"GET" => Self::Get,
             b"HEAD" => Self::Head,
@@ -96,9 +116,13 @@ pub(crate) struct ContentLengthReader {
 
 impl ContentLengthReader {
     /// Adds one field value. Offsets in errors are relative to `value`.
+    #[cfg_attr(h1conn_small, inline(never))]
     pub(crate) fn add_value(&mut self, value: &[u8]) -> Result<(), ProtocolError> {
-        // The common case: one plain number, without splitting a list.
-        if let Some(n) = parse_u64(value) {
+        // The common case: one plain number, without splitting a list
+        // (built for size, the list reader alone: the same result).
+        if !crate::small()
+            && let Some(n) = parse_u64(value)
+        {
             return match self.value {
                 Some(old) if old != n => {
                     Err(ProtocolError::new(ErrorKind::ConflictingContentLength, 0))
@@ -142,9 +166,11 @@ pub(crate) struct TransferEncodingReader {
 
 impl TransferEncodingReader {
     /// Adds one field value. Offsets in errors are relative to `value`.
+    #[cfg_attr(h1conn_small, inline(never))]
     pub(crate) fn add_value(&mut self, value: &[u8]) -> Result<(), ProtocolError> {
-        // The common case: `chunked` alone, without splitting a list.
-        if eq_lower(value, b"chunked") {
+        // The common case: `chunked` alone, without splitting a list
+        // (built for size, the list reader alone: the same result).
+        if !crate::small() && eq_lower(value, b"chunked") {
             if self.chunked_seen {
                 return Err(ProtocolError::new(ErrorKind::InvalidTransferEncoding, 0));
             }

@@ -3,7 +3,7 @@
 
 use super::chars::{eq_lower, find_lf};
 use super::connection::{ConnectionFlags, ConnectionOptions};
-use super::fields::{Headers, walk_fields};
+use super::fields::{FieldLine, Headers, walk_fields};
 use super::framing::{
     BodyKind, ContentLengthReader, Method, TransferEncoding, TransferEncodingReader,
     request_body_kind, response_body_kind,
@@ -45,6 +45,37 @@ pub struct HeadFacts {
     pub content_length_with_transfer_encoding: bool,
     /// Number of field lines.
     pub field_count: usize,
+}
+
+/// The fields whose values the engine reads, as indexes of [`Field::NAMES`].
+struct Field;
+
+impl Field {
+    const HOST: u8 = 0;
+    const EXPECT: u8 = 1;
+    const UPGRADE: u8 = 2;
+    const CONNECTION: u8 = 3;
+    const KEEP_ALIVE: u8 = 4;
+    const CONTENT_LENGTH: u8 = 5;
+    const TRANSFER_ENCODING: u8 = 6;
+    const NAMES: [&'static [u8]; 7] = [
+        b"host",
+        b"expect",
+        b"upgrade",
+        b"connection",
+        b"keep-alive",
+        b"content-length",
+        b"transfer-encoding",
+    ];
+
+    /// Which of the fields `name` names, if any, by one loop over the
+    /// names (built for size; the fast build compares lengths first).
+    fn find(name: &[u8]) -> Option<u8> {
+        let found = Self::NAMES
+            .iter()
+            .position(|n| name.eq_ignore_ascii_case(n));
+        found.and_then(|i| u8::try_from(i).ok())
+    }
 }
 
 /// Reads the fields that matter while the head is validated.
@@ -89,59 +120,84 @@ impl FactsReader {
     ) -> Result<usize, ProtocolError> {
         let end = walk_fields(block, base, allow_fold, |line| {
             self.facts.field_count += 1;
-            let (name, value) = (line.header.name, line.header.value);
-            let at = base + line.value_offset;
+            let name = line.header.name;
+            if crate::small() {
+                return Field::find(name).map_or(Ok(()), |field| self.field(field, line, base));
+            }
             // Compare lengths first: most fields are none of these.
             match name.len() {
-                4 if eq_lower(name, b"host") => {
-                    self.hosts = self.hosts.saturating_add(1);
-                    if self.hosts == 2 {
-                        self.second_host_at = base + line.name_offset;
-                    }
-                    if !is_plain_reg_name(value)
-                        && let Err(i) = check_authority(value, false)
-                    {
-                        self.bad_host_at.get_or_insert(at + i);
-                    }
-                }
-                6 if eq_lower(name, b"expect") => {
-                    self.facts.expect_continue |= eq_lower(value, b"100-continue");
-                }
-                7 if eq_lower(name, b"upgrade") => {
-                    self.facts.upgrade = true;
-                }
-                10 if eq_lower(name, b"connection") => {
-                    self.facts
-                        .connection
-                        .add_value(value)
-                        .map_err(|e| e.shifted(at))?;
-                }
-                10 if eq_lower(name, b"keep-alive") => {
-                    self.facts
-                        .keep_alive
-                        .get_or_insert_with(KeepAlive::new)
-                        .add_value(value);
-                }
+                4 if eq_lower(name, b"host") => self.field(Field::HOST, line, base),
+                6 if eq_lower(name, b"expect") => self.field(Field::EXPECT, line, base),
+                7 if eq_lower(name, b"upgrade") => self.field(Field::UPGRADE, line, base),
+                10 if eq_lower(name, b"connection") => self.field(Field::CONNECTION, line, base),
+                10 if eq_lower(name, b"keep-alive") => self.field(Field::KEEP_ALIVE, line, base),
                 14 if eq_lower(name, b"content-length") => {
-                    self.content_length
-                        .add_value(value)
-                        .map_err(|e| e.shifted(at))?;
-                    self.content_length_at = at;
+                    self.field(Field::CONTENT_LENGTH, line, base)
                 }
                 17 if eq_lower(name, b"transfer-encoding") => {
-                    self.transfer_encoding
-                        .add_value(value)
-                        .map_err(|e| e.shifted(at))?;
-                    self.transfer_encoding_at = at;
+                    self.field(Field::TRANSFER_ENCODING, line, base)
                 }
-                _ => {}
+                _ => Ok(()),
             }
-            Ok(())
         })?;
         self.facts.content_length = self.content_length.value;
         self.facts.transfer_encoding = self.transfer_encoding.state;
         self.facts.other_codings = self.transfer_encoding.other_codings;
         Ok(end)
+    }
+
+    /// Reads the value of one field that matters (`field`, a [`Field`]).
+    #[inline(always)]
+    fn field(&mut self, field: u8, line: FieldLine<'_>, base: usize) -> Result<(), ProtocolError> {
+        let value = line.header.value;
+        let at = base + line.value_offset;
+        match field {
+            Field::HOST => {
+                self.hosts = self.hosts.saturating_add(1);
+                if self.hosts == 2 {
+                    self.second_host_at = base + line.name_offset;
+                }
+                // The plain case first, inlined (built for size, the
+                // full check alone: the same result).
+                if (crate::small() || !is_plain_reg_name(value))
+                    && let Err(i) = check_authority(value, false)
+                {
+                    self.bad_host_at.get_or_insert(at + i);
+                }
+            }
+            Field::EXPECT => {
+                self.facts.expect_continue |= eq_lower(value, b"100-continue");
+            }
+            Field::UPGRADE => {
+                self.facts.upgrade = true;
+            }
+            Field::CONNECTION => {
+                self.facts
+                    .connection
+                    .add_value(value)
+                    .map_err(|e| e.shifted(at))?;
+            }
+            Field::KEEP_ALIVE => {
+                self.facts
+                    .keep_alive
+                    .get_or_insert_with(KeepAlive::new)
+                    .add_value(value);
+            }
+            Field::CONTENT_LENGTH => {
+                self.content_length
+                    .add_value(value)
+                    .map_err(|e| e.shifted(at))?;
+                self.content_length_at = at;
+            }
+            Field::TRANSFER_ENCODING => {
+                self.transfer_encoding
+                    .add_value(value)
+                    .map_err(|e| e.shifted(at))?;
+                self.transfer_encoding_at = at;
+            }
+            _ => {}
+        }
+        Ok(())
     }
 
     /// The framing conflict check shared by requests and responses.
@@ -293,9 +349,11 @@ impl<'a> RequestHead<'a> {
     ) -> Result<Parsed<Self>, ProtocolError> {
         let head = buf.get(..bounds.end).unwrap_or_default();
         // The field section runs to the bounds' end, as given.
-        let plain = Self::parse_from(head, bounds.start, None, true, config);
-        if !matches!(plain, Ok(Parsed::Partial)) {
-            return plain;
+        if !crate::small() {
+            let plain = Self::parse_from(head, bounds.start, None, true, config);
+            if !matches!(plain, Ok(Parsed::Partial)) {
+                return plain;
+            }
         }
         let (line, line_at, _, fields_at) = split_start_line(buf, bounds)?;
         let parsed = match request_line(line, config.allow_multiple_spaces) {
@@ -322,6 +380,7 @@ impl<'a> RequestHead<'a> {
     ) -> Result<Parsed<Self>, ProtocolError> {
         let (parsed, fields_at) = match parsed {
             Some(parsed) => (*parsed, at),
+            None if crate::small() => return Ok(Parsed::Partial),
             None => match buf.get(at..).and_then(plain_request_line) {
                 Some((line, line_len)) => (line, at + line_len),
                 None => return Ok(Parsed::Partial),
@@ -464,9 +523,11 @@ impl<'a> ResponseHead<'a> {
         config: &ParseConfig,
     ) -> Result<Parsed<Self>, ProtocolError> {
         let head = buf.get(..bounds.end).unwrap_or_default();
-        let plain = Self::parse_from(head, bounds.start, None, true, config);
-        if !matches!(plain, Ok(Parsed::Partial)) {
-            return plain;
+        if !crate::small() {
+            let plain = Self::parse_from(head, bounds.start, None, true, config);
+            if !matches!(plain, Ok(Parsed::Partial)) {
+                return plain;
+            }
         }
         let (line, line_at, _, fields_at) = split_start_line(buf, bounds)?;
         let (spaces, reason) = (config.allow_multiple_spaces, config.allow_missing_reason);
@@ -492,6 +553,7 @@ impl<'a> ResponseHead<'a> {
     ) -> Result<Parsed<Self>, ProtocolError> {
         let (parsed, fields_at) = match parsed {
             Some(parsed) => (*parsed, at),
+            None if crate::small() => return Ok(Parsed::Partial),
             None => match buf
                 .get(at..)
                 .and_then(|line| plain_status_line(line, config.allow_multiple_spaces))
@@ -567,7 +629,8 @@ impl HeadScanner {
         buf: &'a [u8],
         config: &ParseConfig,
     ) -> Result<Parsed<RequestHead<'a>>, ProtocolError> {
-        if self.is_fresh() {
+        // Built for size, the slow way alone: it gives the same results.
+        if self.is_fresh() && !crate::small() {
             let head = RequestHead::parse_one_pass(buf, config);
             if let Ok(Parsed::Complete(_)) = head {
                 return head;
@@ -584,7 +647,8 @@ impl HeadScanner {
         buf: &'a [u8],
         config: &ParseConfig,
     ) -> Result<Parsed<ResponseHead<'a>>, ProtocolError> {
-        if self.is_fresh() {
+        // Built for size, the slow way alone: it gives the same results.
+        if self.is_fresh() && !crate::small() {
             let head = ResponseHead::parse_one_pass(buf, config);
             if let Ok(Parsed::Complete(_)) = head {
                 return head;

@@ -73,22 +73,12 @@ fn is_reg_name_char(b: u8) -> bool {
     is_class(b, REG_NAME)
 }
 
-fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
-}
-
-fn is_sub_delim(b: u8) -> bool {
-    matches!(
-        b,
-        b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'='
-    )
-}
-
 /// The inside of `[...]`: `IPv6address / IPvFuture`. Errors are offsets
 /// in `s`.
 fn check_ip_literal(s: &[u8]) -> Result<(), usize> {
     match s {
-        // IPvFuture = "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" )
+        // IPvFuture = "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" ),
+        // and the reg-name class is exactly unreserved / sub-delims.
         [b'v' | b'V', rest @ ..] => {
             let digits = rest.iter().take_while(|b| b.is_ascii_hexdigit()).count();
             if digits == 0 || rest.get(digits) != Some(&b'.') {
@@ -100,7 +90,7 @@ fn check_ip_literal(s: &[u8]) -> Result<(), usize> {
             }
             match tail
                 .iter()
-                .position(|&b| !(is_unreserved(b) || is_sub_delim(b) || b == b':'))
+                .position(|&b| !(is_reg_name_char(b) || b == b':'))
             {
                 Some(i) => Err(digits + 2 + i),
                 None => Ok(()),
@@ -183,6 +173,15 @@ fn check_ipv4(s: &[u8]) -> Result<(), usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reg_name_class_is_unreserved_or_sub_delims() {
+        for b in 0..=255u8 {
+            let unreserved = b.is_ascii_alphanumeric() || b"-._~".contains(&b);
+            let sub_delim = b"!$&'()*+,;=".contains(&b);
+            assert_eq!(is_reg_name_char(b), unreserved || sub_delim, "{b:#x}");
+        }
+    }
 
     #[test]
     fn valid_hosts() {

@@ -28,6 +28,8 @@ mod framing;
 mod head;
 mod host;
 mod keep_alive;
+#[cfg(test)]
+mod paths;
 mod scan;
 mod start_line;
 

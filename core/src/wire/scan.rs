@@ -122,7 +122,8 @@ impl HeadScanner {
         // LF marks are exact, so every LF of a word is handled without
         // loading it again.
         let mut rest = window.get(from..).unwrap_or_default();
-        if VECTOR {
+        // Built for size, only the LF-to-LF loop below runs.
+        if VECTOR && !crate::small() {
             while let Some((block, tail)) = rest.split_first_chunk::<16>() {
                 if block_has(block, b'\n') {
                     let (first, second) = split_pair(block);
@@ -138,7 +139,9 @@ impl HeadScanner {
                 rest = tail;
             }
         }
-        while let Some(word) = load_word(window, from) {
+        while !crate::small()
+            && let Some(word) = load_word(window, from)
+        {
             let mut marks = byte_marks(word, b'\n');
             while marks != 0 {
                 line_feed!(from + first_marked(marks));
