@@ -121,6 +121,19 @@ const fn others(first: usize) -> [usize; 2] {
     }
 }
 
+/// The bit of [`TimerSlots`] saying `slot` is set, when `first` is the
+/// earliest (0 for `first` itself).
+fn later_bit(first: usize, slot: usize) -> u8 {
+    let [a, b] = others(first);
+    if slot == a {
+        SLOTS_LATER_SET[0]
+    } else if slot == b {
+        SLOTS_LATER_SET[1]
+    } else {
+        0
+    }
+}
+
 /// The earliest set deadline of `all`, or [`NEVER`].
 fn earliest_of(all: &[u64; 3]) -> u64 {
     all.iter().copied().min().unwrap_or(NEVER)
@@ -145,6 +158,29 @@ const fn slot(timer: Timer) -> usize {
 }
 
 impl TimerTable {
+    /// The deadline `slot` holds ([`NEVER`] if unset), without unpacking
+    /// the others.
+    fn at_slot(&self, slots: TimerSlots, slot: usize) -> u64 {
+        let first = slots.first();
+        if slot == first {
+            return self.first.get();
+        }
+        let [a, b] = others(first);
+        let index = if slot == a {
+            0
+        } else if slot == b {
+            1
+        } else {
+            return NEVER;
+        };
+        match (SLOTS_LATER_SET.get(index), self.later.get(index)) {
+            (Some(&set), Some(&after)) if slots.0 & set != 0 => {
+                self.first.get().saturating_add(u64::from(after))
+            }
+            _ => NEVER,
+        }
+    }
+
     /// Every slot's deadline ([`NEVER`] if unset), whoever holds the
     /// shared one.
     fn unpack(&self, slots: TimerSlots) -> [u64; 3] {
@@ -212,6 +248,39 @@ impl TimerTable {
         *slots = TimerSlots(layout);
     }
 
+    /// Sets `slot` to `at` (ms) without repacking, in the common cases:
+    /// no other deadline is set, or this one is not the earliest and stays
+    /// within `SPAN` after it. `false` when the general path must run.
+    fn set_in_place(&mut self, slots: &mut TimerSlots, slot: usize, at: u64) -> bool {
+        let first = slots.first();
+        let first_at = self.first.get();
+        if at == NEVER {
+            return false;
+        }
+        if slot != first && first_at != NEVER {
+            if at < first_at || at - first_at > SPAN {
+                return false;
+            }
+            let [a, _] = others(first);
+            let index = usize::from(slot != a);
+            let (Some(after), Some(&set)) = (self.later.get_mut(index), SLOTS_LATER_SET.get(index))
+            else {
+                return false;
+            };
+            // At most `SPAN`, checked above.
+            *after = u32::try_from(at - first_at).unwrap_or(u32::MAX);
+            slots.0 |= set;
+            return true;
+        }
+        if slots.0 & (SLOTS_LATER_SET[0] | SLOTS_LATER_SET[1]) != 0 {
+            return false;
+        }
+        // The only deadline set.
+        self.first = Split64::new(at);
+        slots.0 = (slots.0 & SLOTS_OWNER) | ((slot as u8) << SLOTS_FIRST_SHIFT);
+        true
+    }
+
     /// Sets `timer` to `at`; `now` if the caller knows it.
     pub(crate) fn set(
         &mut self,
@@ -220,11 +289,10 @@ impl TimerTable {
         at: Instant,
         now: Option<Instant>,
     ) {
-        let mut all = self.unpack(*slots);
         let slot = slot(timer);
         if slot == PHASE {
             debug_assert!(
-                slots.owner() == timer || all.get(PHASE) == Some(&NEVER),
+                slots.owner() == timer || self.at_slot(*slots, PHASE) == NEVER,
                 "timer {timer:?} set while {:?} runs",
                 slots.owner()
             );
@@ -235,8 +303,14 @@ impl TimerTable {
             };
             slots.0 = (slots.0 & !SLOTS_OWNER) | owner;
         }
+        let at = at.as_millis();
+        // A size build keeps only the general path below.
+        if !cfg!(h1conn_small) && self.set_in_place(slots, slot, at) {
+            return;
+        }
+        let mut all = self.unpack(*slots);
         if let Some(deadline) = all.get_mut(slot) {
-            *deadline = at.as_millis();
+            *deadline = at;
         }
         self.pack(slots, all, now);
     }
@@ -247,8 +321,20 @@ impl TimerTable {
         if self.get(*slots, timer).is_none() {
             return;
         }
+        let slot = slot(timer);
+        if cfg!(h1conn_small) {
+            // A size build keeps only the general path below.
+        } else if slot != slots.first() {
+            // Not the earliest: the others keep their places.
+            slots.0 &= !later_bit(slots.first(), slot);
+            return;
+        } else if slots.0 & (SLOTS_LATER_SET[0] | SLOTS_LATER_SET[1]) == 0 {
+            // The only one set.
+            self.first = Split64::new(NEVER);
+            return;
+        }
         let mut all = self.unpack(*slots);
-        if let Some(deadline) = all.get_mut(slot(timer)) {
+        if let Some(deadline) = all.get_mut(slot) {
             *deadline = NEVER;
         }
         self.pack(slots, all, None);
@@ -261,7 +347,7 @@ impl TimerTable {
         if slot == PHASE && slots.owner() != timer {
             return None;
         }
-        let at = self.unpack(slots).get(slot).copied().unwrap_or(NEVER);
+        let at = self.at_slot(slots, slot);
         (at != NEVER).then_some(Instant::from_millis(at))
     }
 
@@ -341,5 +427,61 @@ mod tests {
         assert_eq!(table.get(slots, Timer::Idle), Some(at(3 * SPAN - 5)));
         assert!(table.expired(slots, Timer::Exchange, at(3 * SPAN - 5)));
         assert_eq!(table.get(slots, Timer::Continue), Some(at(3 * SPAN)));
+    }
+
+    /// Any sequence of sets and stops (deadlines within `SPAN` of each
+    /// other, the engine's rule for the shared slot kept) reads back as a
+    /// plain table of the deadlines would.
+    #[test]
+    fn agrees_with_a_plain_table() {
+        extern crate std;
+        use std::vec::Vec;
+        fn check(ops: Vec<(u8, bool, u32)>) -> bool {
+            const TIMERS: [Timer; 5] = [
+                Timer::Idle,
+                Timer::Head,
+                Timer::Continue,
+                Timer::Body,
+                Timer::Exchange,
+            ];
+            let base = 1_000_000u64;
+            let (mut table, mut slots) = (TimerTable::default(), TimerSlots::default());
+            let mut model: [Option<u64>; 5] = [None; 5];
+            for (pick, stop, offset) in ops {
+                let index = usize::from(pick) % TIMERS.len();
+                let timer = TIMERS[index];
+                let shared =
+                    |i: usize| matches!(TIMERS[i], Timer::Idle | Timer::Head | Timer::Body);
+                if stop {
+                    table.stop(&mut slots, timer);
+                    model[index] = None;
+                } else {
+                    // The engine never sets a phase timer while another runs.
+                    if shared(index)
+                        && (0..5).any(|i| i != index && shared(i) && model[i].is_some())
+                    {
+                        continue;
+                    }
+                    let at = base + u64::from(offset % (u32::MAX / 2));
+                    table.set(&mut slots, timer, at_ms(at), Some(at_ms(base)));
+                    model[index] = Some(at);
+                }
+                for (i, &t) in TIMERS.iter().enumerate() {
+                    if table.get(slots, t) != model[i].map(at_ms) {
+                        return false;
+                    }
+                }
+                if table.next() != model.iter().flatten().min().copied().map(at_ms) {
+                    return false;
+                }
+            }
+            true
+        }
+        fn at_ms(ms: u64) -> Instant {
+            Instant::from_millis(ms)
+        }
+        quickcheck::QuickCheck::new()
+            .tests(2000)
+            .quickcheck(check as fn(Vec<(u8, bool, u32)>) -> bool);
     }
 }
