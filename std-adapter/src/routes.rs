@@ -22,7 +22,7 @@
 //! get 404.
 
 use std::fs::{self, File};
-use std::io::{self, Read as _, Write as _};
+use std::io::{self, Write as _};
 
 use h1conn::wire::Version;
 use std::path::{Path, PathBuf};
@@ -49,15 +49,14 @@ pub struct Routes {
     root: Option<PathBuf>,
     /// The root directory, open: files are opened beneath it (Linux).
     root_dir: Option<std::sync::Arc<File>>,
+    /// Files served lately, kept open (Linux).
+    open_files: std::sync::Arc<OpenFiles>,
 }
 
 impl Routes {
     /// The built-in routes (see the [module docs](self)).
     pub fn builtin() -> Self {
-        Self {
-            root: None,
-            root_dir: None,
-        }
+        Self::default()
     }
 
     /// Files under `root` for GET and HEAD. Fails if `root` is not a
@@ -74,6 +73,7 @@ impl Routes {
         Ok(Self {
             root: Some(root),
             root_dir,
+            open_files: std::sync::Arc::default(),
         })
     }
 
@@ -101,9 +101,10 @@ enum Reply {
         length: Option<u64>,
         piece: usize,
     },
-    /// A file under the root, opened.
+    /// A file under the root, opened (perhaps shared with other requests:
+    /// read it at offsets).
     File {
-        file: File,
+        file: std::sync::Arc<File>,
         len: u64,
         content_type: &'static str,
     },
@@ -119,7 +120,13 @@ impl Routes {
     /// The reply to `method path` in `version`.
     fn reply(&self, method: &str, path: &str, version: Version) -> Reply {
         match &self.root {
-            Some(root) => file_reply(root, self.root_dir.as_deref(), method, path),
+            Some(root) => file_reply(
+                root,
+                self.root_dir.as_deref(),
+                &self.open_files,
+                method,
+                path,
+            ),
             None => builtin(path, version),
         }
     }
@@ -230,7 +237,13 @@ fn pattern_pieces(n: u64, piece: usize) -> impl Iterator<Item = &'static [u8]> {
 
 /// The reply for a file request under `root`: GET and HEAD only, the
 /// path resolved without leaving the root, the file opened.
-fn file_reply(root: &Path, root_dir: Option<&File>, method: &str, path: &str) -> Reply {
+fn file_reply(
+    root: &Path,
+    root_dir: Option<&File>,
+    open_files: &OpenFiles,
+    method: &str,
+    path: &str,
+) -> Reply {
     if method != "GET" && method != "HEAD" {
         return Reply::Fixed {
             status: 405,
@@ -238,9 +251,27 @@ fn file_reply(root: &Path, root_dir: Option<&File>, method: &str, path: &str) ->
             body: b"only GET and HEAD are allowed here\n",
         };
     }
+    if let Some(dir) = root_dir
+        && let Some((file, len, content_type)) = open_files.still_there(dir, path)
+    {
+        return Reply::File {
+            file,
+            len,
+            content_type,
+        };
+    }
     let opened = match root_dir.map(|dir| open_beneath(dir, root, path)) {
-        Some(Some(opened)) => Ok(Some(opened)),
-        _ => open_under(root, path),
+        Some(Some((file, meta, real))) => {
+            let file = std::sync::Arc::new(file);
+            if meta.is_file()
+                && let Ok(relative) = real.strip_prefix(root)
+            {
+                open_files.keep(path, relative, &file, &meta, content_type(&real));
+            }
+            Ok(Some((file, meta, real)))
+        }
+        _ => open_under(root, path)
+            .map(|opened| opened.map(|(file, meta, real)| (std::sync::Arc::new(file), meta, real))),
     };
     match opened {
         Ok(Some((file, meta, real))) if meta.is_file() => Reply::File {
@@ -261,6 +292,192 @@ fn file_reply(root: &Path, root_dir: Option<&File>, method: &str, path: &str) ->
             body: b"cannot read the file\n",
         },
     }
+}
+
+/// How many files [`OpenFiles`] keeps open at most.
+const OPEN_FILES_KEPT: usize = 32;
+
+/// Files served lately, kept open so that a request for one of them costs
+/// a `stat` of its path instead of an open and a close (nginx's
+/// `open_file_cache`, which Debian leaves off, does the same with a
+/// validity period; here every use checks).
+///
+/// A kept file is used only while its path, looked up again, still names
+/// the same file, unchanged: same device and inode (not replaced, not a
+/// link now pointing elsewhere), same size, modification and change times
+/// (not written to, no permission change). Anything else reopens it the
+/// usual way, beneath the root. The check follows the path as it is now;
+/// it can only confirm the file that was opened safely, never admit
+/// another.
+#[derive(Debug, Default)]
+struct OpenFiles {
+    kept: std::sync::Mutex<Vec<KeptFile>>,
+}
+
+#[derive(Debug)]
+struct KeptFile {
+    /// The request path it answers.
+    path: Box<str>,
+    /// The path opened, relative to the root.
+    relative: PathBuf,
+    file: std::sync::Arc<File>,
+    identity: FileIdentity,
+    content_type: &'static str,
+}
+
+/// What says a file is the one kept, unchanged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct FileIdentity {
+    dev: u64,
+    ino: u64,
+    size: u64,
+    modified: (i64, i64),
+    changed: (i64, i64),
+}
+
+impl FileIdentity {
+    fn of(meta: &fs::Metadata) -> Self {
+        use std::os::unix::fs::MetadataExt as _;
+        Self {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            size: meta.size(),
+            modified: (meta.mtime(), meta.mtime_nsec()),
+            changed: (meta.ctime(), meta.ctime_nsec()),
+        }
+    }
+}
+
+impl OpenFiles {
+    /// The kept file for `path` with its length and type, if `path` (looked
+    /// up beneath `root_dir` now) still names it unchanged.
+    #[cfg(target_os = "linux")]
+    fn still_there(
+        &self,
+        root_dir: &File,
+        path: &str,
+    ) -> Option<(std::sync::Arc<File>, u64, &'static str)> {
+        let (relative, file, identity, content_type) = {
+            let kept = self.kept.lock().ok()?;
+            let entry = kept.iter().find(|entry| &*entry.path == path)?;
+            (
+                entry.relative.clone(),
+                std::sync::Arc::clone(&entry.file),
+                entry.identity,
+                entry.content_type,
+            )
+        };
+        let name = if relative.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            &relative
+        };
+        let now = rustix::fs::statat(root_dir, name, rustix::fs::AtFlags::empty()).ok()?;
+        // The field types differ between targets (the conversions are
+        // no-ops on x86_64).
+        #[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
+        let same = FileIdentity {
+            dev: u64::try_from(now.st_dev).ok()?,
+            ino: u64::try_from(now.st_ino).ok()?,
+            size: u64::try_from(now.st_size).ok()?,
+            modified: (
+                i64::try_from(now.st_mtime).ok()?,
+                i64::try_from(now.st_mtime_nsec).ok()?,
+            ),
+            changed: (
+                i64::try_from(now.st_ctime).ok()?,
+                i64::try_from(now.st_ctime_nsec).ok()?,
+            ),
+        } == identity;
+        if !same {
+            self.forget(path);
+            return None;
+        }
+        Some((file, identity.size, content_type))
+    }
+
+    /// Elsewhere nothing is kept.
+    #[cfg(not(target_os = "linux"))]
+    fn still_there(
+        &self,
+        _root_dir: &File,
+        _path: &str,
+    ) -> Option<(std::sync::Arc<File>, u64, &'static str)> {
+        None
+    }
+
+    /// Keeps `file`, just opened beneath the root for `path`.
+    fn keep(
+        &self,
+        path: &str,
+        relative: &Path,
+        file: &std::sync::Arc<File>,
+        meta: &fs::Metadata,
+        content_type: &'static str,
+    ) {
+        if !cfg!(target_os = "linux") {
+            return;
+        }
+        let Ok(mut kept) = self.kept.lock() else {
+            return;
+        };
+        kept.retain(|entry| &*entry.path != path);
+        if kept.len() >= OPEN_FILES_KEPT {
+            // The oldest goes (its descriptor closes with its last use).
+            kept.remove(0);
+        }
+        kept.push(KeptFile {
+            path: path.into(),
+            relative: relative.to_path_buf(),
+            file: std::sync::Arc::clone(file),
+            identity: FileIdentity::of(meta),
+            content_type,
+        });
+    }
+
+    fn forget(&self, path: &str) {
+        if let Ok(mut kept) = self.kept.lock() {
+            kept.retain(|entry| &*entry.path != path);
+        }
+    }
+}
+
+/// The buffer a file of `len` bytes is sent through.
+fn piece_for(len: u64) -> usize {
+    usize::try_from(len).map_or(PIECE, |len| len.clamp(1, PIECE))
+}
+
+/// Reads the next piece of a file sent as `len` bytes, at `offset` (the
+/// file may be shared: no file position is used): its length, `None` once
+/// `len` bytes went out, an error if the file ends before (exactly `len`
+/// bytes are sent, as announced, even if the file grows).
+fn read_piece(file: &File, offset: u64, len: u64, piece: &mut [u8]) -> io::Result<Option<usize>> {
+    use std::os::unix::fs::FileExt as _;
+    let left = len.saturating_sub(offset);
+    if left == 0 {
+        return Ok(None);
+    }
+    let want = usize::try_from(left).map_or(piece.len(), |left| left.min(piece.len()));
+    let n = file.read_at(piece.get_mut(..want).unwrap_or_default(), offset)?;
+    if n == 0 {
+        return Err(file_shrank());
+    }
+    Ok(Some(n))
+}
+
+/// Sends `len` bytes of `file` through `piece` to `write`.
+fn send_file(
+    file: &File,
+    len: u64,
+    piece: &mut [u8],
+    mut write: impl FnMut(&[u8]) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut offset = 0u64;
+    while let Some(n) = read_piece(file, offset, len, piece)? {
+        write(piece.get(..n).unwrap_or_default())?;
+        offset += u64::try_from(n).unwrap_or(u64::MAX);
+    }
+    Ok(())
 }
 
 fn file_shrank() -> io::Error {
@@ -308,10 +525,8 @@ impl Handler for Routes {
                 let mut body =
                     request.start_response(200, &[("Content-Type", content_type)], Some(len))?;
                 if body.sends_body() {
-                    // Exactly `len` bytes, as announced, even if the file grows.
-                    if io::copy(&mut file.take(len), &mut body)? != len {
-                        return Err(file_shrank());
-                    }
+                    let mut piece = vec![0u8; piece_for(len)];
+                    send_file(&file, len, &mut piece, |bytes| body.write_all(bytes))?;
                 }
                 body.finish()
             }
@@ -364,21 +579,12 @@ impl h1conn_std::asynch::server::Handler for Routes {
                 if body.sends_body() {
                     // Plain reads: the files served are small and mostly in
                     // the page cache, where tokio::fs would add a thread hop
-                    // per call. Exactly `len` bytes, even if the file grows.
-                    let mut file = file.take(len);
-                    let size = usize::try_from(len).map_or(PIECE, |len| len.clamp(1, PIECE));
-                    let mut piece = vec![0u8; size];
-                    let mut sent = 0u64;
-                    loop {
-                        let n = file.read(&mut piece)?;
-                        if n == 0 {
-                            break;
-                        }
+                    // per call.
+                    let mut piece = vec![0u8; piece_for(len)];
+                    let mut offset = 0u64;
+                    while let Some(n) = read_piece(&file, offset, len, &mut piece)? {
                         body.write_all(piece.get(..n).unwrap_or_default()).await?;
-                        sent += u64::try_from(n).unwrap_or(u64::MAX);
-                    }
-                    if sent != len {
-                        return Err(file_shrank());
+                        offset += u64::try_from(n).unwrap_or(u64::MAX);
                     }
                 }
                 body.finish().await
@@ -677,6 +883,77 @@ mod tests {
         assert_eq!(resolve(&root, "/%2e%2e/secret"), None);
         assert_eq!(resolve(&root, "/missing"), None);
         assert_eq!(resolve(&root, "a.txt"), None);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// What a file reply sends, read as the handlers read it.
+    fn served(routes: &Routes, path: &str) -> Option<Vec<u8>> {
+        match routes.reply("GET", path, Version::Http11) {
+            Reply::File { file, len, .. } => {
+                let mut body = Vec::new();
+                let mut piece = vec![0u8; piece_for(len)];
+                send_file(&file, len, &mut piece, |bytes| {
+                    body.extend_from_slice(bytes);
+                    Ok(())
+                })
+                .ok()?;
+                Some(body)
+            }
+            _ => None,
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn kept_files_are_used_only_while_unchanged() {
+        let dir = std::env::temp_dir().join(format!("h1conn-kept-{}", std::process::id()));
+        let inner = dir.join("www");
+        fs::create_dir_all(&inner).unwrap();
+        fs::write(inner.join("a.txt"), b"first").unwrap();
+        fs::write(dir.join("secret"), b"secret").unwrap();
+        let routes = Routes::files(&inner).unwrap();
+        let kept = |routes: &Routes| routes.open_files.kept.lock().unwrap().len();
+
+        assert_eq!(served(&routes, "/a.txt").as_deref(), Some(&b"first"[..]));
+        assert_eq!(kept(&routes), 1);
+        // Served again from the kept descriptor.
+        assert_eq!(served(&routes, "/a.txt").as_deref(), Some(&b"first"[..]));
+        let descriptor = |routes: &Routes| match routes.reply("GET", "/a.txt", Version::Http11) {
+            Reply::File { file, .. } => Some(file),
+            _ => None,
+        };
+        let (one, two) = (descriptor(&routes).unwrap(), descriptor(&routes).unwrap());
+        assert!(std::sync::Arc::ptr_eq(&one, &two));
+
+        // Written to: new size and times, read afresh.
+        fs::write(inner.join("a.txt"), b"second, longer").unwrap();
+        assert_eq!(
+            served(&routes, "/a.txt").as_deref(),
+            Some(&b"second, longer"[..])
+        );
+        // Replaced by another file (a new inode).
+        fs::write(dir.join("new"), b"third").unwrap();
+        fs::rename(dir.join("new"), inner.join("a.txt")).unwrap();
+        assert_eq!(served(&routes, "/a.txt").as_deref(), Some(&b"third"[..]));
+        // Replaced by a link leading out of the root: never served.
+        fs::remove_file(inner.join("a.txt")).unwrap();
+        std::os::unix::fs::symlink(dir.join("secret"), inner.join("a.txt")).unwrap();
+        assert_eq!(served(&routes, "/a.txt"), None);
+        // Gone.
+        fs::remove_file(inner.join("a.txt")).unwrap();
+        assert_eq!(served(&routes, "/a.txt"), None);
+
+        // A directory's index, and the limit on what is kept.
+        fs::write(inner.join("index.html"), b"index").unwrap();
+        assert_eq!(served(&routes, "/").as_deref(), Some(&b"index"[..]));
+        assert_eq!(served(&routes, "/").as_deref(), Some(&b"index"[..]));
+        for n in 0..OPEN_FILES_KEPT + 5 {
+            let name = format!("f{n}");
+            fs::write(inner.join(&name), name.as_bytes()).unwrap();
+            let path = format!("/{name}");
+            assert_eq!(served(&routes, &path).as_deref(), Some(name.as_bytes()));
+        }
+        assert_eq!(kept(&routes), OPEN_FILES_KEPT);
         fs::remove_dir_all(&dir).unwrap();
     }
 }
