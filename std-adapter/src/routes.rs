@@ -847,13 +847,20 @@ mod tests {
         assert!(p.len() >= PIECE + 25);
     }
 
-    #[test]
-    fn resolution_stays_under_the_root() {
-        let dir = std::env::temp_dir().join(format!("h1conn-routes-{}", std::process::id()));
+    /// A fresh directory holding `www/a.txt` (`a_txt`) and, outside
+    /// `www`, `secret`: the directory and `www`.
+    fn site(name: &str, a_txt: &[u8]) -> (PathBuf, PathBuf) {
+        let dir = std::env::temp_dir().join(format!("h1conn-{name}-{}", std::process::id()));
         let inner = dir.join("www");
         fs::create_dir_all(&inner).unwrap();
-        fs::write(inner.join("a.txt"), b"a").unwrap();
-        fs::write(dir.join("secret"), b"s").unwrap();
+        fs::write(inner.join("a.txt"), a_txt).unwrap();
+        fs::write(dir.join("secret"), b"secret").unwrap();
+        (dir, inner)
+    }
+
+    #[test]
+    fn resolution_stays_under_the_root() {
+        let (dir, inner) = site("routes", b"a");
         let root = inner.canonicalize().unwrap();
         let root_dir = File::open(&root).unwrap();
         // Both ways must agree: the fast one where it answers, and the
@@ -906,11 +913,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn kept_files_are_used_only_while_unchanged() {
-        let dir = std::env::temp_dir().join(format!("h1conn-kept-{}", std::process::id()));
-        let inner = dir.join("www");
-        fs::create_dir_all(&inner).unwrap();
-        fs::write(inner.join("a.txt"), b"first").unwrap();
-        fs::write(dir.join("secret"), b"secret").unwrap();
+        let (dir, inner) = site("kept", b"first");
         let routes = Routes::files(&inner).unwrap();
         let kept = |routes: &Routes| routes.open_files.kept.lock().unwrap().len();
 
