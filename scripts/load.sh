@@ -13,11 +13,13 @@
 #   - `h1conn serve --root DIR` (release build; the tokio flavour, or the
 #     blocking one with --threads) with --max-requests 1000, nginx's
 #     keepalive_requests default, and its access log to a file too.
-# Each round runs, for each server in turn (the order alternates between
-# rounds): `ab -k -c C -n N` (keep-alive) and `ab -c C -n N` (a new
-# connection per request). It prints each round's requests/s, the ratios
-# h1conn / nginx, and their range over the rounds (never the best run
-# alone). Times on a shared machine are noisy: compare within a round.
+# Each round runs `ab -k -c C -n N` (keep-alive), then `ab -c C -n N` (a
+# new connection per request), each against both servers back to back
+# (which goes first alternates between rounds). It prints each round's
+# requests/s and ratio h1conn / nginx, the range of the ratios over the
+# rounds (never the best round alone), and the whole run's ratio: each
+# server's requests over its time summed over all rounds. Times on a
+# shared machine are noisy: compare within a round or a whole run.
 #
 # Installs nginx and apache2-utils (ab) with apt-get when missing.
 set -euo pipefail
@@ -35,7 +37,7 @@ while [ $# -gt 0 ]; do
     --requests) requests=$2; shift ;;
     --concurrency) concurrency=$2; shift ;;
     --threads) flavour=(--threads) ;;
-    -h | --help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
@@ -131,13 +133,18 @@ declare -A results
 for round in $(seq "$rounds"); do
   order=(h1conn nginx)
   [ $((round % 2)) -eq 0 ] && order=(nginx h1conn)
-  for server in "${order[@]}"; do
-    port=$h1conn_port
-    [ "$server" = nginx ] && port=$nginx_port
-    url="http://127.0.0.1:$port/index.html"
-    ab -q -k -n 2000 -c "$concurrency" "$url" >/dev/null 2>&1 # warm-up
-    results[$server,keep,$round]=$(rate -k)
-    results[$server,close,$round]=$(rate)
+  # The two servers run back to back for each load, so that both meet
+  # the same moment of the machine.
+  for mode in keep close; do
+    flags=()
+    [ "$mode" = keep ] && flags=(-k)
+    for server in "${order[@]}"; do
+      port=$h1conn_port
+      [ "$server" = nginx ] && port=$nginx_port
+      url="http://127.0.0.1:$port/index.html"
+      ab -q "${flags[@]}" -n 2000 -c "$concurrency" "$url" >/dev/null 2>&1 # warm-up
+      results[$server,$mode,$round]=$(rate "${flags[@]}")
+    done
   done
 done
 
@@ -148,13 +155,24 @@ for mode in keep close; do
   label="ab -k -c $concurrency"
   [ "$mode" = close ] && label="ab -c $concurrency"
   ratios=()
+  ours_all=()
+  theirs_all=()
   for round in $(seq "$rounds"); do
     ours=${results[h1conn,$mode,$round]}
     theirs=${results[nginx,$mode,$round]}
+    ours_all+=("$ours")
+    theirs_all+=("$theirs")
     ratio=$(python3 -c "print(f'{$ours / $theirs:.2f}')")
     ratios+=("$ratio")
     printf '%-16s %6s %12s %12s %8s\n' "$label" "$round" "$ours" "$theirs" "$ratio"
   done
   range=$(printf '%s\n' "${ratios[@]}" | sort -n | sed -n '1p;$p' | paste -sd- -)
-  echo "$label: h1conn / nginx requests/s over $rounds rounds: $range"
+  # The whole run's rate of each server: all its requests over all its
+  # time (every round sends the same number: the harmonic mean of the
+  # rounds' rates).
+  whole=$(python3 -c "
+ours = [$(IFS=,; echo "${ours_all[*]}")]; theirs = [$(IFS=,; echo "${theirs_all[*]}")]
+def rate(r): return len(r) / sum(1 / x for x in r)
+print(f'{rate(ours):.0f} / {rate(theirs):.0f} = {rate(ours) / rate(theirs):.2f}')" | tr -d '\n')
+  echo "$label: h1conn / nginx requests/s: rounds $range; whole run $whole"
 done
