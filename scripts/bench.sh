@@ -16,6 +16,11 @@
 #   3. N times (default 3): cargo bench -p h1conn --bench parse --bench exchange
 #                               the same heads and whole exchanges, all peers
 #                               in the same run; each run's means are kept;
+#                               then cargo bench -p h1conn --bench paired:
+#                               h1conn and httparse on each head in
+#                               alternating short blocks (both meet the same
+#                               moments of a shared machine); the median
+#                               ratio over the pairs is the run's ratio;
 #   4. unless --no-throughput: cargo bench -p h1conn-std --bench throughput
 #                               sequential keep-alive GETs: h1conn client vs
 #                               ureq, and h1conn keep-alive vs Connection: close.
@@ -34,13 +39,14 @@ warm=0.5
 measure=1.5
 iterations=20000
 runs=3
+paired_rounds=1001
 throughput=1
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) warm=0.2 measure=0.5 iterations=5000 ;;
+    --quick) warm=0.2 measure=0.5 iterations=5000 paired_rounds=301 ;;
     --runs) runs=$2; shift ;;
     --no-throughput) throughput=0 ;;
-    -h | --help) sed -n '2,31p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,36p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
@@ -60,11 +66,13 @@ step "footprint"
 scripts/footprint.sh --no-stack
 
 criterion_args=(--warm-up-time "$warm" --measurement-time "$measure" --noplot)
-rm -f "$results"/times-*.tsv
+rm -f "$results"/times-*.tsv "$results"/paired-*.tsv
 for run in $(seq 1 "$runs"); do
   step "head parsing and exchanges (criterion), run $run of $runs"
   cargo bench --quiet -p h1conn --bench parse --bench exchange -- "${criterion_args[@]}" 2>&1 |
     grep -E '^[A-Za-z_0-9]+/|^ +time: +\[[0-9]' || true
+  step "head parsing, h1conn and httparse in alternating blocks, run $run of $runs"
+  PAIRED_ROUNDS=$paired_rounds cargo bench --quiet -p h1conn --bench paired | tee "$results/paired-$run.tsv"
   # Keep this run's means: criterion overwrites them on the next run.
   python3 - "$target_dir/criterion" "$results/times-$run.tsv" <<'PY'
 import json, os, sys
@@ -123,6 +131,22 @@ for path in sorted(glob.glob(os.path.join(results, "times-*.tsv"))):
                       (line.rstrip("\n").split("\t") for line in f if line.strip())})
 
 
+# Paired time ratios per run: paired[run][name] = (to httparse, to + facts)
+paired = []
+for path in sorted(glob.glob(os.path.join(results, "paired-*.tsv"))):
+    with open(path) as f:
+        paired.append({name: (float(a), float(b)) for name, _, a, b in
+                       (line.rstrip("\n").split("\t") for line in f if line.strip())})
+
+
+def paired_range(name, which):
+    ratios = [run[name][which] for run in paired if name in run]
+    if not ratios:
+        return "", None
+    lo, hi = min(ratios), max(ratios)
+    return f"{lo:.2f}-{hi:.2f}", hi
+
+
 def ratio_range(group, peer):
     ratios = [t[(group, "h1conn")] / t[(group, peer)] for t in times
               if (group, "h1conn") in t and (group, peer) in t]
@@ -137,11 +161,14 @@ def mark(value, goal):
 
 
 now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-print(f"Run {now}; time ratios: range over {len(times)} criterion runs.")
+print(f"Run {now}; time ratios: range over {len(paired)} runs of the paired bench "
+      f"(heads) and {len(times)} criterion runs (exchange).")
 print()
 print("Per head: instructions (callgrind) and time, h1conn / peer; httparse with")
 print("32 header slots; \"+ facts\": httparse and the field walk its user writes")
-print("to learn what HeadFacts holds. Goal: <= 1.00 on every head (stretch <= 0.80).")
+print("to learn what HeadFacts holds. Time: in each run, the median over 1001 pairs")
+print("of alternating blocks (benches/paired.rs). Goal: <= 1.00 on every head")
+print("(stretch <= 0.80).")
 print()
 print("| head | bytes | instructions h1conn | httparse | httparse + facts "
       "| instr. / httparse | instr. / (httparse + facts) "
@@ -155,8 +182,8 @@ for row in tsv("instructions.tsv"):
         exchange = (ours, theirs, ratio)
         continue
     group = f"{name}_{size}B"
-    t_plain, t_plain_hi = ratio_range(group, "httparse")
-    t_facts, _ = ratio_range(group, "httparse_facts")
+    t_plain, t_plain_hi = paired_range(name, 0)
+    t_facts, _ = paired_range(name, 1)
     met = float(ratio) <= 1.0 and (t_plain_hi is None or t_plain_hi <= 1.0)
     worst.append(float(ratio))
     print(f"| {name} | {size} | {ours} | {theirs} | {facts} | {ratio} | {ratio_facts} "
