@@ -14,8 +14,9 @@ use crate::state::{HalfState, Joint, Role, Step, joint_steps, next};
 use crate::time::{Duration, Instant, Split64};
 use crate::timer::{Timer, TimerSlots, TimerTable};
 use crate::wire::{
-    BodyKind, HeadScanner, Header, Headers, KeepAlive, Method, ParseConfig, Parsed, RequestHead,
-    ResponseHead, Version,
+    BodyKind, HeadFacts, HeadScanner, Header, Headers, KeepAlive, Method, ParseConfig, Parsed,
+    RequestHead, ResponseHead, Version, request_body_kind, request_facts, response_body_kind,
+    response_facts,
 };
 use crate::write::{WriteError, write_request_head, write_response_head};
 
@@ -229,10 +230,8 @@ impl Pending {
     /// A queue slot holding no request: a verdict code no request has.
     const VACANT: Self = Self(u8::MAX);
 
-    fn of_request(head: &RequestHead<'_>) -> Self {
-        let facts = &head.facts;
-        let summary = MessageSummary::of(head.version, facts);
-        let method = head.method_kind();
+    fn of_request(method: Method, version: Version, facts: &HeadFacts) -> Self {
+        let summary = MessageSummary::of(version, facts);
         let class = match method {
             Method::Head => PENDING_METHOD_HEAD,
             Method::Connect => PENDING_METHOD_CONNECT,
@@ -245,7 +244,7 @@ impl Pending {
             class
                 | flag(summary.version == Version::Http10, PENDING_HTTP10)
                 | flag(
-                    facts.expect_continue && head.version != Version::Http10,
+                    facts.expect_continue && version != Version::Http10,
                     PENDING_EXPECT_CONTINUE,
                 )
                 | flag(facts.upgrade && facts.connection.upgrade, PENDING_UPGRADE)
@@ -950,18 +949,17 @@ impl State {
         let fields = request_fields(version, true);
         let len = write_request_head(buf, method, target, version, headers, fields)
             .map_err(usage_of_write)?;
-        let written = buf.get(..len).unwrap_or_default();
-        let head = match RequestHead::parse(written, &self.read_back_config(config, len)) {
-            Ok(Parsed::Complete(head)) => head,
-            Ok(Parsed::Partial) => return Err(UsageError::InvalidHead(ErrorKind::HeadTooLarge)),
-            Err(e) => return Err(UsageError::InvalidHead(e.kind)),
-        };
-        let pending = Pending::of_request(&head);
-        let has_body = head.body != BodyKind::None;
+        // What the written head says, from its parts: the facts and errors
+        // of parsing it back, without the parser.
+        let facts = request_facts(method, target, version, headers, fields.connection_value())
+            .map_err(UsageError::InvalidHead)?;
+        let body = request_body_kind(facts.content_length, facts.transfer_encoding);
+        let pending = Pending::of_request(kind, version, &facts);
+        let has_body = body != BodyKind::None;
         if !self.pending.push_back(pending) {
             return Err(UsageError::MayNotSend);
         }
-        self.start_sending(head.body);
+        self.start_sending(body);
         self.persistence = self.persistence.and(pending.persistence());
         self.set_requests_left(self.requests_left().map(|n| n.saturating_sub(1)));
         self.timers.stop(&mut self.timer_slots, Timer::Idle);
@@ -1016,16 +1014,18 @@ impl State {
         } else {
             response_fields(pending.version(), keep, announce)
         };
-        let read_back = self.read_back_config(config, buf.len());
-        let (mut len, body, response) = write_response(
-            buf,
-            status,
-            reason,
-            headers,
-            fields,
+        let mut len = write_response_head(buf, Version::Http11, status, reason, headers, fields)
+            .map_err(usage_of_write)?;
+        // What the written head says, from its parts (see `send_request`).
+        let facts =
+            response_facts(headers, fields.connection_value()).map_err(UsageError::InvalidHead)?;
+        let body = response_body_kind(
             pending.method(),
-            &read_back,
-        )?;
+            status,
+            facts.content_length,
+            facts.transfer_encoding,
+        );
+        let response = MessageSummary::of(Version::Http11, &facts);
         if body == BodyKind::Chunked && pending.version() == Version::Http10 {
             return Err(UsageError::ChunkedToHttp10);
         }
@@ -1063,16 +1063,8 @@ impl State {
             response_fields(pending.version(), false, None)
         };
         if wanted != fields {
-            len = write_response(
-                buf,
-                status,
-                reason,
-                headers,
-                wanted,
-                pending.method(),
-                &read_back,
-            )?
-            .0;
+            len = write_response_head(buf, Version::Http11, status, reason, headers, wanted)
+                .map_err(usage_of_write)?;
         }
         self.persistence = self.persistence.and(decision);
         if body == BodyKind::Tunnel {
@@ -1308,7 +1300,7 @@ impl State {
     }
 
     fn accept_request(&mut self, config: &Config, now: Instant, head: &RequestHead<'_>) {
-        let pending = Pending::of_request(head);
+        let pending = Pending::of_request(head.method_kind(), head.version, &head.facts);
         // The queue only ever holds the request being answered: the next
         // head is not read (Paused) until the response is finished.
         let _ = self.pending.push_back(pending);
@@ -1523,14 +1515,6 @@ impl State {
             .set(&mut self.timer_slots, Timer::Idle, now + window, Some(now));
     }
 
-    /// How a head the engine wrote is read back: strictly (leniencies are
-    /// for peers' quirks, never for what we send), and as long as the
-    /// configured limit or the head itself (the limit guards against
-    /// peers, not against ourselves).
-    fn read_back_config(&self, config: &Config, len: usize) -> ParseConfig {
-        ParseConfig::strict().with_max_head_len(config.parse.max_head_len.max(len))
-    }
-
     const fn flag(&self, bit: u8) -> bool {
         self.flags & bit != 0
     }
@@ -1730,31 +1714,6 @@ impl Reader {
             Self::Head(scanner) => scanner,
             Self::Body { .. } => HeadScanner::new(),
         }
-    }
-}
-
-/// Writes a response head and reads it back: its length, how its body is
-/// framed (answering `method`), and what it says about persistence.
-fn write_response(
-    buf: &mut [u8],
-    status: u16,
-    reason: &[u8],
-    headers: &[Header<'_>],
-    fields: PersistenceFields,
-    method: Method,
-    read_back: &ParseConfig,
-) -> Result<(usize, BodyKind, MessageSummary), UsageError> {
-    let len = write_response_head(buf, Version::Http11, status, reason, headers, fields)
-        .map_err(usage_of_write)?;
-    let written = buf.get(..len).unwrap_or_default();
-    match ResponseHead::parse(written, read_back) {
-        Ok(Parsed::Complete(head)) => Ok((
-            len,
-            head.body_kind(method),
-            MessageSummary::of(head.version, &head.facts),
-        )),
-        Ok(Parsed::Partial) => Err(UsageError::InvalidHead(ErrorKind::HeadTooLarge)),
-        Err(e) => Err(UsageError::InvalidHead(e.kind)),
     }
 }
 

@@ -262,6 +262,13 @@ pub struct PersistenceFields {
     pub keep_alive: Option<KeepAlive>,
 }
 
+impl PersistenceFields {
+    /// The value of the `Connection` field these fields add to a head.
+    pub(crate) fn connection_value(self) -> Option<&'static [u8]> {
+        self.connection.map(|c| c.as_str().as_bytes())
+    }
+}
+
 /// What a request of `version` must say so the connection is kept
 /// (`keep_alive`) or closed after the exchange.
 ///
