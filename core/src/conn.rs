@@ -3,6 +3,7 @@
 //! together. Plain data: no buffers, no allocation, no clock.
 
 use core::borrow::Borrow;
+use core::marker::PhantomData;
 
 use crate::body::{BodyDecoder, BodyEvent};
 use crate::error::{ErrorKind, ProtocolError, UsageError};
@@ -458,16 +459,80 @@ enum Outgoing {
 /// assert_eq!(owned.config(), borrowed.config());
 /// assert!(size_of_val(&borrowed) < size_of_val(&owned));
 /// ```
+///
+/// # A role fixed by the type
+///
+/// `R` says which roles the connection can take. By default
+/// ([`AnyRole`], `Connection::new`) the role is chosen at run time, so a
+/// program links the code of both. [`Connection::new_client`] and
+/// [`Connection::new_server`] make connections whose role is part of their
+/// type ([`ClientRole`], [`ServerRole`]): they behave exactly the same, and
+/// the compiler can leave the other role's code (such as the request
+/// parser, in a client) out of the program.
+///
+/// ```
+/// use h1conn::time::Instant;
+/// use h1conn::{Config, Connection, Role};
+///
+/// let client = Connection::new_client(Config::new(), Instant::from_millis(0));
+/// assert_eq!(client.role(), Role::Client);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Connection<C = Config> {
+pub struct Connection<C = Config, R = AnyRole> {
     config: C,
-    state: State,
+    state: State<R>,
+}
+
+/// Which roles a [`Connection`] type can take: one fixed by the type
+/// ([`ClientRole`], [`ServerRole`]), or either, chosen at run time
+/// ([`AnyRole`]). Sealed: these three are the only kinds.
+pub trait RoleKind: sealed::Sealed + Clone + core::fmt::Debug + Eq {
+    /// The role of every connection of this kind, if the kind fixes one.
+    const FIXED: Option<Role>;
+}
+
+mod sealed {
+    /// Keeps [`RoleKind`](super::RoleKind) to this crate's kinds.
+    #[allow(unreachable_pub)] // Public in name only: nothing outside can reach it.
+    pub trait Sealed {}
+}
+
+/// The role is chosen when the connection is made ([`Connection::new`]):
+/// the default.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct AnyRole;
+
+/// The connection is a client's ([`Connection::new_client`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct ClientRole;
+
+/// The connection is a server's ([`Connection::new_server`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct ServerRole;
+
+impl sealed::Sealed for AnyRole {}
+impl sealed::Sealed for ClientRole {}
+impl sealed::Sealed for ServerRole {}
+
+impl RoleKind for AnyRole {
+    const FIXED: Option<Role> = None;
+}
+
+impl RoleKind for ClientRole {
+    const FIXED: Option<Role> = Some(Role::Client);
+}
+
+impl RoleKind for ServerRole {
+    const FIXED: Option<Role> = Some(Role::Server);
 }
 
 /// Everything of a [`Connection`] but its configuration, which each call
 /// lends: the engine is compiled once, whatever holds the configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct State {
+struct State<R> {
     send: HalfState,
     recv: HalfState,
     persistence: Persistence,
@@ -489,6 +554,9 @@ struct State {
     /// connection has long shown it is reusable, and only `exchanges()`
     /// could tell the difference.
     exchanges: u16,
+    /// The role's kind: with a fixed role, the other role's branches
+    /// are dead code the compiler removes.
+    kind: PhantomData<R>,
 }
 
 /// The counts only one role keeps, sharing 8 bytes. A server keeps the
@@ -564,7 +632,28 @@ impl<C: Borrow<Config>> Connection<C> {
         let state = State::new(role, config.borrow(), now);
         Self { config, state }
     }
+}
 
+impl<C: Borrow<Config>> Connection<C, ClientRole> {
+    /// A new client connection, opened at `now`: the same as
+    /// `Connection::new(Role::Client, ..)`, with the role in the type (see
+    /// [`Connection`], "A role fixed by the type").
+    pub fn new_client(config: C, now: Instant) -> Self {
+        let state = State::new(Role::Client, config.borrow(), now);
+        Self { config, state }
+    }
+}
+
+impl<C: Borrow<Config>> Connection<C, ServerRole> {
+    /// A new server connection, opened at `now`: the same as
+    /// `Connection::new(Role::Server, ..)`, with the role in the type.
+    pub fn new_server(config: C, now: Instant) -> Self {
+        let state = State::new(Role::Server, config.borrow(), now);
+        Self { config, state }
+    }
+}
+
+impl<C: Borrow<Config>, R: RoleKind> Connection<C, R> {
     // ----- getters -----
 
     /// The limits and timeouts the connection was made with.
@@ -796,7 +885,7 @@ impl<C: Borrow<Config>> Connection<C> {
     }
 }
 
-impl State {
+impl<R: RoleKind> State<R> {
     fn new(role: Role, config: &Config, now: Instant) -> Self {
         let mut conn = Self {
             send: HalfState::Idle,
@@ -810,6 +899,7 @@ impl State {
             counts: Counts::ZERO,
             flags: if role == Role::Server { FLAG_SERVER } else { 0 },
             exchanges: 0,
+            kind: PhantomData,
         };
         if role == Role::Server {
             conn.set_requests_left(config.max_requests);
@@ -826,7 +916,7 @@ impl State {
     }
 
     const fn requests_left(&self) -> Option<u32> {
-        let left = if self.flag(FLAG_SERVER) {
+        let left = if matches!(self.role(), Role::Server) {
             self.counts.server_left()
         } else {
             self.counts.client().left as u32
@@ -1527,11 +1617,13 @@ impl State {
         }
     }
 
+    /// The role: the kind's if it fixes one (a constant, so the other
+    /// role's code drops out), else the flag's.
     const fn role(&self) -> Role {
-        if self.flag(FLAG_SERVER) {
-            Role::Server
-        } else {
-            Role::Client
+        match R::FIXED {
+            Some(role) => role,
+            None if self.flag(FLAG_SERVER) => Role::Server,
+            None => Role::Client,
         }
     }
 
@@ -1549,7 +1641,7 @@ impl State {
 
     fn set_requests_left(&mut self, left: Option<u32>) {
         let left = self.set_optional(FLAG_LEFT, left);
-        if self.flag(FLAG_SERVER) {
+        if self.role() == Role::Server {
             self.counts.set_server_left(left);
         } else {
             let mut counts = self.counts.client();

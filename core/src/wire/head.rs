@@ -304,6 +304,8 @@ pub enum TargetForm {
 impl TargetForm {
     /// The form of `target`, if it fits `method` (compared as bytes:
     /// only `CONNECT` and `OPTIONS` matter here, so no classification).
+    // Inlined into the parser's hot path, as before the writer used it too.
+    #[cfg_attr(not(h1conn_small), inline(always))]
     pub(super) fn classify(method: &[u8], target: &[u8]) -> Option<Self> {
         let connect = method == b"CONNECT";
         let form = match target {
