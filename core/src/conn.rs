@@ -231,6 +231,7 @@ impl Pending {
     /// A queue slot holding no request: a verdict code no request has.
     const VACANT: Self = Self(u8::MAX);
 
+    #[inline]
     fn of_request(method: Method, version: Version, facts: &HeadFacts) -> Self {
         let summary = MessageSummary::of(version, facts);
         let class = match method {
@@ -328,6 +329,7 @@ impl Queue {
         }
     }
 
+    #[inline]
     fn len(&self) -> usize {
         self.items
             .iter()
@@ -335,10 +337,12 @@ impl Queue {
             .count()
     }
 
+    #[inline]
     fn is_empty(&self) -> bool {
         self.front().is_none()
     }
 
+    #[inline]
     fn front(&self) -> Option<Pending> {
         self.items
             .first()
@@ -346,6 +350,7 @@ impl Queue {
             .filter(|p| *p != Pending::VACANT)
     }
 
+    #[inline]
     fn front_mut(&mut self) -> Option<&mut Pending> {
         self.items.first_mut().filter(|p| **p != Pending::VACANT)
     }
@@ -355,6 +360,7 @@ impl Queue {
     }
 
     /// Appends `pending`; `false` when the queue is full.
+    #[inline]
     fn push_back(&mut self, pending: Pending) -> bool {
         match self.items.iter_mut().find(|p| **p == Pending::VACANT) {
             Some(slot) => {
@@ -365,6 +371,7 @@ impl Queue {
         }
     }
 
+    #[inline]
     fn pop_front(&mut self) {
         self.items.rotate_left(1);
         if let Some(last) = self.items.last_mut() {
@@ -555,7 +562,10 @@ struct State<R> {
     /// could tell the difference.
     exchanges: u16,
     /// The role's kind: with a fixed role, the other role's branches
-    /// are dead code the compiler removes.
+    /// are dead code the compiler removes. Being generic, the engine's
+    /// code is compiled in the caller's crate: the small helpers it calls
+    /// in this crate (queue, timer table, policy, framing) are marked
+    /// `#[inline]` so they still inline there.
     kind: PhantomData<R>,
 }
 

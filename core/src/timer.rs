@@ -160,7 +160,13 @@ const fn slot(timer: Timer) -> usize {
 impl TimerTable {
     /// The deadline `slot` holds ([`NEVER`] if unset), without unpacking
     /// the others.
+    #[inline]
     fn at_slot(&self, slots: TimerSlots, slot: usize) -> u64 {
+        // A size build reads it from the whole table: one copy of the
+        // layout's rules (the model test covers both builds).
+        if cfg!(h1conn_small) {
+            return self.unpack(slots).get(slot).copied().unwrap_or(NEVER);
+        }
         let first = slots.first();
         if slot == first {
             return self.first.get();
@@ -342,6 +348,7 @@ impl TimerTable {
 
     /// The deadline of `timer`, if set (a shared-slot timer that does not
     /// hold the slot has none).
+    #[inline]
     pub(crate) fn get(&self, slots: TimerSlots, timer: Timer) -> Option<Instant> {
         let slot = slot(timer);
         if slot == PHASE && slots.owner() != timer {
@@ -358,12 +365,14 @@ impl TimerTable {
     }
 
     /// The earliest deadline, if any.
+    #[inline]
     pub(crate) fn next(&self) -> Option<Instant> {
         let at = self.first.get();
         (at != NEVER).then_some(Instant::from_millis(at))
     }
 
     /// Whether `timer` has a deadline at or before `now`.
+    #[inline]
     pub(crate) fn expired(&self, slots: TimerSlots, timer: Timer, now: Instant) -> bool {
         self.get(slots, timer).is_some_and(|at| at <= now)
     }
