@@ -213,6 +213,8 @@ impl BodyDecoder {
     }
 
     /// The state after `byte` outside chunk data and trailers.
+    // Outlined in a size build: 24 B smaller at opt-level z.
+    #[cfg_attr(h1conn_small, inline(never))]
     fn chunk_byte(
         &mut self,
         state: Chunk,
