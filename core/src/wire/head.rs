@@ -719,7 +719,9 @@ type HeadParts<'a> = (&'a [u8], usize, &'a [u8], usize);
 /// the point of failure is what went wrong, whatever the parser expected.
 fn start_line_error(err: nom::Err<WireError>, line: &[u8], line_at: usize) -> ProtocolError {
     let error = WireError::into_protocol(err, line, line_at);
-    match memchr::memchr(b'\r', line) {
+    // Errors are rare and start lines short: a plain search keeps
+    // memchr's word-at-a-time code out of firmware.
+    match line.iter().position(|&b| b == b'\r') {
         Some(cr) if line_at + cr <= error.offset => {
             ProtocolError::new(ErrorKind::BareCr, line_at + cr)
         }
