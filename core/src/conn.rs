@@ -231,7 +231,7 @@ impl Pending {
     /// A queue slot holding no request: a verdict code no request has.
     const VACANT: Self = Self(u8::MAX);
 
-    #[inline]
+    #[cfg_attr(not(h1conn_small), inline)]
     fn of_request(method: Method, version: Version, facts: &HeadFacts) -> Self {
         let summary = MessageSummary::of(version, facts);
         let class = match method {
@@ -329,7 +329,7 @@ impl Queue {
         }
     }
 
-    #[inline]
+    #[cfg_attr(not(h1conn_small), inline)]
     fn len(&self) -> usize {
         self.items
             .iter()
@@ -337,12 +337,12 @@ impl Queue {
             .count()
     }
 
-    #[inline]
+    #[cfg_attr(not(h1conn_small), inline)]
     fn is_empty(&self) -> bool {
         self.front().is_none()
     }
 
-    #[inline]
+    #[cfg_attr(not(h1conn_small), inline)]
     fn front(&self) -> Option<Pending> {
         self.items
             .first()
@@ -350,7 +350,7 @@ impl Queue {
             .filter(|p| *p != Pending::VACANT)
     }
 
-    #[inline]
+    #[cfg_attr(not(h1conn_small), inline)]
     fn front_mut(&mut self) -> Option<&mut Pending> {
         self.items.first_mut().filter(|p| **p != Pending::VACANT)
     }
@@ -360,7 +360,7 @@ impl Queue {
     }
 
     /// Appends `pending`; `false` when the queue is full.
-    #[inline]
+    #[cfg_attr(not(h1conn_small), inline)]
     fn push_back(&mut self, pending: Pending) -> bool {
         match self.items.iter_mut().find(|p| **p == Pending::VACANT) {
             Some(slot) => {
@@ -371,7 +371,7 @@ impl Queue {
         }
     }
 
-    #[inline]
+    #[cfg_attr(not(h1conn_small), inline)]
     fn pop_front(&mut self) {
         self.items.rotate_left(1);
         if let Some(last) = self.items.last_mut() {
@@ -565,7 +565,8 @@ struct State<R> {
     /// are dead code the compiler removes. Being generic, the engine's
     /// code is compiled in the caller's crate: the small helpers it calls
     /// in this crate (queue, timer table, policy, framing) are marked
-    /// `#[inline]` so they still inline there.
+    /// `#[inline]` so they still inline there (not in a size build, where
+    /// one copy of each is smaller).
     kind: PhantomData<R>,
 }
 

@@ -178,7 +178,7 @@ impl MessageSummary {
 
 /// Whether the connection may outlive the exchange, judging by the request
 /// alone: what a server knows once it has read a request head.
-#[inline]
+#[cfg_attr(not(h1conn_small), inline)]
 pub const fn request_persistence(request: MessageSummary) -> Persistence {
     request.own_persistence(CloseReason::RequestClose)
 }
@@ -206,7 +206,7 @@ pub const fn exchange_persistence(
 
 /// [`exchange_persistence`] from what is kept of a request once its head
 /// is gone: its own verdict ([`request_persistence`]) and its version.
-#[inline]
+#[cfg_attr(not(h1conn_small), inline)]
 pub(crate) const fn exchange_persistence_after(
     request: Persistence,
     request_version: Version,

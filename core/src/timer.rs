@@ -160,7 +160,9 @@ const fn slot(timer: Timer) -> usize {
 impl TimerTable {
     /// The deadline `slot` holds ([`NEVER`] if unset), without unpacking
     /// the others.
-    #[inline]
+    // One copy in a size build, where `unpack` and `get` both read it.
+    #[cfg_attr(not(h1conn_small), inline)]
+    #[cfg_attr(h1conn_small, inline(never))]
     fn at_slot(&self, slots: TimerSlots, slot: usize) -> u64 {
         let first = slots.first();
         if slot == first {
@@ -349,7 +351,7 @@ impl TimerTable {
 
     /// The deadline of `timer`, if set (a shared-slot timer that does not
     /// hold the slot has none).
-    #[inline]
+    #[cfg_attr(not(h1conn_small), inline)]
     pub(crate) fn get(&self, slots: TimerSlots, timer: Timer) -> Option<Instant> {
         let slot = slot(timer);
         if slot == PHASE && slots.owner() != timer {
@@ -366,14 +368,14 @@ impl TimerTable {
     }
 
     /// The earliest deadline, if any.
-    #[inline]
+    #[cfg_attr(not(h1conn_small), inline)]
     pub(crate) fn next(&self) -> Option<Instant> {
         let at = self.first.get();
         (at != NEVER).then_some(Instant::from_millis(at))
     }
 
     /// Whether `timer` has a deadline at or before `now`.
-    #[inline]
+    #[cfg_attr(not(h1conn_small), inline)]
     pub(crate) fn expired(&self, slots: TimerSlots, timer: Timer, now: Instant) -> bool {
         self.get(slots, timer).is_some_and(|at| at <= now)
     }

@@ -614,7 +614,7 @@ impl<'a> ResponseHead<'a> {
 
     /// How the body of this response is delimited, given the method of the
     /// request it answers.
-    #[inline]
+    #[cfg_attr(not(h1conn_small), inline)]
     pub fn body_kind(&self, request_method: Method) -> BodyKind {
         response_body_kind(
             request_method,
