@@ -3,6 +3,7 @@
 //! together. Plain data: no buffers, no allocation, no clock.
 
 use core::borrow::Borrow;
+use core::marker::PhantomData;
 
 use crate::body::{BodyDecoder, BodyEvent};
 use crate::error::{ErrorKind, ProtocolError, UsageError};
@@ -14,8 +15,9 @@ use crate::state::{HalfState, Joint, Role, Step, joint_steps, next};
 use crate::time::{Duration, Instant, Split64};
 use crate::timer::{Timer, TimerSlots, TimerTable};
 use crate::wire::{
-    BodyKind, HeadScanner, Header, Headers, KeepAlive, Method, ParseConfig, Parsed, RequestHead,
-    ResponseHead, Version,
+    BodyKind, HeadFacts, HeadScanner, Header, Headers, KeepAlive, Method, ParseConfig, Parsed,
+    RequestHead, ResponseHead, Version, request_body_kind, request_facts, response_body_kind,
+    response_facts,
 };
 use crate::write::{WriteError, write_request_head, write_response_head};
 
@@ -229,10 +231,9 @@ impl Pending {
     /// A queue slot holding no request: a verdict code no request has.
     const VACANT: Self = Self(u8::MAX);
 
-    fn of_request(head: &RequestHead<'_>) -> Self {
-        let facts = &head.facts;
-        let summary = MessageSummary::of(head.version, facts);
-        let method = head.method_kind();
+    #[cfg_attr(not(h1conn_small), inline)]
+    fn of_request(method: Method, version: Version, facts: &HeadFacts) -> Self {
+        let summary = MessageSummary::of(version, facts);
         let class = match method {
             Method::Head => PENDING_METHOD_HEAD,
             Method::Connect => PENDING_METHOD_CONNECT,
@@ -245,7 +246,7 @@ impl Pending {
             class
                 | flag(summary.version == Version::Http10, PENDING_HTTP10)
                 | flag(
-                    facts.expect_continue && head.version != Version::Http10,
+                    facts.expect_continue && version != Version::Http10,
                     PENDING_EXPECT_CONTINUE,
                 )
                 | flag(facts.upgrade && facts.connection.upgrade, PENDING_UPGRADE)
@@ -328,6 +329,7 @@ impl Queue {
         }
     }
 
+    #[cfg_attr(not(h1conn_small), inline)]
     fn len(&self) -> usize {
         self.items
             .iter()
@@ -335,10 +337,12 @@ impl Queue {
             .count()
     }
 
+    #[cfg_attr(not(h1conn_small), inline)]
     fn is_empty(&self) -> bool {
         self.front().is_none()
     }
 
+    #[cfg_attr(not(h1conn_small), inline)]
     fn front(&self) -> Option<Pending> {
         self.items
             .first()
@@ -346,6 +350,7 @@ impl Queue {
             .filter(|p| *p != Pending::VACANT)
     }
 
+    #[cfg_attr(not(h1conn_small), inline)]
     fn front_mut(&mut self) -> Option<&mut Pending> {
         self.items.first_mut().filter(|p| **p != Pending::VACANT)
     }
@@ -355,6 +360,7 @@ impl Queue {
     }
 
     /// Appends `pending`; `false` when the queue is full.
+    #[cfg_attr(not(h1conn_small), inline)]
     fn push_back(&mut self, pending: Pending) -> bool {
         match self.items.iter_mut().find(|p| **p == Pending::VACANT) {
             Some(slot) => {
@@ -365,6 +371,7 @@ impl Queue {
         }
     }
 
+    #[cfg_attr(not(h1conn_small), inline)]
     fn pop_front(&mut self) {
         self.items.rotate_left(1);
         if let Some(last) = self.items.last_mut() {
@@ -459,16 +466,80 @@ enum Outgoing {
 /// assert_eq!(owned.config(), borrowed.config());
 /// assert!(size_of_val(&borrowed) < size_of_val(&owned));
 /// ```
+///
+/// # A role fixed by the type
+///
+/// `R` says which roles the connection can take. By default
+/// ([`AnyRole`], `Connection::new`) the role is chosen at run time, so a
+/// program links the code of both. [`Connection::new_client`] and
+/// [`Connection::new_server`] make connections whose role is part of their
+/// type ([`ClientRole`], [`ServerRole`]): they behave exactly the same, and
+/// the compiler can leave the other role's code (such as the request
+/// parser, in a client) out of the program.
+///
+/// ```
+/// use h1conn::time::Instant;
+/// use h1conn::{Config, Connection, Role};
+///
+/// let client = Connection::new_client(Config::new(), Instant::from_millis(0));
+/// assert_eq!(client.role(), Role::Client);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Connection<C = Config> {
+pub struct Connection<C = Config, R = AnyRole> {
     config: C,
-    state: State,
+    state: State<R>,
+}
+
+/// Which roles a [`Connection`] type can take: one fixed by the type
+/// ([`ClientRole`], [`ServerRole`]), or either, chosen at run time
+/// ([`AnyRole`]). Sealed: these three are the only kinds.
+pub trait RoleKind: sealed::Sealed + Clone + core::fmt::Debug + Eq {
+    /// The role of every connection of this kind, if the kind fixes one.
+    const FIXED: Option<Role>;
+}
+
+mod sealed {
+    /// Keeps [`RoleKind`](super::RoleKind) to this crate's kinds.
+    #[allow(unreachable_pub)] // Public in name only: nothing outside can reach it.
+    pub trait Sealed {}
+}
+
+/// The role is chosen when the connection is made ([`Connection::new`]):
+/// the default.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct AnyRole;
+
+/// The connection is a client's ([`Connection::new_client`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct ClientRole;
+
+/// The connection is a server's ([`Connection::new_server`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct ServerRole;
+
+impl sealed::Sealed for AnyRole {}
+impl sealed::Sealed for ClientRole {}
+impl sealed::Sealed for ServerRole {}
+
+impl RoleKind for AnyRole {
+    const FIXED: Option<Role> = None;
+}
+
+impl RoleKind for ClientRole {
+    const FIXED: Option<Role> = Some(Role::Client);
+}
+
+impl RoleKind for ServerRole {
+    const FIXED: Option<Role> = Some(Role::Server);
 }
 
 /// Everything of a [`Connection`] but its configuration, which each call
 /// lends: the engine is compiled once, whatever holds the configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct State {
+struct State<R> {
     send: HalfState,
     recv: HalfState,
     persistence: Persistence,
@@ -490,6 +561,13 @@ struct State {
     /// connection has long shown it is reusable, and only `exchanges()`
     /// could tell the difference.
     exchanges: u16,
+    /// The role's kind: with a fixed role, the other role's branches
+    /// are dead code the compiler removes. Being generic, the engine's
+    /// code is compiled in the caller's crate: the small helpers it calls
+    /// in this crate (queue, timer table, policy, framing) are marked
+    /// `#[inline]` so they still inline there (not in a size build, where
+    /// one copy of each is smaller).
+    kind: PhantomData<R>,
 }
 
 /// The counts only one role keeps, sharing 8 bytes. A server keeps the
@@ -565,7 +643,28 @@ impl<C: Borrow<Config>> Connection<C> {
         let state = State::new(role, config.borrow(), now);
         Self { config, state }
     }
+}
 
+impl<C: Borrow<Config>> Connection<C, ClientRole> {
+    /// A new client connection, opened at `now`: the same as
+    /// `Connection::new(Role::Client, ..)`, with the role in the type (see
+    /// [`Connection`], "A role fixed by the type").
+    pub fn new_client(config: C, now: Instant) -> Self {
+        let state = State::new(Role::Client, config.borrow(), now);
+        Self { config, state }
+    }
+}
+
+impl<C: Borrow<Config>> Connection<C, ServerRole> {
+    /// A new server connection, opened at `now`: the same as
+    /// `Connection::new(Role::Server, ..)`, with the role in the type.
+    pub fn new_server(config: C, now: Instant) -> Self {
+        let state = State::new(Role::Server, config.borrow(), now);
+        Self { config, state }
+    }
+}
+
+impl<C: Borrow<Config>, R: RoleKind> Connection<C, R> {
     // ----- getters -----
 
     /// The limits and timeouts the connection was made with.
@@ -797,7 +896,7 @@ impl<C: Borrow<Config>> Connection<C> {
     }
 }
 
-impl State {
+impl<R: RoleKind> State<R> {
     fn new(role: Role, config: &Config, now: Instant) -> Self {
         let mut conn = Self {
             send: HalfState::Idle,
@@ -811,6 +910,7 @@ impl State {
             counts: Counts::ZERO,
             flags: if role == Role::Server { FLAG_SERVER } else { 0 },
             exchanges: 0,
+            kind: PhantomData,
         };
         if role == Role::Server {
             conn.set_requests_left(config.max_requests);
@@ -827,7 +927,7 @@ impl State {
     }
 
     const fn requests_left(&self) -> Option<u32> {
-        let left = if self.flag(FLAG_SERVER) {
+        let left = if matches!(self.role(), Role::Server) {
             self.counts.server_left()
         } else {
             self.counts.client().left as u32
@@ -950,18 +1050,17 @@ impl State {
         let fields = request_fields(version, true);
         let len = write_request_head(buf, method, target, version, headers, fields)
             .map_err(usage_of_write)?;
-        let written = buf.get(..len).unwrap_or_default();
-        let head = match RequestHead::parse(written, &self.read_back_config(config, len)) {
-            Ok(Parsed::Complete(head)) => head,
-            Ok(Parsed::Partial) => return Err(UsageError::InvalidHead(ErrorKind::HeadTooLarge)),
-            Err(e) => return Err(UsageError::InvalidHead(e.kind)),
-        };
-        let pending = Pending::of_request(&head);
-        let has_body = head.body != BodyKind::None;
+        // What the written head says, from its parts: the facts and errors
+        // of parsing it back, without the parser.
+        let facts = request_facts(method, target, version, headers, fields.connection_value())
+            .map_err(UsageError::InvalidHead)?;
+        let body = request_body_kind(facts.content_length, facts.transfer_encoding);
+        let pending = Pending::of_request(kind, version, &facts);
+        let has_body = body != BodyKind::None;
         if !self.pending.push_back(pending) {
             return Err(UsageError::MayNotSend);
         }
-        self.start_sending(head.body);
+        self.start_sending(body);
         self.persistence = self.persistence.and(pending.persistence());
         self.set_requests_left(self.requests_left().map(|n| n.saturating_sub(1)));
         self.timers.stop(&mut self.timer_slots, Timer::Idle);
@@ -1016,16 +1115,18 @@ impl State {
         } else {
             response_fields(pending.version(), keep, announce)
         };
-        let read_back = self.read_back_config(config, buf.len());
-        let (mut len, body, response) = write_response(
-            buf,
-            status,
-            reason,
-            headers,
-            fields,
+        let mut len = write_response_head(buf, Version::Http11, status, reason, headers, fields)
+            .map_err(usage_of_write)?;
+        // What the written head says, from its parts (see `send_request`).
+        let facts =
+            response_facts(headers, fields.connection_value()).map_err(UsageError::InvalidHead)?;
+        let body = response_body_kind(
             pending.method(),
-            &read_back,
-        )?;
+            status,
+            facts.content_length,
+            facts.transfer_encoding,
+        );
+        let response = MessageSummary::of(Version::Http11, &facts);
         if body == BodyKind::Chunked && pending.version() == Version::Http10 {
             return Err(UsageError::ChunkedToHttp10);
         }
@@ -1063,16 +1164,8 @@ impl State {
             response_fields(pending.version(), false, None)
         };
         if wanted != fields {
-            len = write_response(
-                buf,
-                status,
-                reason,
-                headers,
-                wanted,
-                pending.method(),
-                &read_back,
-            )?
-            .0;
+            len = write_response_head(buf, Version::Http11, status, reason, headers, wanted)
+                .map_err(usage_of_write)?;
         }
         self.persistence = self.persistence.and(decision);
         if body == BodyKind::Tunnel {
@@ -1308,7 +1401,7 @@ impl State {
     }
 
     fn accept_request(&mut self, config: &Config, now: Instant, head: &RequestHead<'_>) {
-        let pending = Pending::of_request(head);
+        let pending = Pending::of_request(head.method_kind(), head.version, &head.facts);
         // The queue only ever holds the request being answered: the next
         // head is not read (Paused) until the response is finished.
         let _ = self.pending.push_back(pending);
@@ -1523,14 +1616,6 @@ impl State {
             .set(&mut self.timer_slots, Timer::Idle, now + window, Some(now));
     }
 
-    /// How a head the engine wrote is read back: strictly (leniencies are
-    /// for peers' quirks, never for what we send), and as long as the
-    /// configured limit or the head itself (the limit guards against
-    /// peers, not against ourselves).
-    fn read_back_config(&self, config: &Config, len: usize) -> ParseConfig {
-        ParseConfig::strict().with_max_head_len(config.parse.max_head_len.max(len))
-    }
-
     const fn flag(&self, bit: u8) -> bool {
         self.flags & bit != 0
     }
@@ -1543,11 +1628,13 @@ impl State {
         }
     }
 
+    /// The role: the kind's if it fixes one (a constant, so the other
+    /// role's code drops out), else the flag's.
     const fn role(&self) -> Role {
-        if self.flag(FLAG_SERVER) {
-            Role::Server
-        } else {
-            Role::Client
+        match R::FIXED {
+            Some(role) => role,
+            None if self.flag(FLAG_SERVER) => Role::Server,
+            None => Role::Client,
         }
     }
 
@@ -1565,7 +1652,7 @@ impl State {
 
     fn set_requests_left(&mut self, left: Option<u32>) {
         let left = self.set_optional(FLAG_LEFT, left);
-        if self.flag(FLAG_SERVER) {
+        if self.role() == Role::Server {
             self.counts.set_server_left(left);
         } else {
             let mut counts = self.counts.client();
@@ -1730,31 +1817,6 @@ impl Reader {
             Self::Head(scanner) => scanner,
             Self::Body { .. } => HeadScanner::new(),
         }
-    }
-}
-
-/// Writes a response head and reads it back: its length, how its body is
-/// framed (answering `method`), and what it says about persistence.
-fn write_response(
-    buf: &mut [u8],
-    status: u16,
-    reason: &[u8],
-    headers: &[Header<'_>],
-    fields: PersistenceFields,
-    method: Method,
-    read_back: &ParseConfig,
-) -> Result<(usize, BodyKind, MessageSummary), UsageError> {
-    let len = write_response_head(buf, Version::Http11, status, reason, headers, fields)
-        .map_err(usage_of_write)?;
-    let written = buf.get(..len).unwrap_or_default();
-    match ResponseHead::parse(written, read_back) {
-        Ok(Parsed::Complete(head)) => Ok((
-            len,
-            head.body_kind(method),
-            MessageSummary::of(head.version, &head.facts),
-        )),
-        Ok(Parsed::Partial) => Err(UsageError::InvalidHead(ErrorKind::HeadTooLarge)),
-        Err(e) => Err(UsageError::InvalidHead(e.kind)),
     }
 }
 

@@ -244,7 +244,8 @@ pub mod wire;
 pub mod write;
 
 pub use conn::{
-    Action, Config, Connection, Consumed, Event, MAX_PIPELINE, NotReusable, RetrySafety,
+    Action, AnyRole, ClientRole, Config, Connection, Consumed, Event, MAX_PIPELINE, NotReusable,
+    RetrySafety, RoleKind, ServerRole,
 };
 pub use error::{ErrorKind, ProtocolError, UsageError};
 pub use state::Role;

@@ -178,6 +178,7 @@ impl MessageSummary {
 
 /// Whether the connection may outlive the exchange, judging by the request
 /// alone: what a server knows once it has read a request head.
+#[cfg_attr(not(h1conn_small), inline)]
 pub const fn request_persistence(request: MessageSummary) -> Persistence {
     request.own_persistence(CloseReason::RequestClose)
 }
@@ -205,6 +206,7 @@ pub const fn exchange_persistence(
 
 /// [`exchange_persistence`] from what is kept of a request once its head
 /// is gone: its own verdict ([`request_persistence`]) and its version.
+#[cfg_attr(not(h1conn_small), inline)]
 pub(crate) const fn exchange_persistence_after(
     request: Persistence,
     request_version: Version,
@@ -260,6 +262,13 @@ pub struct PersistenceFields {
     pub connection: Option<ConnectionValue>,
     /// The `Keep-Alive` field to send, if any.
     pub keep_alive: Option<KeepAlive>,
+}
+
+impl PersistenceFields {
+    /// The value of the `Connection` field these fields add to a head.
+    pub(crate) fn connection_value(self) -> Option<&'static [u8]> {
+        self.connection.map(|c| c.as_str().as_bytes())
+    }
 }
 
 /// What a request of `version` must say so the connection is kept

@@ -160,6 +160,9 @@ const fn slot(timer: Timer) -> usize {
 impl TimerTable {
     /// The deadline `slot` holds ([`NEVER`] if unset), without unpacking
     /// the others.
+    // One copy in a size build, where `unpack` and `get` both read it.
+    #[cfg_attr(not(h1conn_small), inline)]
+    #[cfg_attr(h1conn_small, inline(never))]
     fn at_slot(&self, slots: TimerSlots, slot: usize) -> u64 {
         let first = slots.first();
         if slot == first {
@@ -184,6 +187,12 @@ impl TimerTable {
     /// Every slot's deadline ([`NEVER`] if unset), whoever holds the
     /// shared one.
     fn unpack(&self, slots: TimerSlots) -> [u64; 3] {
+        // A size build reads each slot alone: one copy of the layout's
+        // rules, and no fill of the array first (the model test covers
+        // both builds).
+        if cfg!(h1conn_small) {
+            return [PHASE, CONTINUE, EXCHANGE].map(|slot| self.at_slot(slots, slot));
+        }
         let mut all = [NEVER; 3];
         let first = self.first.get();
         if let Some(at) = all.get_mut(slots.first()) {
@@ -342,6 +351,7 @@ impl TimerTable {
 
     /// The deadline of `timer`, if set (a shared-slot timer that does not
     /// hold the slot has none).
+    #[cfg_attr(not(h1conn_small), inline)]
     pub(crate) fn get(&self, slots: TimerSlots, timer: Timer) -> Option<Instant> {
         let slot = slot(timer);
         if slot == PHASE && slots.owner() != timer {
@@ -358,12 +368,14 @@ impl TimerTable {
     }
 
     /// The earliest deadline, if any.
+    #[cfg_attr(not(h1conn_small), inline)]
     pub(crate) fn next(&self) -> Option<Instant> {
         let at = self.first.get();
         (at != NEVER).then_some(Instant::from_millis(at))
     }
 
     /// Whether `timer` has a deadline at or before `now`.
+    #[cfg_attr(not(h1conn_small), inline)]
     pub(crate) fn expired(&self, slots: TimerSlots, timer: Timer, now: Instant) -> bool {
         self.get(slots, timer).is_some_and(|at| at <= now)
     }

@@ -128,7 +128,10 @@ use std::path::PathBuf;
 use h1conn::policy::Persistence;
 use h1conn::time::{Duration, Instant};
 use h1conn::wire::{Header, Version};
-use h1conn::{Action, Config, Connection, Event, NotReusable, RetrySafety, Role};
+use h1conn::{
+    Action, AnyRole, ClientRole, Config, Connection, Event, NotReusable, RetrySafety, Role,
+    RoleKind, ServerRole,
+};
 
 // ----- the format -----
 
@@ -623,10 +626,37 @@ impl Produced {
     }
 }
 
-struct Run<'s> {
+/// How a run makes its connection: with the role chosen at run time
+/// (`Connection::new`), or fixed by its type (`new_client`, `new_server`),
+/// which must behave the same.
+trait Kind: RoleKind {
+    fn connect(role: Role, config: Config, now: Instant) -> Connection<Config, Self>;
+}
+
+impl Kind for AnyRole {
+    fn connect(role: Role, config: Config, now: Instant) -> Connection<Config, Self> {
+        Connection::new(role, config, now)
+    }
+}
+
+impl Kind for ClientRole {
+    fn connect(role: Role, config: Config, now: Instant) -> Connection<Config, Self> {
+        assert_eq!(role, Role::Client);
+        Connection::new_client(config, now)
+    }
+}
+
+impl Kind for ServerRole {
+    fn connect(role: Role, config: Config, now: Instant) -> Connection<Config, Self> {
+        assert_eq!(role, Role::Server);
+        Connection::new_server(config, now)
+    }
+}
+
+struct Run<'s, R: Kind = AnyRole> {
     script: &'s Script,
     feed: Feed,
-    conn: Connection,
+    conn: Connection<Config, R>,
     now: u64,
     /// Bytes handed to the engine and not consumed yet.
     inbox: Vec<u8>,
@@ -650,12 +680,12 @@ struct Run<'s> {
     calls: usize,
 }
 
-impl<'s> Run<'s> {
+impl<'s, R: Kind> Run<'s, R> {
     fn new(script: &'s Script, feed: Feed) -> Self {
         Self {
             script,
             feed,
-            conn: Connection::new(script.role, script.config, Instant::from_millis(0)),
+            conn: R::connect(script.role, script.config, Instant::from_millis(0)),
             now: 0,
             inbox: Vec::new(),
             waiting: VecDeque::new(),
@@ -1054,12 +1084,12 @@ impl<'s> Run<'s> {
 }
 
 /// Runs `script` with one way of feeding; returns the trace.
-fn run(script: &Script, feed: Feed) -> Result<Vec<String>, String> {
-    execute(script, feed).map(|run| run.trace)
+fn run<R: Kind>(script: &Script, feed: Feed) -> Result<Vec<String>, String> {
+    execute::<R>(script, feed).map(|run| run.trace)
 }
 
 /// Runs `script` with one way of feeding; returns the finished run.
-fn execute(script: &Script, feed: Feed) -> Result<Run<'_>, String> {
+fn execute<R: Kind>(script: &Script, feed: Feed) -> Result<Run<'_, R>, String> {
     let mut run = Run::new(script, feed);
     for line in &script.lines {
         run.step(&line.op)
@@ -1076,11 +1106,22 @@ fn execute(script: &Script, feed: Feed) -> Result<Run<'_>, String> {
 
 /// Runs `script` with both feeds and checks they agree.
 fn check_script(script: &Script) -> Result<(), String> {
-    let whole = run(script, Feed::Whole)?;
-    let bytewise = run(script, Feed::Bytewise)?;
+    let whole = run::<AnyRole>(script, Feed::Whole)?;
+    let bytewise = run::<AnyRole>(script, Feed::Bytewise)?;
     if whole != bytewise {
         return Err(format!(
             "{}: the two feeds disagree:\n  whole: {whole:?}\n  1-byte: {bytewise:?}",
+            script.name
+        ));
+    }
+    // A connection whose type fixes the role behaves the same.
+    let fixed = match script.role {
+        Role::Client => run::<ClientRole>(script, Feed::Whole)?,
+        Role::Server => run::<ServerRole>(script, Feed::Whole)?,
+    };
+    if whole != fixed {
+        return Err(format!(
+            "{}: the fixed role disagrees:\n  any: {whole:?}\n  fixed: {fixed:?}",
             script.name
         ));
     }
@@ -1186,8 +1227,8 @@ fn the_sample_passes_with_both_feeds() {
 fn the_second_pass_feeds_one_byte_per_read() {
     let script = parse_script("sample.http", SAMPLE).unwrap();
     let peer_bytes = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi".len();
-    let whole = execute(&script, Feed::Whole).unwrap();
-    let bytewise = execute(&script, Feed::Bytewise).unwrap();
+    let whole = execute::<AnyRole>(&script, Feed::Whole).unwrap();
+    let bytewise = execute::<AnyRole>(&script, Feed::Bytewise).unwrap();
     // Whole: the head, the body, the end, then "need data".
     assert!(whole.calls <= 5, "{} calls", whole.calls);
     // Bytewise: at least one call per byte.

@@ -237,6 +237,7 @@ pub(crate) fn parse_u64(digits: &[u8]) -> Option<u64> {
 ///
 /// A request whose `Transfer-Encoding` does not end in `chunked` is rejected
 /// while parsing, so here it cannot occur; it is read as `None` to stay total.
+#[cfg_attr(not(h1conn_small), inline)]
 pub const fn request_body_kind(
     content_length: Option<u64>,
     transfer_encoding: TransferEncoding,
@@ -250,6 +251,7 @@ pub const fn request_body_kind(
 }
 
 /// Body of a response to a request with `method` (RFC 9112 6.3, rules 1-3, 5-8).
+#[cfg_attr(not(h1conn_small), inline)]
 pub const fn response_body_kind(
     method: Method,
     status: u16,

@@ -79,8 +79,8 @@ impl Field {
 }
 
 /// Reads the fields that matter while the head is validated.
-struct FactsReader {
-    facts: HeadFacts,
+pub(super) struct FactsReader {
+    pub(super) facts: HeadFacts,
     content_length: ContentLengthReader,
     transfer_encoding: TransferEncodingReader,
     /// Offset of the first byte of the last `Transfer-Encoding` value.
@@ -95,7 +95,7 @@ struct FactsReader {
 }
 
 impl FactsReader {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Self {
             facts: HeadFacts::default(),
             content_length: ContentLengthReader::default(),
@@ -118,32 +118,44 @@ impl FactsReader {
         base: usize,
         allow_fold: bool,
     ) -> Result<usize, ProtocolError> {
-        let end = walk_fields(block, base, allow_fold, |line| {
-            self.facts.field_count += 1;
-            let name = line.header.name;
-            if crate::small() {
-                return Field::find(name).map_or(Ok(()), |field| self.field(field, line, base));
+        let end = walk_fields(block, base, allow_fold, |line| self.line(line, base))?;
+        self.finish();
+        Ok(end)
+    }
+
+    /// Counts one field line (at `base` in the caller's buffer) and reads
+    /// it if it is one of the fields that matter. Also reads the fields of
+    /// heads the engine writes (`written`), built for size as one copy.
+    #[cfg_attr(h1conn_small, inline(never))]
+    #[cfg_attr(not(h1conn_small), inline(always))]
+    pub(super) fn line(&mut self, line: FieldLine<'_>, base: usize) -> Result<(), ProtocolError> {
+        self.facts.field_count += 1;
+        let name = line.header.name;
+        if crate::small() {
+            return Field::find(name).map_or(Ok(()), |field| self.field(field, line, base));
+        }
+        // Compare lengths first: most fields are none of these.
+        match name.len() {
+            4 if eq_lower(name, b"host") => self.field(Field::HOST, line, base),
+            6 if eq_lower(name, b"expect") => self.field(Field::EXPECT, line, base),
+            7 if eq_lower(name, b"upgrade") => self.field(Field::UPGRADE, line, base),
+            10 if eq_lower(name, b"connection") => self.field(Field::CONNECTION, line, base),
+            10 if eq_lower(name, b"keep-alive") => self.field(Field::KEEP_ALIVE, line, base),
+            14 if eq_lower(name, b"content-length") => {
+                self.field(Field::CONTENT_LENGTH, line, base)
             }
-            // Compare lengths first: most fields are none of these.
-            match name.len() {
-                4 if eq_lower(name, b"host") => self.field(Field::HOST, line, base),
-                6 if eq_lower(name, b"expect") => self.field(Field::EXPECT, line, base),
-                7 if eq_lower(name, b"upgrade") => self.field(Field::UPGRADE, line, base),
-                10 if eq_lower(name, b"connection") => self.field(Field::CONNECTION, line, base),
-                10 if eq_lower(name, b"keep-alive") => self.field(Field::KEEP_ALIVE, line, base),
-                14 if eq_lower(name, b"content-length") => {
-                    self.field(Field::CONTENT_LENGTH, line, base)
-                }
-                17 if eq_lower(name, b"transfer-encoding") => {
-                    self.field(Field::TRANSFER_ENCODING, line, base)
-                }
-                _ => Ok(()),
+            17 if eq_lower(name, b"transfer-encoding") => {
+                self.field(Field::TRANSFER_ENCODING, line, base)
             }
-        })?;
+            _ => Ok(()),
+        }
+    }
+
+    /// Moves what the readers gathered into the facts, once every line is read.
+    pub(super) fn finish(&mut self) {
         self.facts.content_length = self.content_length.value;
         self.facts.transfer_encoding = self.transfer_encoding.state;
         self.facts.other_codings = self.transfer_encoding.other_codings;
-        Ok(end)
     }
 
     /// Reads the value of one field that matters (`field`, a [`Field`]).
@@ -200,8 +212,40 @@ impl FactsReader {
         Ok(())
     }
 
+    /// The checks of a request's fields as a whole, once the framing is
+    /// checked: `Host` (`fields_at`: where the fields start) and a body
+    /// length that can be known.
+    #[inline(always)]
+    pub(super) fn check_request(
+        &self,
+        version: Version,
+        fields_at: usize,
+    ) -> Result<(), ProtocolError> {
+        // RFC 9112 3.2: exactly one Host in HTTP/1.1, at most one in HTTP/1.0.
+        if self.hosts > 1 {
+            return Err(ProtocolError::new(
+                ErrorKind::InvalidHost,
+                self.second_host_at,
+            ));
+        }
+        if self.hosts == 0 && version == Version::Http11 {
+            return Err(ProtocolError::new(ErrorKind::InvalidHost, fields_at));
+        }
+        if let Some(at) = self.bad_host_at {
+            return Err(ProtocolError::new(ErrorKind::MalformedHost, at));
+        }
+        if self.facts.transfer_encoding == TransferEncoding::NotChunked {
+            // A request body must be chunked last, or its length is unknowable.
+            return Err(ProtocolError::new(
+                ErrorKind::InvalidTransferEncoding,
+                self.transfer_encoding_at,
+            ));
+        }
+        Ok(())
+    }
+
     /// The framing conflict check shared by requests and responses.
-    fn check_framing(&mut self, config: &ParseConfig) -> Result<(), ProtocolError> {
+    pub(super) fn check_framing(&mut self, config: &ParseConfig) -> Result<(), ProtocolError> {
         let both = self.facts.content_length.is_some()
             && self.facts.transfer_encoding != TransferEncoding::Absent;
         if both {
@@ -260,7 +304,9 @@ pub enum TargetForm {
 impl TargetForm {
     /// The form of `target`, if it fits `method` (compared as bytes:
     /// only `CONNECT` and `OPTIONS` matter here, so no classification).
-    fn classify(method: &[u8], target: &[u8]) -> Option<Self> {
+    // Inlined into the parser's hot path, as before the writer used it too.
+    #[cfg_attr(not(h1conn_small), inline(always))]
+    pub(super) fn classify(method: &[u8], target: &[u8]) -> Option<Self> {
         let connect = method == b"CONNECT";
         let form = match target {
             [b'/', ..] if !connect => return Some(Self::Origin),
@@ -401,26 +447,7 @@ impl<'a> RequestHead<'a> {
             fields_at + fields_len
         };
         reader.check_framing(config)?;
-        // RFC 9112 3.2: exactly one Host in HTTP/1.1, at most one in HTTP/1.0.
-        if reader.hosts > 1 {
-            return Err(ProtocolError::new(
-                ErrorKind::InvalidHost,
-                reader.second_host_at,
-            ));
-        }
-        if reader.hosts == 0 && parsed.version == Version::Http11 {
-            return Err(ProtocolError::new(ErrorKind::InvalidHost, fields_at));
-        }
-        if let Some(at) = reader.bad_host_at {
-            return Err(ProtocolError::new(ErrorKind::MalformedHost, at));
-        }
-        if reader.facts.transfer_encoding == TransferEncoding::NotChunked {
-            // A request body must be chunked last, or its length is unknowable.
-            return Err(ProtocolError::new(
-                ErrorKind::InvalidTransferEncoding,
-                reader.transfer_encoding_at,
-            ));
-        }
+        reader.check_request(parsed.version, fields_at)?;
         let facts = reader.facts;
         Ok(Parsed::Complete(Self {
             method: parsed.method,
@@ -587,6 +614,7 @@ impl<'a> ResponseHead<'a> {
 
     /// How the body of this response is delimited, given the method of the
     /// request it answers.
+    #[cfg_attr(not(h1conn_small), inline)]
     pub fn body_kind(&self, request_method: Method) -> BodyKind {
         response_body_kind(
             request_method,
@@ -691,7 +719,9 @@ type HeadParts<'a> = (&'a [u8], usize, &'a [u8], usize);
 /// the point of failure is what went wrong, whatever the parser expected.
 fn start_line_error(err: nom::Err<WireError>, line: &[u8], line_at: usize) -> ProtocolError {
     let error = WireError::into_protocol(err, line, line_at);
-    match memchr::memchr(b'\r', line) {
+    // Errors are rare and start lines short: a plain search keeps
+    // memchr's word-at-a-time code out of firmware.
+    match line.iter().position(|&b| b == b'\r') {
         Some(cr) if line_at + cr <= error.offset => {
             ProtocolError::new(ErrorKind::BareCr, line_at + cr)
         }

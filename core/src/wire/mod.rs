@@ -32,6 +32,7 @@ mod keep_alive;
 mod paths;
 mod scan;
 mod start_line;
+mod written;
 
 pub use connection::{ConnectionFlags, ConnectionOptions, MAX_CONNECTION_OPTIONS};
 pub use fields::{Header, Headers};
@@ -40,6 +41,7 @@ pub use head::{HeadFacts, RequestHead, ResponseHead, TargetForm};
 pub use keep_alive::KeepAlive;
 pub use scan::{HeadBounds, HeadScanner};
 pub use start_line::Version;
+pub(crate) use written::{request_facts, response_facts};
 
 use crate::error::{ErrorKind, ProtocolError};
 

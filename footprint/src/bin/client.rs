@@ -9,13 +9,14 @@
 
 use h1conn::time::Instant;
 use h1conn::wire::{Header, Version};
-use h1conn::{Action, Config, Connection, Event, Role};
+use h1conn::{Action, Config, Connection, Event};
 use h1conn_footprint as fp;
 
 #[unsafe(no_mangle)]
 fn image_main() {
     let now = Instant::from_millis(0);
-    let mut conn = Connection::new(Role::Client, Config::new(), now);
+    // The role in the type: the server's code (the request parser) drops out.
+    let mut conn = Connection::new_client(Config::new(), now);
     let mut out = [0u8; 256];
     let host = Header {
         name: b"Host",
