@@ -6,14 +6,25 @@ pub(crate) const TCHAR: u8 = 1;
 /// Bit of a byte class in [`CLASSES`]: a byte that stands for itself in a
 /// `reg-name` of RFC 3986 (`unreserved / sub-delims`).
 pub(crate) const REG_NAME: u8 = 2;
+/// Bit of a byte class in [`CLASSES`]: `HEXDIG`.
+pub(crate) const HEX: u8 = 4;
+/// Bit of a byte class in [`CLASSES`]: `DIGIT`.
+pub(crate) const DIGIT: u8 = 8;
+/// Bit of a byte class in [`CLASSES`]: the tail of an `IPvFuture`
+/// (`unreserved / sub-delims / ":"`).
+pub(crate) const FUTURE: u8 = 16;
+/// Bit of a byte class in [`CLASSES`]: a URI `scheme` byte after the
+/// first (`ALPHA / DIGIT / "+" / "-" / "."`).
+pub(crate) const SCHEME: u8 = 32;
 
-/// Adds `bit` to the ASCII letters and digits and to `extra` in `table`.
+/// Adds `bit` to the bytes of `extra` in `table`, and with `alnum` to the
+/// ASCII letters and digits.
 // Evaluated at compile time: an out-of-range index would fail the build.
 #[allow(clippy::indexing_slicing)]
-const fn alnum_and(mut table: [u8; 256], bit: u8, extra: &[u8]) -> [u8; 256] {
+const fn with(mut table: [u8; 256], bit: u8, alnum: bool, extra: &[u8]) -> [u8; 256] {
     let mut byte = 0;
     while byte < 256 {
-        if (byte as u8).is_ascii_alphanumeric() {
+        if alnum && (byte as u8).is_ascii_alphanumeric() {
             table[byte] |= bit;
         }
         byte += 1;
@@ -26,18 +37,43 @@ const fn alnum_and(mut table: [u8; 256], bit: u8, extra: &[u8]) -> [u8; 256] {
     table
 }
 
-/// The byte classes, one bit each, in one 256-entry table.
-static CLASSES: [u8; 256] = alnum_and(
-    alnum_and([0; 256], TCHAR, b"!#$%&'*+-.^_`|~"),
-    REG_NAME,
-    b"-._~!$&'()*+,;=",
-);
+/// The byte classes, one bit each, in one table: every character class
+/// of the grammar is one look-up and one bit test, and one run-length
+/// loop ([`class_len`]) serves them all.
+const ALL_CLASSES: [u8; 256] = {
+    let reg_name = b"-._~!$&'()*+,;=";
+    let t = with([0; 256], TCHAR, true, b"!#$%&'*+-.^_`|~");
+    let t = with(t, REG_NAME, true, reg_name);
+    let t = with(t, HEX, false, b"0123456789abcdefABCDEF");
+    let t = with(t, DIGIT, false, b"0123456789");
+    let t = with(t, FUTURE, true, reg_name);
+    let t = with(t, FUTURE, false, b":");
+    with(t, SCHEME, true, b"+-.")
+};
+
+/// The table as looked up. No class holds a byte above 0x7f, so built for
+/// size only the ASCII half is kept (a byte past it is in no class); the
+/// fast build keeps all 256 entries, so a look-up needs no range test.
+#[cfg(not(h1conn_small))]
+static CLASSES: [u8; 256] = ALL_CLASSES;
+#[cfg(h1conn_small)]
+#[allow(clippy::indexing_slicing)]
+static CLASSES: [u8; 128] = {
+    let mut half = [0; 128];
+    let mut i = 0;
+    while i < 128 {
+        half[i] = ALL_CLASSES[i];
+        i += 1;
+    }
+    half
+};
 
 /// Whether `b` is in the class `bit` of [`CLASSES`].
 #[inline(always)]
 pub(crate) fn is_class(b: u8, bit: u8) -> bool {
-    // A u8 always indexes a 256-entry table; `get` keeps the lint quiet and
-    // compiles to the same unchecked load.
+    // A u8 always indexes the 256-entry table; `get` keeps the lint quiet
+    // and compiles to the same unchecked load (the 128-entry table of the
+    // size build: one compare more).
     CLASSES.get(usize::from(b)).is_some_and(|&c| c & bit != 0)
 }
 

@@ -691,7 +691,8 @@ type HeadParts<'a> = (&'a [u8], usize, &'a [u8], usize);
 /// the point of failure is what went wrong, whatever the parser expected.
 fn start_line_error(err: nom::Err<WireError>, line: &[u8], line_at: usize) -> ProtocolError {
     let error = WireError::into_protocol(err, line, line_at);
-    match memchr::memchr(b'\r', line) {
+    // An error path: a plain search (no word-at-a-time code to link).
+    match line.iter().position(|&b| b == b'\r') {
         Some(cr) if line_at + cr <= error.offset => {
             ProtocolError::new(ErrorKind::BareCr, line_at + cr)
         }
