@@ -1,7 +1,7 @@
 //! Whole heads: the start line, the field section, and the facts the rest
 //! of the engine needs from them, read in one pass over the bytes.
 
-use super::chars::{eq_lower, find_lf};
+use super::chars::{SCHEME, class_len, eq_lower, find_lf};
 use super::connection::{ConnectionFlags, ConnectionOptions};
 use super::fields::{FieldLine, Headers, walk_fields};
 use super::framing::{
@@ -171,36 +171,81 @@ impl FactsReader {
             Field::UPGRADE => {
                 self.facts.upgrade = true;
             }
-            Field::CONNECTION => {
-                self.facts
-                    .connection
-                    .add_value(value)
-                    .map_err(|e| e.shifted(at))?;
-            }
             Field::KEEP_ALIVE => {
                 self.facts
                     .keep_alive
                     .get_or_insert_with(KeepAlive::new)
                     .add_value(value);
             }
-            Field::CONTENT_LENGTH => {
-                self.content_length
+            // The readers that can fail: their offsets are in the value.
+            // (An offset recorded before a failure is never read: the
+            // head is rejected.)
+            Field::CONNECTION => {
+                return self
+                    .facts
+                    .connection
                     .add_value(value)
-                    .map_err(|e| e.shifted(at))?;
+                    .map_err(|e| e.shifted(at));
+            }
+            Field::CONTENT_LENGTH => {
                 self.content_length_at = at;
+                return self
+                    .content_length
+                    .add_value(value)
+                    .map_err(|e| e.shifted(at));
             }
             Field::TRANSFER_ENCODING => {
-                self.transfer_encoding
-                    .add_value(value)
-                    .map_err(|e| e.shifted(at))?;
                 self.transfer_encoding_at = at;
+                return self
+                    .transfer_encoding
+                    .add_value(value)
+                    .map_err(|e| e.shifted(at));
             }
             _ => {}
         }
         Ok(())
     }
 
+    /// The checks after the fields are read: framing for every head and,
+    /// with `request_version`, the request's own rules (Host, a final
+    /// chunked coding). One copy built for size, inlined otherwise.
+    #[cfg_attr(not(h1conn_small), inline(always))]
+    #[cfg_attr(h1conn_small, inline(never))]
+    fn check(
+        &mut self,
+        config: &ParseConfig,
+        request_version: Option<Version>,
+        fields_at: usize,
+    ) -> Result<(), ProtocolError> {
+        self.check_framing(config)?;
+        let Some(version) = request_version else {
+            return Ok(());
+        };
+        // RFC 9112 3.2: exactly one Host in HTTP/1.1, at most one in HTTP/1.0.
+        if self.hosts > 1 {
+            return Err(ProtocolError::new(
+                ErrorKind::InvalidHost,
+                self.second_host_at,
+            ));
+        }
+        if self.hosts == 0 && version == Version::Http11 {
+            return Err(ProtocolError::new(ErrorKind::InvalidHost, fields_at));
+        }
+        if let Some(at) = self.bad_host_at {
+            return Err(ProtocolError::new(ErrorKind::MalformedHost, at));
+        }
+        if self.facts.transfer_encoding == TransferEncoding::NotChunked {
+            // A request body must be chunked last, or its length is unknowable.
+            return Err(ProtocolError::new(
+                ErrorKind::InvalidTransferEncoding,
+                self.transfer_encoding_at,
+            ));
+        }
+        Ok(())
+    }
+
     /// The framing conflict check shared by requests and responses.
+    #[inline(always)]
     fn check_framing(&mut self, config: &ParseConfig) -> Result<(), ProtocolError> {
         let both = self.facts.content_length.is_some()
             && self.facts.transfer_encoding != TransferEncoding::Absent;
@@ -268,13 +313,11 @@ impl TargetForm {
             b"*" => Self::Asterisk,
             _ if connect => Self::Authority,
             _ => {
-                // absolute-URI starts with `scheme ":"`, scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
-                let scheme_len = target.iter().position(|&b| b == b':')?;
-                let scheme = target.get(..scheme_len)?;
-                let valid = scheme.first().is_some_and(u8::is_ascii_alphabetic)
-                    && scheme
-                        .iter()
-                        .all(|&b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
+                // absolute-URI starts with `scheme ":"`, scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ):
+                // a run of scheme bytes up to the first `:` (which is none).
+                let scheme_len = class_len(target, SCHEME);
+                let valid = target.first().is_some_and(u8::is_ascii_alphabetic)
+                    && target.get(scheme_len) == Some(&b':');
                 return valid.then_some(Self::Absolute);
             }
         };
@@ -400,27 +443,7 @@ impl<'a> RequestHead<'a> {
         } else {
             fields_at + fields_len
         };
-        reader.check_framing(config)?;
-        // RFC 9112 3.2: exactly one Host in HTTP/1.1, at most one in HTTP/1.0.
-        if reader.hosts > 1 {
-            return Err(ProtocolError::new(
-                ErrorKind::InvalidHost,
-                reader.second_host_at,
-            ));
-        }
-        if reader.hosts == 0 && parsed.version == Version::Http11 {
-            return Err(ProtocolError::new(ErrorKind::InvalidHost, fields_at));
-        }
-        if let Some(at) = reader.bad_host_at {
-            return Err(ProtocolError::new(ErrorKind::MalformedHost, at));
-        }
-        if reader.facts.transfer_encoding == TransferEncoding::NotChunked {
-            // A request body must be chunked last, or its length is unknowable.
-            return Err(ProtocolError::new(
-                ErrorKind::InvalidTransferEncoding,
-                reader.transfer_encoding_at,
-            ));
-        }
+        reader.check(config, Some(parsed.version), fields_at)?;
         let facts = reader.facts;
         Ok(Parsed::Complete(Self {
             method: parsed.method,
@@ -571,7 +594,7 @@ impl<'a> ResponseHead<'a> {
         } else {
             fields_at + fields_len
         };
-        reader.check_framing(config)?;
+        reader.check(config, None, fields_at)?;
         Ok(Parsed::Complete(Self {
             version: parsed.version,
             status: parsed.status,
