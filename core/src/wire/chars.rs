@@ -16,6 +16,11 @@ pub(crate) const FUTURE: u8 = 16;
 /// Bit of a byte class in [`CLASSES`]: a URI `scheme` byte after the
 /// first (`ALPHA / DIGIT / "+" / "-" / "."`).
 pub(crate) const SCHEME: u8 = 32;
+/// Bit of a byte class in [`CLASSES`]: whitespace inside list values
+/// (OWS, and the CR and LF of an accepted fold).
+pub(crate) const LIST_SPACE: u8 = 64;
+/// Bit of a byte class in [`CLASSES`]: optional whitespace (`OWS`: SP, HTAB).
+pub(crate) const OWS: u8 = 128;
 
 /// Adds `bit` to the bytes of `extra` in `table`, and with `alnum` to the
 /// ASCII letters and digits.
@@ -48,7 +53,9 @@ const ALL_CLASSES: [u8; 256] = {
     let t = with(t, DIGIT, false, b"0123456789");
     let t = with(t, FUTURE, true, reg_name);
     let t = with(t, FUTURE, false, b":");
-    with(t, SCHEME, true, b"+-.")
+    let t = with(t, SCHEME, true, b"+-.");
+    let t = with(t, LIST_SPACE, false, b" \t\r\n");
+    with(t, OWS, false, b" \t")
 };
 
 /// The table as looked up. No class holds a byte above 0x7f, so built for
@@ -86,7 +93,7 @@ pub(crate) fn is_tchar(b: u8) -> bool {
 /// Whether every byte of `s` is a token character and `s` is not empty.
 #[inline]
 pub(crate) fn is_token(s: &[u8]) -> bool {
-    !s.is_empty() && s.iter().all(|&b| is_tchar(b))
+    !s.is_empty() && token_len(s) == s.len()
 }
 
 /// Control bytes as field values see them: everything below SP, and DEL.
@@ -96,8 +103,9 @@ pub(crate) const fn is_ctl(b: u8) -> bool {
     b < 0x20 || b == 0x7f
 }
 
-/// Optional whitespace (`OWS`): SP or HTAB.
-#[inline(always)]
+/// Optional whitespace (`OWS`): SP or HTAB (the [`OWS`] class; kept as
+/// the tests' definition of it).
+#[cfg(test)]
 pub(crate) const fn is_ows(b: u8) -> bool {
     b == b' ' || b == b'\t'
 }
@@ -422,9 +430,20 @@ pub(crate) fn eq_lower(s: &[u8], lower: &[u8]) -> bool {
 /// `s` without leading and trailing OWS.
 #[inline]
 pub(crate) fn trim_ows(s: &[u8]) -> &[u8] {
-    let start = s.iter().position(|&b| !is_ows(b)).unwrap_or(s.len());
-    let end = s.iter().rposition(|&b| !is_ows(b)).map_or(start, |p| p + 1);
-    s.get(start..end).unwrap_or_default()
+    trim_class(s, OWS).1
+}
+
+/// `s` without the bytes of the class `bit` at either end, and how many
+/// were cut at the start.
+pub(crate) fn trim_class(s: &[u8], bit: u8) -> (usize, &[u8]) {
+    let lead = class_len(s, bit);
+    let mut rest = s.get(lead..).unwrap_or_default();
+    while let [head @ .., last] = rest
+        && is_class(*last, bit)
+    {
+        rest = head;
+    }
+    (lead, rest)
 }
 
 #[cfg(test)]
@@ -552,6 +571,19 @@ mod tests {
     }
 
     #[test]
+    fn token_scheme_and_list_space_classes_are_the_grammar_sets() {
+        for b in 0..=255u8 {
+            let tchar = b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+            assert_eq!(is_class(b, TCHAR), tchar, "{b:#x}");
+            let scheme = b.is_ascii_alphanumeric() || b"+-.".contains(&b);
+            assert_eq!(is_class(b, SCHEME), scheme, "{b:#x}");
+            let list_space = super::super::fields::is_list_space(b);
+            assert_eq!(is_class(b, LIST_SPACE), list_space, "{b:#x}");
+            assert_eq!(is_class(b, OWS), is_ows(b), "{b:#x}");
+        }
+    }
+
+    #[test]
     fn tokens() {
         assert!(is_token(b"keep-alive"));
         assert!(is_token(b"X_Custom~!"));
@@ -566,5 +598,6 @@ mod tests {
         assert_eq!(trim_ows(b" \t a b \t"), b"a b");
         assert_eq!(trim_ows(b"   "), b"");
         assert_eq!(trim_ows(b""), b"");
+        assert_eq!(trim_class(b" \r\n a b\r\n", LIST_SPACE), (4, &b"a b"[..]));
     }
 }

@@ -95,6 +95,8 @@ struct FactsReader {
 }
 
 impl FactsReader {
+    // Built for size, one copy of the initial state, not one per caller.
+    #[cfg_attr(h1conn_small, inline(never))]
     fn new() -> Self {
         Self {
             facts: HeadFacts::default(),
@@ -109,14 +111,16 @@ impl FactsReader {
     }
 
     /// Validates every field line of `block` (which starts at `base` in the
-    /// caller's buffer) and reads the ones that matter. Returns where the
-    /// empty line that ends the field section ends, in `block`; bytes after
-    /// it are not read.
+    /// caller's buffer), reads the ones that matter, and checks them
+    /// ([`FactsReader::check`]). Returns where the empty line that ends the
+    /// field section ends, in `block`; bytes after it are not read.
     fn read(
         &mut self,
         block: &[u8],
         base: usize,
         allow_fold: bool,
+        config: &ParseConfig,
+        request_version: Option<Version>,
     ) -> Result<usize, ProtocolError> {
         let end = walk_fields(block, base, allow_fold, |line| {
             self.facts.field_count += 1;
@@ -143,6 +147,7 @@ impl FactsReader {
         self.facts.content_length = self.content_length.value;
         self.facts.transfer_encoding = self.transfer_encoding.state;
         self.facts.other_codings = self.transfer_encoding.other_codings;
+        self.check(config, request_version, base)?;
         Ok(end)
     }
 
@@ -208,9 +213,8 @@ impl FactsReader {
 
     /// The checks after the fields are read: framing for every head and,
     /// with `request_version`, the request's own rules (Host, a final
-    /// chunked coding). One copy built for size, inlined otherwise.
-    #[cfg_attr(not(h1conn_small), inline(always))]
-    #[cfg_attr(h1conn_small, inline(never))]
+    /// chunked coding).
+    #[inline(always)]
     fn check(
         &mut self,
         config: &ParseConfig,
@@ -398,7 +402,8 @@ impl<'a> RequestHead<'a> {
                 return plain;
             }
         }
-        let (line, line_at, _, fields_at) = split_start_line(buf, bounds)?;
+        let (line, fields_at) = split_start_line(buf, bounds)?;
+        let line_at = bounds.start;
         let parsed = match request_line(line, config.allow_multiple_spaces) {
             Ok((_, parsed)) => parsed,
             Err(e) => return Err(start_line_error(e, line, line_at)),
@@ -436,14 +441,14 @@ impl<'a> RequestHead<'a> {
         };
         let block = buf.get(fields_at..).unwrap_or_default();
         let mut reader = FactsReader::new();
-        let fields_len = reader.read(block, fields_at, false)?;
+        let version = Some(parsed.version);
+        let fields_len = reader.read(block, fields_at, false, config, version)?;
         // The head ends at its empty line, or where the caller's bounds say.
         let len = if to_end {
             buf.len()
         } else {
             fields_at + fields_len
         };
-        reader.check(config, Some(parsed.version), fields_at)?;
         let facts = reader.facts;
         Ok(Parsed::Complete(Self {
             method: parsed.method,
@@ -552,7 +557,8 @@ impl<'a> ResponseHead<'a> {
                 return plain;
             }
         }
-        let (line, line_at, _, fields_at) = split_start_line(buf, bounds)?;
+        let (line, fields_at) = split_start_line(buf, bounds)?;
+        let line_at = bounds.start;
         let (spaces, reason) = (config.allow_multiple_spaces, config.allow_missing_reason);
         let parsed = match status_line(line, spaces, reason) {
             Ok((_, parsed)) => parsed,
@@ -588,13 +594,12 @@ impl<'a> ResponseHead<'a> {
         let allow_fold = config.allow_obs_fold_in_responses;
         let block = buf.get(fields_at..).unwrap_or_default();
         let mut reader = FactsReader::new();
-        let fields_len = reader.read(block, fields_at, allow_fold)?;
+        let fields_len = reader.read(block, fields_at, allow_fold, config, None)?;
         let len = if to_end {
             buf.len()
         } else {
             fields_at + fields_len
         };
-        reader.check(config, None, fields_at)?;
         Ok(Parsed::Complete(Self {
             version: parsed.version,
             status: parsed.status,
@@ -705,11 +710,6 @@ fn connection_options(headers: Headers<'_>) -> ConnectionOptions<'_> {
     options
 }
 
-/// A bounded head cut into its start line (without CRLF) and its field
-/// section, with the offset of each in the caller's buffer.
-type HeadParts<'a> = (&'a [u8], usize, &'a [u8], usize);
-
-/// Splits a bounded head into its start line and field section.
 /// The error for a start line that failed to parse: a bare CR at or before
 /// the point of failure is what went wrong, whatever the parser expected.
 fn start_line_error(err: nom::Err<WireError>, line: &[u8], line_at: usize) -> ProtocolError {
@@ -723,7 +723,9 @@ fn start_line_error(err: nom::Err<WireError>, line: &[u8], line_at: usize) -> Pr
     }
 }
 
-fn split_start_line(buf: &[u8], bounds: HeadBounds) -> Result<HeadParts<'_>, ProtocolError> {
+/// Cuts the start line (without CRLF, at `bounds.start`) off a bounded
+/// head: the line, and where the field section starts in `buf`.
+fn split_start_line(buf: &[u8], bounds: HeadBounds) -> Result<(&[u8], usize), ProtocolError> {
     let head = buf.get(bounds.start..bounds.end).unwrap_or_default();
     let lf = find_lf(head).ok_or(ProtocolError::new(
         ErrorKind::InvalidStartLine,
@@ -739,6 +741,5 @@ fn split_start_line(buf: &[u8], bounds: HeadBounds) -> Result<HeadParts<'_>, Pro
             bounds.start,
         ));
     }
-    let fields = head.get(lf + 1..).unwrap_or_default();
-    Ok((line, bounds.start, fields, bounds.start + lf + 1))
+    Ok((line, bounds.start + lf + 1))
 }

@@ -4,8 +4,7 @@
 //! Reading it never fails: parameters that are unknown, malformed or too
 //! large are skipped, because the field is advice, not framing.
 
-use super::chars::{eq_lower, token_len};
-use super::fields::is_list_space;
+use super::chars::{LIST_SPACE, class_len, eq_lower, token_len};
 
 /// The parameters of a `Keep-Alive` field.
 ///
@@ -83,16 +82,17 @@ impl KeepAlive {
                 param = Some(v);
                 after = after_v;
             }
+            // Either way `rest` ends up at a separator or the end, with no
+            // space before it to skip.
             match skip_list_space(after) {
                 // Not a parameter we can read: skip to the next separator.
                 _ if key.is_empty() => rest = skip_to_separator(rest),
-                [] | [b',' | b';', ..] => {
+                tail @ ([] | [b',' | b';', ..]) => {
                     self.add_parameter(key, param);
-                    rest = after;
+                    rest = tail;
                 }
                 _ => rest = skip_to_separator(rest),
             }
-            rest = skip_list_space(rest);
             if let [b',' | b';', tail @ ..] = rest {
                 rest = tail;
             }
@@ -195,7 +195,7 @@ fn skip_to_separator(s: &[u8]) -> &[u8] {
 }
 
 fn skip_list_space(s: &[u8]) -> &[u8] {
-    let n = s.iter().take_while(|&&b| is_list_space(b)).count();
+    let n = class_len(s, LIST_SPACE);
     s.get(n..).unwrap_or_default()
 }
 
@@ -236,7 +236,8 @@ mod tests {
         use nom::{IResult, Parser};
 
         use super::super::super::chars::is_tchar;
-        use super::super::{KeepAlive, is_list_space, skip_list_space};
+        use super::super::super::fields::is_list_space;
+        use super::super::{KeepAlive, skip_list_space};
 
         type KeyValue<'a> = (&'a [u8], Option<&'a [u8]>);
 
