@@ -64,7 +64,6 @@ impl ConnectionFlags {
     }
 
     /// Reads one `Connection` field value (see [`ConnectionOptions::add_value`]).
-    #[cfg_attr(h1conn_small, inline(never))]
     pub fn add_value(&mut self, value: &[u8]) -> Result<(), ProtocolError> {
         // The common single-option values, without splitting a list (built
         // for size, the list reader alone: the same result).

@@ -108,7 +108,7 @@ enum Line<'a> {
 /// table, the value by the control-byte scan, which stops at the CR of the
 /// line end. Positions are slice lengths subtracted from the block's, so
 /// the walk needs no bounds checks.
-#[inline(never)]
+#[cfg_attr(not(h1conn_small), inline(never))]
 fn next_line<'a>(block: &'a [u8], line: &'a [u8], allow_fold: bool) -> Line<'a> {
     let line_at = block.len() - line.len();
     let name_len = token_len(line);

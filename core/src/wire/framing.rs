@@ -116,7 +116,6 @@ pub(crate) struct ContentLengthReader {
 
 impl ContentLengthReader {
     /// Adds one field value. Offsets in errors are relative to `value`.
-    #[cfg_attr(h1conn_small, inline(never))]
     pub(crate) fn add_value(&mut self, value: &[u8]) -> Result<(), ProtocolError> {
         // The common case: one plain number, without splitting a list
         // (built for size, the list reader alone: the same result).
@@ -166,7 +165,6 @@ pub(crate) struct TransferEncodingReader {
 
 impl TransferEncodingReader {
     /// Adds one field value. Offsets in errors are relative to `value`.
-    #[cfg_attr(h1conn_small, inline(never))]
     pub(crate) fn add_value(&mut self, value: &[u8]) -> Result<(), ProtocolError> {
         // The common case: `chunked` alone, without splitting a list
         // (built for size, the list reader alone: the same result).

@@ -363,7 +363,7 @@ impl<'a> RequestHead<'a> {
     /// [`RequestHead::parse`] the slow way: find the end (resuming where
     /// `scanner` stopped), then parse.
     #[cold]
-    #[inline(never)]
+    #[cfg_attr(not(h1conn_small), inline(never))]
     fn parse_scanned(
         scanner: &mut HeadScanner,
         buf: &'a [u8],
@@ -418,7 +418,7 @@ impl<'a> RequestHead<'a> {
     /// and Host checked. With `to_end` the head ends where `buf` does (the
     /// caller's bounds), else at its empty line. Built once, where the
     /// caller returns it: no copy of the head on the way out.
-    #[inline(never)]
+    #[cfg_attr(not(h1conn_small), inline(never))]
     fn parse_from(
         buf: &'a [u8],
         at: usize,
@@ -519,7 +519,7 @@ impl<'a> ResponseHead<'a> {
     /// [`ResponseHead::parse`] the slow way: find the end (resuming where
     /// `scanner` stopped), then parse.
     #[cold]
-    #[inline(never)]
+    #[cfg_attr(not(h1conn_small), inline(never))]
     fn parse_scanned(
         scanner: &mut HeadScanner,
         buf: &'a [u8],
@@ -572,7 +572,7 @@ impl<'a> ResponseHead<'a> {
     /// `parsed`, whose fields start at `at`: the fields walked once up to
     /// the empty line (validated, facts read), framing checked; `to_end`
     /// as for requests.
-    #[inline(never)]
+    #[cfg_attr(not(h1conn_small), inline(never))]
     fn parse_from(
         buf: &'a [u8],
         at: usize,
