@@ -93,7 +93,7 @@ pub(crate) fn is_tchar(b: u8) -> bool {
 /// Whether every byte of `s` is a token character and `s` is not empty.
 #[inline]
 pub(crate) fn is_token(s: &[u8]) -> bool {
-    !s.is_empty() && token_len(s) == s.len()
+    !s.is_empty() && class_run(s, TCHAR) == s.len()
 }
 
 /// Control bytes as field values see them: everything below SP, and DEL.
@@ -337,6 +337,18 @@ pub(crate) fn token_len(s: &[u8]) -> usize {
     class_len(s, TCHAR)
 }
 
+/// [`class_len`] as one plain loop, for the readers off the hot path
+/// (lists, `Keep-Alive`, `Host` beyond a plain name, trimming): the fast
+/// build keeps the unrolled loop where it pays, and built for size both
+/// are the same one loop.
+#[inline]
+pub(crate) fn class_run(s: &[u8], bit: u8) -> usize {
+    if crate::small() {
+        return class_len(s, bit);
+    }
+    s.iter().position(|&b| !is_class(b, bit)).unwrap_or(s.len())
+}
+
 /// Length of the run of bytes of the class `bit` at the start of `s`.
 #[cfg_attr(not(h1conn_small), inline(always))]
 pub(crate) fn class_len(s: &[u8], bit: u8) -> usize {
@@ -436,7 +448,7 @@ pub(crate) fn trim_ows(s: &[u8]) -> &[u8] {
 /// `s` without the bytes of the class `bit` at either end, and how many
 /// were cut at the start.
 pub(crate) fn trim_class(s: &[u8], bit: u8) -> (usize, &[u8]) {
-    let lead = class_len(s, bit);
+    let lead = class_run(s, bit);
     let mut rest = s.get(lead..).unwrap_or_default();
     while let [head @ .., last] = rest
         && is_class(*last, bit)

@@ -77,6 +77,13 @@ impl ConnectionFlags {
                 return Ok(());
             }
         }
+        self.add_list(value)
+    }
+
+    /// A value that is not one plain option: the list reader, kept out of
+    /// the field walk in the fast build (rare, and the walk stays small).
+    #[cfg_attr(not(h1conn_small), cold, inline(never))]
+    fn add_list(&mut self, value: &[u8]) -> Result<(), ProtocolError> {
         self.add_value_with(value, |_| {})
     }
 }

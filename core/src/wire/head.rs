@@ -1,7 +1,7 @@
 //! Whole heads: the start line, the field section, and the facts the rest
 //! of the engine needs from them, read in one pass over the bytes.
 
-use super::chars::{SCHEME, class_len, eq_lower, find_lf};
+use super::chars::{SCHEME, class_run, eq_lower, find_lf};
 use super::connection::{ConnectionFlags, ConnectionOptions};
 use super::fields::{FieldLine, Headers, walk_fields};
 use super::framing::{
@@ -111,16 +111,14 @@ impl FactsReader {
     }
 
     /// Validates every field line of `block` (which starts at `base` in the
-    /// caller's buffer), reads the ones that matter, and checks them
-    /// ([`FactsReader::check`]). Returns where the empty line that ends the
-    /// field section ends, in `block`; bytes after it are not read.
+    /// caller's buffer) and reads the ones that matter. Returns where the
+    /// empty line that ends the field section ends, in `block`; bytes after
+    /// it are not read.
     fn read(
         &mut self,
         block: &[u8],
         base: usize,
         allow_fold: bool,
-        config: &ParseConfig,
-        request_version: Option<Version>,
     ) -> Result<usize, ProtocolError> {
         let end = walk_fields(block, base, allow_fold, |line| {
             self.facts.field_count += 1;
@@ -147,7 +145,6 @@ impl FactsReader {
         self.facts.content_length = self.content_length.value;
         self.facts.transfer_encoding = self.transfer_encoding.state;
         self.facts.other_codings = self.transfer_encoding.other_codings;
-        self.check(config, request_version, base)?;
         Ok(end)
     }
 
@@ -319,7 +316,7 @@ impl TargetForm {
             _ => {
                 // absolute-URI starts with `scheme ":"`, scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ):
                 // a run of scheme bytes up to the first `:` (which is none).
-                let scheme_len = class_len(target, SCHEME);
+                let scheme_len = class_run(target, SCHEME);
                 let valid = target.first().is_some_and(u8::is_ascii_alphabetic)
                     && target.get(scheme_len) == Some(&b':');
                 return valid.then_some(Self::Absolute);
@@ -441,8 +438,8 @@ impl<'a> RequestHead<'a> {
         };
         let block = buf.get(fields_at..).unwrap_or_default();
         let mut reader = FactsReader::new();
-        let version = Some(parsed.version);
-        let fields_len = reader.read(block, fields_at, false, config, version)?;
+        let fields_len = reader.read(block, fields_at, false)?;
+        reader.check(config, Some(parsed.version), fields_at)?;
         // The head ends at its empty line, or where the caller's bounds say.
         let len = if to_end {
             buf.len()
@@ -594,7 +591,8 @@ impl<'a> ResponseHead<'a> {
         let allow_fold = config.allow_obs_fold_in_responses;
         let block = buf.get(fields_at..).unwrap_or_default();
         let mut reader = FactsReader::new();
-        let fields_len = reader.read(block, fields_at, allow_fold, config, None)?;
+        let fields_len = reader.read(block, fields_at, allow_fold)?;
+        reader.check(config, None, fields_at)?;
         let len = if to_end {
             buf.len()
         } else {

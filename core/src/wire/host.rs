@@ -3,7 +3,7 @@
 //! reg-name`. An IPv4 address is a valid reg-name, so it needs no rule of
 //! its own.
 
-use super::chars::{DIGIT, FUTURE, HEX, REG_NAME, class_len};
+use super::chars::{DIGIT, FUTURE, HEX, REG_NAME, class_len, class_run};
 
 /// Checks `value` as `uri-host [ ":" port ]`, or as `uri-host ":" port`
 /// with a non-empty port when `port_required` (authority-form).
@@ -51,7 +51,7 @@ pub(crate) fn is_plain_reg_name(value: &[u8]) -> bool {
 
 /// Where the run of bytes of the class `bit` that starts at `at` in `s` ends.
 fn run(s: &[u8], at: usize, bit: u8) -> usize {
-    at + class_len(s.get(at..).unwrap_or_default(), bit)
+    at + class_run(s.get(at..).unwrap_or_default(), bit)
 }
 
 /// The length of the `reg-name` at the start of `s`:

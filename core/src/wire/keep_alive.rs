@@ -4,7 +4,7 @@
 //! Reading it never fails: parameters that are unknown, malformed or too
 //! large are skipped, because the field is advice, not framing.
 
-use super::chars::{LIST_SPACE, class_len, eq_lower, token_len};
+use super::chars::{LIST_SPACE, TCHAR, class_run, eq_lower};
 
 /// The parameters of a `Keep-Alive` field.
 ///
@@ -74,7 +74,9 @@ impl KeepAlive {
         while !rest.is_empty() {
             rest = skip_list_space(rest);
             // `key [ "=" ( token / quoted-string ) ]`, optional space around `=`.
-            let (key, mut after) = rest.split_at_checked(token_len(rest)).unwrap_or_default();
+            let (key, mut after) = rest
+                .split_at_checked(class_run(rest, TCHAR))
+                .unwrap_or_default();
             let mut param = None;
             if let [b'=', v @ ..] = skip_list_space(after)
                 && let Some((v, after_v)) = param_value(skip_list_space(v))
@@ -171,7 +173,7 @@ impl KeepAlive {
 fn param_value(v: &[u8]) -> Option<(&[u8], &[u8])> {
     let [b'"', body @ ..] = v else {
         return v
-            .split_at_checked(token_len(v))
+            .split_at_checked(class_run(v, TCHAR))
             .filter(|(t, _)| !t.is_empty());
     };
     let mut escaped = false;
@@ -195,7 +197,7 @@ fn skip_to_separator(s: &[u8]) -> &[u8] {
 }
 
 fn skip_list_space(s: &[u8]) -> &[u8] {
-    let n = class_len(s, LIST_SPACE);
+    let n = class_run(s, LIST_SPACE);
     s.get(n..).unwrap_or_default()
 }
 
