@@ -7,7 +7,7 @@ use core::fmt;
 use h1conn::io::asynch::{Client, Clock};
 use h1conn::io::{Buffer, DriverError, Request};
 use h1conn::policy::CloseReason;
-use h1conn::{Config, Connection, NotReusable, UsageError};
+use h1conn::{ClientRole, Config, Connection, NotReusable, UsageError};
 
 use crate::fmt::{log_debug, log_info, log_warn};
 use crate::transport::Connect;
@@ -129,7 +129,7 @@ impl<T: Connect, C: Clock, B: Buffer> Session<T, C, B> {
     }
 
     /// The engine of the current (or last) connection.
-    pub fn connection(&self) -> Option<&Connection> {
+    pub fn connection(&self) -> Option<&Connection<Config, ClientRole>> {
         self.client.as_ref().map(Client::connection)
     }
 

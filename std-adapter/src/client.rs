@@ -31,7 +31,9 @@ use h1conn::io::blocking;
 use h1conn::policy::CloseReason;
 use h1conn::time::Duration as EngineDuration;
 use h1conn::wire::{Header, KeepAlive, ResponseHead, Version};
-use h1conn::{Config, Connection, ErrorKind, NotReusable, ProtocolError, RetrySafety, UsageError};
+use h1conn::{
+    ClientRole, Config, Connection, ErrorKind, NotReusable, ProtocolError, RetrySafety, UsageError,
+};
 
 use crate::net::{SystemClock, TcpTransport};
 
@@ -515,7 +517,7 @@ pub(crate) fn plan_retry(
     conn: u64,
     reused: bool,
     may_retry: bool,
-    engine: &Connection,
+    engine: &Connection<Config, ClientRole>,
     request: &Request,
 ) -> Result<Retry, Error> {
     let connection_died = matches!(error, Error::Closed | Error::Io(_));

@@ -56,7 +56,7 @@ crate::io::driver::driver! {
     await: [.await]
 }
 
-impl<T: Read + Write, C: Clock, B: Buffer> Io<T, C, B> {
+impl<T: Read + Write, C: Clock, B: Buffer, R: RoleKind> Io<T, C, B, R> {
     /// Before reuse: polls one read of the transport once, without
     /// waiting, so bytes (or a close) that arrived while the connection was
     /// idle reach the engine before it answers. A read that is not ready is

@@ -57,7 +57,7 @@ crate::io::driver::driver! {
     await: []
 }
 
-impl<T: Transport, C: Clock, B: Buffer> Io<T, C, B> {
+impl<T: Transport, C: Clock, B: Buffer, R: RoleKind> Io<T, C, B, R> {
     /// Before reuse: reads what the transport already holds (bytes or a
     /// close), so the engine sees it. A transport error counts as a close.
     fn take_ready(&mut self) {

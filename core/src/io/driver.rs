@@ -21,14 +21,17 @@ macro_rules! driver {
         use crate::io::{Buffer, DriverError, Step};
         use crate::time::Instant;
         use crate::wire::{Header, RequestHead, ResponseHead};
-        use crate::{Action, Config, Connection, NotReusable, ProtocolError, Role};
+        use crate::{
+            Action, ClientRole, Config, Connection, NotReusable, ProtocolError, RoleKind,
+            ServerRole,
+        };
 
         type Result<T, E> = core::result::Result<T, DriverError<E>>;
 
         /// The reads, writes and waits both drivers share.
         #[derive(Debug)]
-        struct Io<T, C, B> {
-            exchange: Exchange<B>,
+        struct Io<T, C, B, R> {
+            exchange: Exchange<B, R>,
             transport: T,
             clock: C,
         }
@@ -42,11 +45,18 @@ macro_rules! driver {
             Deadline,
         }
 
-        impl<T: $($bound)+, C: Clock, B: Buffer> Io<T, C, B> {
-            fn new(role: Role, transport: T, clock: C, config: Config, input: B, scratch: B) -> Self {
+        impl<T: $($bound)+, C: Clock, B: Buffer, R: RoleKind> Io<T, C, B, R> {
+            fn new(
+                connect: impl FnOnce(Config, Instant) -> Connection<Config, R>,
+                transport: T,
+                clock: C,
+                config: Config,
+                input: B,
+                scratch: B,
+            ) -> Self {
                 let now = clock.now();
                 Self {
-                    exchange: Exchange::new(role, config, now, input, scratch),
+                    exchange: Exchange::new(connect(config, now), input, scratch),
                     transport,
                     clock,
                 }
@@ -141,7 +151,7 @@ macro_rules! driver {
         /// whether the request may be sent again on a new connection.
         #[derive(Debug)]
         pub struct Client<T, C, B> {
-            io: Io<T, C, B>,
+            io: Io<T, C, B, ClientRole>,
         }
 
         impl<T: $($bound)+, C: Clock, B: Buffer> Client<T, C, B> {
@@ -150,12 +160,12 @@ macro_rules! driver {
             /// writing heads through `scratch`.
             pub fn new(transport: T, clock: C, config: Config, input: B, scratch: B) -> Self {
                 Self {
-                    io: Io::new(Role::Client, transport, clock, config, input, scratch),
+                    io: Io::new(Connection::new_client, transport, clock, config, input, scratch),
                 }
             }
 
             /// The engine, for its facts (`peer_keep_alive`, `requests_left`, ...).
-            pub fn connection(&self) -> &Connection {
+            pub fn connection(&self) -> &Connection<Config, ClientRole> {
                 &self.io.exchange.conn
             }
 
@@ -287,7 +297,7 @@ macro_rules! driver {
         /// [`send_error`](Self::send_error) and close.
         #[derive(Debug)]
         pub struct Server<T, C, B> {
-            io: Io<T, C, B>,
+            io: Io<T, C, B, ServerRole>,
         }
 
         impl<T: $($bound)+, C: Clock, B: Buffer> Server<T, C, B> {
@@ -296,12 +306,12 @@ macro_rules! driver {
             /// writing heads through `scratch`.
             pub fn new(transport: T, clock: C, config: Config, input: B, scratch: B) -> Self {
                 Self {
-                    io: Io::new(Role::Server, transport, clock, config, input, scratch),
+                    io: Io::new(Connection::new_server, transport, clock, config, input, scratch),
                 }
             }
 
             /// The engine, for its decisions.
-            pub fn connection(&self) -> &Connection {
+            pub fn connection(&self) -> &Connection<Config, ServerRole> {
                 &self.io.exchange.conn
             }
 

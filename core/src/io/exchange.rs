@@ -8,7 +8,7 @@ use crate::state::HalfState;
 use crate::time::Instant;
 use crate::wire::{Header, RequestHead, ResponseHead, Version};
 use crate::write::{decimal, write_chunk_header, write_last_chunk};
-use crate::{Config, Connection, NotReusable, RetrySafety, Role};
+use crate::{Config, Connection, NotReusable, RetrySafety, Role, RoleKind};
 
 /// A request for a client driver to send.
 #[derive(Clone, Copy, Debug)]
@@ -72,8 +72,8 @@ impl<'a> Request<'a> {
 /// Connection, input buffer and exchange bookkeeping, shared by both
 /// driver flavours.
 #[derive(Debug)]
-pub(crate) struct Exchange<B> {
-    pub(crate) conn: Connection,
+pub(crate) struct Exchange<B, R> {
+    pub(crate) conn: Connection<Config, R>,
     pub(crate) inbox: Inbox<B>,
     scratch: B,
     /// A head was read and its body is not finished.
@@ -82,10 +82,10 @@ pub(crate) struct Exchange<B> {
     final_early: bool,
 }
 
-impl<B: Buffer> Exchange<B> {
-    pub(crate) fn new(role: Role, config: Config, now: Instant, input: B, scratch: B) -> Self {
+impl<B: Buffer, R: RoleKind> Exchange<B, R> {
+    pub(crate) fn new(conn: Connection<Config, R>, input: B, scratch: B) -> Self {
         Self {
-            conn: Connection::new(role, config, now),
+            conn,
             inbox: Inbox::new(input),
             scratch,
             reading_body: false,

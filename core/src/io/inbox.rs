@@ -8,7 +8,7 @@ use crate::error::ProtocolError;
 use crate::io::Buffer;
 use crate::time::Instant;
 use crate::wire::{ParseConfig, Parsed, RequestHead, ResponseHead};
-use crate::{Connection, Event};
+use crate::{Config, Connection, Event, RoleKind};
 
 /// Input bytes read from the transport and not yet consumed, plus the head
 /// of the current message, kept in front of them so it stays readable while
@@ -61,9 +61,9 @@ impl<B: Buffer> Inbox<B> {
 
     /// Feeds the unconsumed bytes to the engine once. A head's bytes are
     /// retained until [`release_head`](Self::release_head).
-    pub(crate) fn feed(
+    pub(crate) fn feed<R: RoleKind>(
         &mut self,
-        conn: &mut Connection,
+        conn: &mut Connection<Config, R>,
         now: Instant,
     ) -> Result<Step, ProtocolError> {
         let buf = self.buf.as_ref();

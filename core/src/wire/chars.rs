@@ -6,14 +6,30 @@ pub(crate) const TCHAR: u8 = 1;
 /// Bit of a byte class in [`CLASSES`]: a byte that stands for itself in a
 /// `reg-name` of RFC 3986 (`unreserved / sub-delims`).
 pub(crate) const REG_NAME: u8 = 2;
+/// Bit of a byte class in [`CLASSES`]: `HEXDIG`.
+pub(crate) const HEX: u8 = 4;
+/// Bit of a byte class in [`CLASSES`]: `DIGIT`.
+pub(crate) const DIGIT: u8 = 8;
+/// Bit of a byte class in [`CLASSES`]: the tail of an `IPvFuture`
+/// (`unreserved / sub-delims / ":"`).
+pub(crate) const FUTURE: u8 = 16;
+/// Bit of a byte class in [`CLASSES`]: a URI `scheme` byte after the
+/// first (`ALPHA / DIGIT / "+" / "-" / "."`).
+pub(crate) const SCHEME: u8 = 32;
+/// Bit of a byte class in [`CLASSES`]: whitespace inside list values
+/// (OWS, and the CR and LF of an accepted fold).
+pub(crate) const LIST_SPACE: u8 = 64;
+/// Bit of a byte class in [`CLASSES`]: optional whitespace (`OWS`: SP, HTAB).
+pub(crate) const OWS: u8 = 128;
 
-/// Adds `bit` to the ASCII letters and digits and to `extra` in `table`.
+/// Adds `bit` to the bytes of `extra` in `table`, and with `alnum` to the
+/// ASCII letters and digits.
 // Evaluated at compile time: an out-of-range index would fail the build.
 #[allow(clippy::indexing_slicing)]
-const fn alnum_and(mut table: [u8; 256], bit: u8, extra: &[u8]) -> [u8; 256] {
+const fn with(mut table: [u8; 256], bit: u8, alnum: bool, extra: &[u8]) -> [u8; 256] {
     let mut byte = 0;
     while byte < 256 {
-        if (byte as u8).is_ascii_alphanumeric() {
+        if alnum && (byte as u8).is_ascii_alphanumeric() {
             table[byte] |= bit;
         }
         byte += 1;
@@ -26,18 +42,45 @@ const fn alnum_and(mut table: [u8; 256], bit: u8, extra: &[u8]) -> [u8; 256] {
     table
 }
 
-/// The byte classes, one bit each, in one 256-entry table.
-static CLASSES: [u8; 256] = alnum_and(
-    alnum_and([0; 256], TCHAR, b"!#$%&'*+-.^_`|~"),
-    REG_NAME,
-    b"-._~!$&'()*+,;=",
-);
+/// The byte classes, one bit each, in one table: every character class
+/// of the grammar is one look-up and one bit test, and one run-length
+/// loop ([`class_len`]) serves them all.
+const ALL_CLASSES: [u8; 256] = {
+    let reg_name = b"-._~!$&'()*+,;=";
+    let t = with([0; 256], TCHAR, true, b"!#$%&'*+-.^_`|~");
+    let t = with(t, REG_NAME, true, reg_name);
+    let t = with(t, HEX, false, b"0123456789abcdefABCDEF");
+    let t = with(t, DIGIT, false, b"0123456789");
+    let t = with(t, FUTURE, true, reg_name);
+    let t = with(t, FUTURE, false, b":");
+    let t = with(t, SCHEME, true, b"+-.");
+    let t = with(t, LIST_SPACE, false, b" \t\r\n");
+    with(t, OWS, false, b" \t")
+};
+
+/// The table as looked up. No class holds a byte above 0x7f, so built for
+/// size only the ASCII half is kept (a byte past it is in no class); the
+/// fast build keeps all 256 entries, so a look-up needs no range test.
+#[cfg(not(h1conn_small))]
+static CLASSES: [u8; 256] = ALL_CLASSES;
+#[cfg(h1conn_small)]
+#[allow(clippy::indexing_slicing)]
+static CLASSES: [u8; 128] = {
+    let mut half = [0; 128];
+    let mut i = 0;
+    while i < 128 {
+        half[i] = ALL_CLASSES[i];
+        i += 1;
+    }
+    half
+};
 
 /// Whether `b` is in the class `bit` of [`CLASSES`].
 #[inline(always)]
 pub(crate) fn is_class(b: u8, bit: u8) -> bool {
-    // A u8 always indexes a 256-entry table; `get` keeps the lint quiet and
-    // compiles to the same unchecked load.
+    // A u8 always indexes the 256-entry table; `get` keeps the lint quiet
+    // and compiles to the same unchecked load (the 128-entry table of the
+    // size build: one compare more).
     CLASSES.get(usize::from(b)).is_some_and(|&c| c & bit != 0)
 }
 
@@ -50,7 +93,7 @@ pub(crate) fn is_tchar(b: u8) -> bool {
 /// Whether every byte of `s` is a token character and `s` is not empty.
 #[inline]
 pub(crate) fn is_token(s: &[u8]) -> bool {
-    !s.is_empty() && s.iter().all(|&b| is_tchar(b))
+    !s.is_empty() && class_run(s, TCHAR) == s.len()
 }
 
 /// Control bytes as field values see them: everything below SP, and DEL.
@@ -60,8 +103,9 @@ pub(crate) const fn is_ctl(b: u8) -> bool {
     b < 0x20 || b == 0x7f
 }
 
-/// Optional whitespace (`OWS`): SP or HTAB.
-#[inline(always)]
+/// Optional whitespace (`OWS`): SP or HTAB (the [`OWS`] class; kept as
+/// the tests' definition of it).
+#[cfg(test)]
 pub(crate) const fn is_ows(b: u8) -> bool {
     b == b' ' || b == b'\t'
 }
@@ -293,6 +337,18 @@ pub(crate) fn token_len(s: &[u8]) -> usize {
     class_len(s, TCHAR)
 }
 
+/// [`class_len`] as one plain loop, for the readers off the hot path
+/// (lists, `Keep-Alive`, `Host` beyond a plain name, trimming): the fast
+/// build keeps the unrolled loop where it pays, and built for size both
+/// are the same one loop.
+#[inline]
+pub(crate) fn class_run(s: &[u8], bit: u8) -> usize {
+    if crate::small() {
+        return class_len(s, bit);
+    }
+    s.iter().position(|&b| !is_class(b, bit)).unwrap_or(s.len())
+}
+
 /// Length of the run of bytes of the class `bit` at the start of `s`.
 #[cfg_attr(not(h1conn_small), inline(always))]
 pub(crate) fn class_len(s: &[u8], bit: u8) -> usize {
@@ -386,9 +442,20 @@ pub(crate) fn eq_lower(s: &[u8], lower: &[u8]) -> bool {
 /// `s` without leading and trailing OWS.
 #[inline]
 pub(crate) fn trim_ows(s: &[u8]) -> &[u8] {
-    let start = s.iter().position(|&b| !is_ows(b)).unwrap_or(s.len());
-    let end = s.iter().rposition(|&b| !is_ows(b)).map_or(start, |p| p + 1);
-    s.get(start..end).unwrap_or_default()
+    trim_class(s, OWS).1
+}
+
+/// `s` without the bytes of the class `bit` at either end, and how many
+/// were cut at the start.
+pub(crate) fn trim_class(s: &[u8], bit: u8) -> (usize, &[u8]) {
+    let lead = class_run(s, bit);
+    let mut rest = s.get(lead..).unwrap_or_default();
+    while let [head @ .., last] = rest
+        && is_class(*last, bit)
+    {
+        rest = head;
+    }
+    (lead, rest)
 }
 
 #[cfg(test)]
@@ -516,6 +583,19 @@ mod tests {
     }
 
     #[test]
+    fn token_scheme_and_list_space_classes_are_the_grammar_sets() {
+        for b in 0..=255u8 {
+            let tchar = b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+            assert_eq!(is_class(b, TCHAR), tchar, "{b:#x}");
+            let scheme = b.is_ascii_alphanumeric() || b"+-.".contains(&b);
+            assert_eq!(is_class(b, SCHEME), scheme, "{b:#x}");
+            let list_space = super::super::fields::is_list_space(b);
+            assert_eq!(is_class(b, LIST_SPACE), list_space, "{b:#x}");
+            assert_eq!(is_class(b, OWS), is_ows(b), "{b:#x}");
+        }
+    }
+
+    #[test]
     fn tokens() {
         assert!(is_token(b"keep-alive"));
         assert!(is_token(b"X_Custom~!"));
@@ -530,5 +610,6 @@ mod tests {
         assert_eq!(trim_ows(b" \t a b \t"), b"a b");
         assert_eq!(trim_ows(b"   "), b"");
         assert_eq!(trim_ows(b""), b"");
+        assert_eq!(trim_class(b" \r\n a b\r\n", LIST_SPACE), (4, &b"a b"[..]));
     }
 }

@@ -64,7 +64,6 @@ impl ConnectionFlags {
     }
 
     /// Reads one `Connection` field value (see [`ConnectionOptions::add_value`]).
-    #[cfg_attr(h1conn_small, inline(never))]
     pub fn add_value(&mut self, value: &[u8]) -> Result<(), ProtocolError> {
         // The common single-option values, without splitting a list (built
         // for size, the list reader alone: the same result).
@@ -78,6 +77,13 @@ impl ConnectionFlags {
                 return Ok(());
             }
         }
+        self.add_list(value)
+    }
+
+    /// A value that is not one plain option: the list reader, kept out of
+    /// the field walk in the fast build (rare, and the walk stays small).
+    #[cfg_attr(not(h1conn_small), cold, inline(never))]
+    fn add_list(&mut self, value: &[u8]) -> Result<(), ProtocolError> {
         self.add_value_with(value, |_| {})
     }
 }

@@ -116,7 +116,6 @@ pub(crate) struct ContentLengthReader {
 
 impl ContentLengthReader {
     /// Adds one field value. Offsets in errors are relative to `value`.
-    #[cfg_attr(h1conn_small, inline(never))]
     pub(crate) fn add_value(&mut self, value: &[u8]) -> Result<(), ProtocolError> {
         // The common case: one plain number, without splitting a list
         // (built for size, the list reader alone: the same result).
@@ -133,6 +132,13 @@ impl ContentLengthReader {
                 }
             };
         }
+        self.add_list(value)
+    }
+
+    /// A value that is not one plain number: the list reader, kept out of
+    /// the field walk in the fast build (rare, and the walk stays small).
+    #[cfg_attr(not(h1conn_small), cold, inline(never))]
+    fn add_list(&mut self, value: &[u8]) -> Result<(), ProtocolError> {
         let mut elements = 0;
         for (offset, element) in list_elements(value) {
             elements += 1;
@@ -166,7 +172,6 @@ pub(crate) struct TransferEncodingReader {
 
 impl TransferEncodingReader {
     /// Adds one field value. Offsets in errors are relative to `value`.
-    #[cfg_attr(h1conn_small, inline(never))]
     pub(crate) fn add_value(&mut self, value: &[u8]) -> Result<(), ProtocolError> {
         // The common case: `chunked` alone, without splitting a list
         // (built for size, the list reader alone: the same result).
@@ -178,6 +183,13 @@ impl TransferEncodingReader {
             self.state = TransferEncoding::Chunked;
             return Ok(());
         }
+        self.add_list(value)
+    }
+
+    /// A value that is not `chunked` alone: the list reader, kept out of
+    /// the field walk in the fast build (rare, and the walk stays small).
+    #[cfg_attr(not(h1conn_small), cold, inline(never))]
+    fn add_list(&mut self, value: &[u8]) -> Result<(), ProtocolError> {
         let mut elements = 0;
         for (offset, element) in list_elements(value) {
             elements += 1;
@@ -220,8 +232,9 @@ pub(crate) fn parse_u64(digits: &[u8]) -> Option<u64> {
     if digits.is_empty() {
         return None;
     }
-    // Nineteen digits cannot overflow: no checks per digit.
-    if digits.len() <= 19 {
+    // Nineteen digits cannot overflow: no checks per digit (built for size,
+    // the checked loop alone: the same result).
+    if digits.len() <= 19 && !crate::small() {
         return digits.iter().try_fold(0u64, |n, &d| {
             let digit = d.wrapping_sub(b'0');
             (digit <= 9).then(|| n * 10 + u64::from(digit))

@@ -1,7 +1,7 @@
 //! Whole heads: the start line, the field section, and the facts the rest
 //! of the engine needs from them, read in one pass over the bytes.
 
-use super::chars::{eq_lower, find_lf};
+use super::chars::{SCHEME, class_run, eq_lower, find_lf};
 use super::connection::{ConnectionFlags, ConnectionOptions};
 use super::fields::{FieldLine, Headers, walk_fields};
 use super::framing::{
@@ -95,6 +95,8 @@ pub(super) struct FactsReader {
 }
 
 impl FactsReader {
+    // Built for size, one copy of the initial state, not one per caller.
+    #[cfg_attr(h1conn_small, inline(never))]
     pub(super) fn new() -> Self {
         Self {
             facts: HeadFacts::default(),
@@ -183,44 +185,55 @@ impl FactsReader {
             Field::UPGRADE => {
                 self.facts.upgrade = true;
             }
-            Field::CONNECTION => {
-                self.facts
-                    .connection
-                    .add_value(value)
-                    .map_err(|e| e.shifted(at))?;
-            }
             Field::KEEP_ALIVE => {
                 self.facts
                     .keep_alive
                     .get_or_insert_with(KeepAlive::new)
                     .add_value(value);
             }
-            Field::CONTENT_LENGTH => {
-                self.content_length
+            // The readers that can fail: their offsets are in the value.
+            // (An offset recorded before a failure is never read: the
+            // head is rejected.)
+            Field::CONNECTION => {
+                return self
+                    .facts
+                    .connection
                     .add_value(value)
-                    .map_err(|e| e.shifted(at))?;
+                    .map_err(|e| e.shifted(at));
+            }
+            Field::CONTENT_LENGTH => {
                 self.content_length_at = at;
+                return self
+                    .content_length
+                    .add_value(value)
+                    .map_err(|e| e.shifted(at));
             }
             Field::TRANSFER_ENCODING => {
-                self.transfer_encoding
-                    .add_value(value)
-                    .map_err(|e| e.shifted(at))?;
                 self.transfer_encoding_at = at;
+                return self
+                    .transfer_encoding
+                    .add_value(value)
+                    .map_err(|e| e.shifted(at));
             }
             _ => {}
         }
         Ok(())
     }
 
-    /// The checks of a request's fields as a whole, once the framing is
-    /// checked: `Host` (`fields_at`: where the fields start) and a body
-    /// length that can be known.
+    /// The checks after the fields are read: framing for every head and,
+    /// with `request_version`, the request's own rules (Host, a final
+    /// chunked coding). Also checks the heads the engine writes.
     #[inline(always)]
-    pub(super) fn check_request(
-        &self,
-        version: Version,
+    pub(super) fn check(
+        &mut self,
+        config: &ParseConfig,
+        request_version: Option<Version>,
         fields_at: usize,
     ) -> Result<(), ProtocolError> {
+        self.check_framing(config)?;
+        let Some(version) = request_version else {
+            return Ok(());
+        };
         // RFC 9112 3.2: exactly one Host in HTTP/1.1, at most one in HTTP/1.0.
         if self.hosts > 1 {
             return Err(ProtocolError::new(
@@ -245,7 +258,8 @@ impl FactsReader {
     }
 
     /// The framing conflict check shared by requests and responses.
-    pub(super) fn check_framing(&mut self, config: &ParseConfig) -> Result<(), ProtocolError> {
+    #[inline(always)]
+    fn check_framing(&mut self, config: &ParseConfig) -> Result<(), ProtocolError> {
         let both = self.facts.content_length.is_some()
             && self.facts.transfer_encoding != TransferEncoding::Absent;
         if both {
@@ -314,13 +328,11 @@ impl TargetForm {
             b"*" => Self::Asterisk,
             _ if connect => Self::Authority,
             _ => {
-                // absolute-URI starts with `scheme ":"`, scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
-                let scheme_len = target.iter().position(|&b| b == b':')?;
-                let scheme = target.get(..scheme_len)?;
-                let valid = scheme.first().is_some_and(u8::is_ascii_alphabetic)
-                    && scheme
-                        .iter()
-                        .all(|&b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
+                // absolute-URI starts with `scheme ":"`, scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ):
+                // a run of scheme bytes up to the first `:` (which is none).
+                let scheme_len = class_run(target, SCHEME);
+                let valid = target.first().is_some_and(u8::is_ascii_alphabetic)
+                    && target.get(scheme_len) == Some(&b':');
                 return valid.then_some(Self::Absolute);
             }
         };
@@ -362,7 +374,7 @@ impl<'a> RequestHead<'a> {
     /// [`RequestHead::parse`] the slow way: find the end (resuming where
     /// `scanner` stopped), then parse.
     #[cold]
-    #[inline(never)]
+    #[cfg_attr(not(h1conn_small), inline(never))]
     fn parse_scanned(
         scanner: &mut HeadScanner,
         buf: &'a [u8],
@@ -401,7 +413,8 @@ impl<'a> RequestHead<'a> {
                 return plain;
             }
         }
-        let (line, line_at, _, fields_at) = split_start_line(buf, bounds)?;
+        let (line, fields_at) = split_start_line(buf, bounds)?;
+        let line_at = bounds.start;
         let parsed = match request_line(line, config.allow_multiple_spaces) {
             Ok((_, parsed)) => parsed,
             Err(e) => return Err(start_line_error(e, line, line_at)),
@@ -416,7 +429,7 @@ impl<'a> RequestHead<'a> {
     /// and Host checked. With `to_end` the head ends where `buf` does (the
     /// caller's bounds), else at its empty line. Built once, where the
     /// caller returns it: no copy of the head on the way out.
-    #[inline(never)]
+    #[cfg_attr(not(h1conn_small), inline(never))]
     fn parse_from(
         buf: &'a [u8],
         at: usize,
@@ -440,14 +453,13 @@ impl<'a> RequestHead<'a> {
         let block = buf.get(fields_at..).unwrap_or_default();
         let mut reader = FactsReader::new();
         let fields_len = reader.read(block, fields_at, false)?;
+        reader.check(config, Some(parsed.version), fields_at)?;
         // The head ends at its empty line, or where the caller's bounds say.
         let len = if to_end {
             buf.len()
         } else {
             fields_at + fields_len
         };
-        reader.check_framing(config)?;
-        reader.check_request(parsed.version, fields_at)?;
         let facts = reader.facts;
         Ok(Parsed::Complete(Self {
             method: parsed.method,
@@ -518,7 +530,7 @@ impl<'a> ResponseHead<'a> {
     /// [`ResponseHead::parse`] the slow way: find the end (resuming where
     /// `scanner` stopped), then parse.
     #[cold]
-    #[inline(never)]
+    #[cfg_attr(not(h1conn_small), inline(never))]
     fn parse_scanned(
         scanner: &mut HeadScanner,
         buf: &'a [u8],
@@ -556,7 +568,8 @@ impl<'a> ResponseHead<'a> {
                 return plain;
             }
         }
-        let (line, line_at, _, fields_at) = split_start_line(buf, bounds)?;
+        let (line, fields_at) = split_start_line(buf, bounds)?;
+        let line_at = bounds.start;
         let (spaces, reason) = (config.allow_multiple_spaces, config.allow_missing_reason);
         let parsed = match status_line(line, spaces, reason) {
             Ok((_, parsed)) => parsed,
@@ -570,7 +583,7 @@ impl<'a> ResponseHead<'a> {
     /// `parsed`, whose fields start at `at`: the fields walked once up to
     /// the empty line (validated, facts read), framing checked; `to_end`
     /// as for requests.
-    #[inline(never)]
+    #[cfg_attr(not(h1conn_small), inline(never))]
     fn parse_from(
         buf: &'a [u8],
         at: usize,
@@ -593,12 +606,12 @@ impl<'a> ResponseHead<'a> {
         let block = buf.get(fields_at..).unwrap_or_default();
         let mut reader = FactsReader::new();
         let fields_len = reader.read(block, fields_at, allow_fold)?;
+        reader.check(config, None, fields_at)?;
         let len = if to_end {
             buf.len()
         } else {
             fields_at + fields_len
         };
-        reader.check_framing(config)?;
         Ok(Parsed::Complete(Self {
             version: parsed.version,
             status: parsed.status,
@@ -710,11 +723,6 @@ fn connection_options(headers: Headers<'_>) -> ConnectionOptions<'_> {
     options
 }
 
-/// A bounded head cut into its start line (without CRLF) and its field
-/// section, with the offset of each in the caller's buffer.
-type HeadParts<'a> = (&'a [u8], usize, &'a [u8], usize);
-
-/// Splits a bounded head into its start line and field section.
 /// The error for a start line that failed to parse: a bare CR at or before
 /// the point of failure is what went wrong, whatever the parser expected.
 fn start_line_error(err: nom::Err<WireError>, line: &[u8], line_at: usize) -> ProtocolError {
@@ -729,7 +737,9 @@ fn start_line_error(err: nom::Err<WireError>, line: &[u8], line_at: usize) -> Pr
     }
 }
 
-fn split_start_line(buf: &[u8], bounds: HeadBounds) -> Result<HeadParts<'_>, ProtocolError> {
+/// Cuts the start line (without CRLF, at `bounds.start`) off a bounded
+/// head: the line, and where the field section starts in `buf`.
+fn split_start_line(buf: &[u8], bounds: HeadBounds) -> Result<(&[u8], usize), ProtocolError> {
     let head = buf.get(bounds.start..bounds.end).unwrap_or_default();
     let lf = find_lf(head).ok_or(ProtocolError::new(
         ErrorKind::InvalidStartLine,
@@ -745,6 +755,5 @@ fn split_start_line(buf: &[u8], bounds: HeadBounds) -> Result<HeadParts<'_>, Pro
             bounds.start,
         ));
     }
-    let fields = head.get(lf + 1..).unwrap_or_default();
-    Ok((line, bounds.start, fields, bounds.start + lf + 1))
+    Ok((line, bounds.start + lf + 1))
 }

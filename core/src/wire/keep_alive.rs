@@ -4,14 +4,7 @@
 //! Reading it never fails: parameters that are unknown, malformed or too
 //! large are skipped, because the field is advice, not framing.
 
-use nom::branch::alt;
-use nom::bytes::complete::{take_while, take_while1};
-use nom::combinator::opt;
-use nom::sequence::preceded;
-use nom::{IResult, Parser};
-
-use super::chars::{eq_lower, is_tchar};
-use super::fields::is_list_space;
+use super::chars::{LIST_SPACE, TCHAR, class_run, eq_lower};
 
 /// The parameters of a `Keep-Alive` field.
 ///
@@ -28,8 +21,6 @@ pub struct KeepAlive {
     /// (`max=0`: none).
     pub max: Option<u32>,
 }
-
-type KeyValue<'a> = (&'a [u8], Option<&'a [u8]>);
 
 impl KeepAlive {
     /// No parameters.
@@ -72,24 +63,38 @@ impl KeepAlive {
             *self = params;
             return;
         }
+        self.add_general(value);
+    }
+
+    /// Merges the parameters of a `Keep-Alive` value of any shape: a plain
+    /// loop over `key [ "=" ( token / quoted-string ) ]` list elements.
+    #[inline]
+    fn add_general(&mut self, value: &[u8]) {
         let mut rest = value;
         while !rest.is_empty() {
             rest = skip_list_space(rest);
-            match parameter(rest) {
-                Ok((after, (key, value))) if ends_parameter(after) => {
-                    self.add_parameter(key, value);
-                    rest = after;
-                }
-                // Not a parameter we can read: skip to the next separator.
-                _ => {
-                    let skip = rest
-                        .iter()
-                        .position(|&b| is_separator(b))
-                        .unwrap_or(rest.len());
-                    rest = rest.get(skip..).unwrap_or_default();
-                }
+            // `key [ "=" ( token / quoted-string ) ]`, optional space around `=`.
+            let (key, mut after) = rest
+                .split_at_checked(class_run(rest, TCHAR))
+                .unwrap_or_default();
+            let mut param = None;
+            if let [b'=', v @ ..] = skip_list_space(after)
+                && let Some((v, after_v)) = param_value(skip_list_space(v))
+            {
+                param = Some(v);
+                after = after_v;
             }
-            rest = skip_list_space(rest);
+            // Either way `rest` ends up at a separator or the end, with no
+            // space before it to skip.
+            match skip_list_space(after) {
+                // Not a parameter we can read: skip to the next separator.
+                _ if key.is_empty() => rest = skip_to_separator(rest),
+                tail @ ([] | [b',' | b';', ..]) => {
+                    self.add_parameter(key, param);
+                    rest = tail;
+                }
+                _ => rest = skip_to_separator(rest),
+            }
             if let [b',' | b';', tail @ ..] = rest {
                 rest = tail;
             }
@@ -162,55 +167,37 @@ impl KeepAlive {
     }
 }
 
-/// `key [ "=" ( token / quoted-string ) ]`, with optional space around `=`.
-fn parameter(input: &[u8]) -> IResult<&[u8], KeyValue<'_>> {
-    let space = || take_while(is_list_space);
-    (
-        take_while1(is_tchar),
-        opt(preceded(
-            (space(), nom::character::complete::char('='), space()),
-            alt((quoted, token)),
-        )),
-    )
-        .parse(input)
-}
-
-fn token(input: &[u8]) -> IResult<&[u8], &[u8]> {
-    take_while1(is_tchar).parse(input)
-}
-
-/// A quoted string; returns what is between the quotes (escapes left as they are).
-fn quoted(input: &[u8]) -> IResult<&[u8], &[u8]> {
-    let fail = || nom::Err::Error(nom::error::Error::new(input, nom::error::ErrorKind::Char));
-    let [b'"', body @ ..] = input else {
-        return Err(fail());
+/// The value of a parameter at the start of `v`, a token or a quoted
+/// string (what is between the quotes, escapes left as they are), and
+/// what follows it; `None` if there is neither.
+fn param_value(v: &[u8]) -> Option<(&[u8], &[u8])> {
+    let [b'"', body @ ..] = v else {
+        return v
+            .split_at_checked(class_run(v, TCHAR))
+            .filter(|(t, _)| !t.is_empty());
     };
     let mut escaped = false;
     for (i, &b) in body.iter().enumerate() {
         match (escaped, b) {
             (false, b'"') => {
-                let (inner, after) = body.split_at_checked(i).unwrap_or((body, &[]));
-                return Ok((after.get(1..).unwrap_or_default(), inner));
+                let (inner, after) = body.split_at_checked(i)?;
+                return Some((inner, after.get(1..).unwrap_or_default()));
             }
             (false, b'\\') => escaped = true,
             _ => escaped = false,
         }
     }
-    Err(fail())
+    None
 }
 
-fn ends_parameter(rest: &[u8]) -> bool {
-    skip_list_space(rest)
-        .first()
-        .is_none_or(|&b| is_separator(b))
-}
-
-const fn is_separator(b: u8) -> bool {
-    b == b',' || b == b';'
+/// `s` from its first `,` or `;` on (empty if there is none).
+fn skip_to_separator(s: &[u8]) -> &[u8] {
+    let at = s.iter().position(|&b| b == b',' || b == b';');
+    s.get(at.unwrap_or(s.len())..).unwrap_or_default()
 }
 
 fn skip_list_space(s: &[u8]) -> &[u8] {
-    let n = s.iter().take_while(|&&b| is_list_space(b)).count();
+    let n = class_run(s, LIST_SPACE);
     s.get(n..).unwrap_or_default()
 }
 
@@ -220,8 +207,9 @@ pub(crate) fn parse_u32(digits: &[u8]) -> Option<u32> {
     if digits.is_empty() {
         return None;
     }
-    // Nine digits cannot overflow: no checks per digit.
-    if digits.len() <= 9 {
+    // Nine digits cannot overflow: no checks per digit (built for size,
+    // the checked loop alone: the same result).
+    if digits.len() <= 9 && !crate::small() {
         return digits.iter().try_fold(0u32, |n, &d| {
             let digit = d.wrapping_sub(b'0');
             (digit <= 9).then(|| n * 10 + u32::from(digit))
@@ -235,7 +223,165 @@ pub(crate) fn parse_u32(digits: &[u8]) -> Option<u32> {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
+    use std::string::ToString;
+
     use super::*;
+
+    /// The general reader as it was written with nom combinators before
+    /// the plain loop: the oracle the loop is held to.
+    mod reference {
+        use nom::branch::alt;
+        use nom::bytes::complete::{take_while, take_while1};
+        use nom::combinator::opt;
+        use nom::sequence::preceded;
+        use nom::{IResult, Parser};
+
+        use super::super::super::chars::is_tchar;
+        use super::super::super::fields::is_list_space;
+        use super::super::{KeepAlive, skip_list_space};
+
+        type KeyValue<'a> = (&'a [u8], Option<&'a [u8]>);
+
+        /// The general reader (no `add_simple` shortcut).
+        pub(super) fn add_value(params: &mut KeepAlive, value: &[u8]) {
+            let mut rest = value;
+            while !rest.is_empty() {
+                rest = skip_list_space(rest);
+                match parameter(rest) {
+                    Ok((after, (key, value))) if ends_parameter(after) => {
+                        params.add_parameter(key, value);
+                        rest = after;
+                    }
+                    _ => {
+                        let skip = rest
+                            .iter()
+                            .position(|&b| is_separator(b))
+                            .unwrap_or(rest.len());
+                        rest = rest.get(skip..).unwrap_or_default();
+                    }
+                }
+                rest = skip_list_space(rest);
+                if let [b',' | b';', tail @ ..] = rest {
+                    rest = tail;
+                }
+            }
+        }
+
+        /// `key [ "=" ( token / quoted-string ) ]`, with optional space around `=`.
+        fn parameter(input: &[u8]) -> IResult<&[u8], KeyValue<'_>> {
+            let space = || take_while(is_list_space);
+            (
+                take_while1(is_tchar),
+                opt(preceded(
+                    (space(), nom::character::complete::char('='), space()),
+                    alt((quoted, token)),
+                )),
+            )
+                .parse(input)
+        }
+
+        fn token(input: &[u8]) -> IResult<&[u8], &[u8]> {
+            take_while1(is_tchar).parse(input)
+        }
+
+        /// A quoted string; returns what is between the quotes (escapes left as they are).
+        fn quoted(input: &[u8]) -> IResult<&[u8], &[u8]> {
+            let fail =
+                || nom::Err::Error(nom::error::Error::new(input, nom::error::ErrorKind::Char));
+            let [b'"', body @ ..] = input else {
+                return Err(fail());
+            };
+            let mut escaped = false;
+            for (i, &b) in body.iter().enumerate() {
+                match (escaped, b) {
+                    (false, b'"') => {
+                        let (inner, after) = body.split_at_checked(i).unwrap_or((body, &[]));
+                        return Ok((after.get(1..).unwrap_or_default(), inner));
+                    }
+                    (false, b'\\') => escaped = true,
+                    _ => escaped = false,
+                }
+            }
+            Err(fail())
+        }
+
+        fn ends_parameter(rest: &[u8]) -> bool {
+            skip_list_space(rest)
+                .first()
+                .is_none_or(|&b| is_separator(b))
+        }
+
+        const fn is_separator(b: u8) -> bool {
+            b == b',' || b == b';'
+        }
+    }
+
+    /// The plain loop reads every value as the nom grammar did: every
+    /// short value over an alphabet that reaches each branch, and longer
+    /// ones built from the grammar's pieces.
+    #[test]
+    fn agrees_with_the_reference_grammar() {
+        fn check(s: &[u8]) {
+            let mut general = KeepAlive::new();
+            general.add_general(s);
+            let mut expected = KeepAlive::new();
+            reference::add_value(&mut expected, s);
+            assert_eq!(general, expected, "{:?}", s.escape_ascii().to_string());
+            assert_eq!(
+                KeepAlive::parse(s),
+                expected,
+                "{:?}",
+                s.escape_ascii().to_string()
+            );
+        }
+        const ALPHABET: &[u8] = b"a=\",; 1\\\rx";
+        for len in 0..=6 {
+            for mut n in 0..ALPHABET.len().pow(len) {
+                let mut s = [0u8; 6];
+                for b in s[..len as usize].iter_mut() {
+                    *b = ALPHABET[n % ALPHABET.len()];
+                    n /= ALPHABET.len();
+                }
+                check(&s[..len as usize]);
+            }
+        }
+        const PIECES: &[&[u8]] = &[
+            b"timeout",
+            b"max",
+            b"MAX",
+            b"=",
+            b" = ",
+            b"5",
+            b"300",
+            b"4294967296",
+            b"\"",
+            b"\"7\"",
+            b"\\",
+            b",",
+            b";",
+            b" ",
+            b"\t",
+            b"\r\n ",
+            b"foo",
+            b"(",
+            b"timeout=5",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..200_000 {
+            let mut s = std::vec::Vec::new();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let mut pick = seed;
+            for _ in 0..(pick % 10) {
+                pick /= 5;
+                s.extend_from_slice(PIECES[(pick as usize) % PIECES.len()]);
+                pick = pick.rotate_left(13) ^ seed;
+            }
+            check(&s);
+        }
+    }
 
     fn ka(timeout: Option<u32>, max: Option<u32>) -> KeepAlive {
         KeepAlive { timeout, max }

@@ -8,9 +8,13 @@ use std::vec::Vec;
 
 use quickcheck::{Arbitrary, Gen, QuickCheck};
 
-use super::chars::{REG_NAME, TCHAR, class_len, eq_lower, find_ctl, find_lf, vchar_len};
+use super::chars::{
+    DIGIT, FUTURE, HEX, LIST_SPACE, OWS, REG_NAME, SCHEME, TCHAR, class_len, class_run, eq_lower,
+    find_ctl, find_lf, is_token, trim_class, vchar_len,
+};
 use super::connection::ConnectionFlags;
 use super::framing::{ContentLengthReader, TransferEncodingReader};
+use super::host::check_authority;
 use super::{
     HeadScanner, KeepAlive, Method, ParseConfig, RequestHead, ResponseHead, validate_fields,
 };
@@ -96,6 +100,10 @@ const PIECES: &[&[u8]] = &[
     b"X-Long-Name-Here: ",
     b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
     b"value with spaces",
+    b"[::ffff:1.2.3.4]:8080",
+    b"[v7.a:b]",
+    b"timeout = \"7\" ; max=2",
+    b"\\",
 ];
 
 /// Bytes built from [`PIECES`], or a corpus head changed in a few places.
@@ -192,6 +200,23 @@ fn outcomes(bytes: &[u8]) -> std::string::String {
         class_len(bytes, REG_NAME),
     );
     let _ = write!(out, " {:?}", Method::from_bytes(bytes));
+    // Every class as the hot run (`class_len`) and the plain one (`class_run`).
+    for bit in [TCHAR, REG_NAME, HEX, DIGIT, FUTURE, SCHEME, LIST_SPACE, OWS] {
+        let _ = write!(
+            out,
+            " {} {} {:?}",
+            class_len(bytes, bit),
+            class_run(bytes, bit),
+            trim_class(bytes, bit)
+        );
+    }
+    let _ = write!(
+        out,
+        " {} {:?} {:?}",
+        is_token(bytes),
+        check_authority(bytes, false),
+        check_authority(bytes, true)
+    );
     for lower in [&b"keep-alive"[..], b"close", b"transfer-encoding", b"te"] {
         let _ = write!(out, " {}", eq_lower(bytes, lower));
     }

@@ -49,8 +49,10 @@ pub(crate) struct StatusLine<'a> {
 /// `HTTP-version = "HTTP/" DIGIT "." DIGIT`.
 #[inline]
 pub(crate) fn http_version(input: &[u8]) -> PResult<'_, Version> {
-    // The common case in one comparison.
-    if let Some((b"HTTP/1.1", rest)) = input.split_first_chunk::<8>() {
+    // The common case in one comparison (built for size, the rule alone).
+    if !crate::small()
+        && let Some((b"HTTP/1.1", rest)) = input.split_first_chunk::<8>()
+    {
         return Ok((rest, Version::Http11));
     }
     let (rest, _) = with_kind(ErrorKind::InvalidVersion, tag(&b"HTTP/"[..])).parse(input)?;

@@ -21,7 +21,7 @@ use crate::error::ErrorKind;
 /// Reads `headers` as the parser reads them once written (each value
 /// without surrounding whitespace, by the parser's own reader), then the
 /// `Connection` field with the value `added` that the writer appends when
-/// `headers` have none, and checks the framing strictly.
+/// `headers` have none.
 ///
 /// A `Keep-Alive` field the writer appends is not read: the engine acts
 /// on no `Keep-Alive` parameters of a head it sends.
@@ -47,9 +47,6 @@ fn read_fields(headers: &[Header<'_>], added: Option<&[u8]>) -> Result<FactsRead
         read(b"Connection", value)?;
     }
     reader.finish();
-    reader
-        .check_framing(&ParseConfig::strict())
-        .map_err(|e| e.kind)?;
     Ok(reader)
 }
 
@@ -66,8 +63,10 @@ pub(crate) fn request_facts(
     if TargetForm::classify(method, target).is_none() {
         return Err(ErrorKind::InvalidTarget);
     }
-    let reader = read_fields(headers, added)?;
-    reader.check_request(version, 0).map_err(|e| e.kind)?;
+    let mut reader = read_fields(headers, added)?;
+    reader
+        .check(&ParseConfig::strict(), Some(version), 0)
+        .map_err(|e| e.kind)?;
     Ok(reader.facts)
 }
 
@@ -78,7 +77,11 @@ pub(crate) fn response_facts(
     headers: &[Header<'_>],
     added: Option<&[u8]>,
 ) -> Result<HeadFacts, ErrorKind> {
-    read_fields(headers, added).map(|reader| reader.facts)
+    let mut reader = read_fields(headers, added)?;
+    reader
+        .check(&ParseConfig::strict(), None, 0)
+        .map_err(|e| e.kind)?;
+    Ok(reader.facts)
 }
 
 #[cfg(test)]

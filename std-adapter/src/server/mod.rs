@@ -72,10 +72,10 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use h1conn::Connection;
 use h1conn::io::blocking;
 use h1conn::policy::{CloseReason, Persistence};
 use h1conn::wire::Version;
+use h1conn::{Config, Connection, ServerRole};
 
 pub use config::{ConfigError, ServerConfig};
 pub use listen::{Server, ServerHandle};
@@ -160,7 +160,7 @@ pub(crate) struct Exchange<'h> {
 
 impl<'h> Exchange<'h> {
     /// The record, with the engine's persistence decision.
-    pub(crate) fn record(&self, engine: &Connection) -> AccessRecord<'h> {
+    pub(crate) fn record(&self, engine: &Connection<Config, ServerRole>) -> AccessRecord<'h> {
         let persistence = engine.persistence();
         AccessRecord {
             conn: self.conn,
