@@ -120,8 +120,9 @@ fn outgoing_transfer_coding_other_than_chunked_is_refused() {
         .unwrap()
         .header("Transfer-Encoding", "xchunked")
         .body("hello");
-    // The engine reads back the head it wrote: a request whose transfer
-    // coding does not end in chunked cannot be framed, so it is refused
+    // The engine learns the framing of the head it writes from its parts
+    // as a parser would: a request whose transfer coding does not end in
+    // chunked cannot be framed, so it is refused
     // before a byte is sent, instead of being framed one way on the wire
     // and counted another way by the engine.
     let error = Client::new().send(&request).unwrap_err();
