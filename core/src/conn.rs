@@ -990,9 +990,7 @@ impl<R: RoleKind> State<R> {
         let waiting_for_response = self.role() == Role::Client && !self.pending.is_empty();
         self.close_with(CloseReason::PeerClosed);
         if mid_message || waiting_for_response {
-            self.persistence = self
-                .persistence
-                .and(Persistence::Close(CloseReason::ProtocolError));
+            self.close_for(CloseReason::ProtocolError);
             return Err(ProtocolError::new(ErrorKind::IncompleteMessage, 0));
         }
         Ok(None)
@@ -1026,9 +1024,7 @@ impl<R: RoleKind> State<R> {
         }
         if idle {
             self.timers.stop(&mut self.timer_slots, Timer::Idle);
-            self.persistence = self
-                .persistence
-                .and(Persistence::Close(CloseReason::IdleTimeout));
+            self.close_for(CloseReason::IdleTimeout);
             self.settle(config, now);
         }
         None
@@ -1559,9 +1555,7 @@ impl<R: RoleKind> State<R> {
         if self.role() == Role::Client && self.requests_left() == Some(0) && self.pending.is_empty()
         {
             // The server's `max` is used up: this connection is done.
-            self.persistence = self
-                .persistence
-                .and(Persistence::Close(CloseReason::MaxReached));
+            self.close_for(CloseReason::MaxReached);
         }
         let keep = self.persistence.is_keep_alive();
         if self.role() == Role::Server && self.send == HalfState::Done {
@@ -1612,6 +1606,14 @@ impl<R: RoleKind> State<R> {
     fn set_timer(&mut self, timer: Timer, now: Instant, after: Duration) {
         self.timers
             .set(&mut self.timer_slots, timer, now + after, Some(now));
+    }
+
+    /// The connection must close after this exchange, for `reason` unless
+    /// it already had one. (Outlined in a size build: called from many
+    /// places.)
+    #[cfg_attr(h1conn_small, inline(never))]
+    fn close_for(&mut self, reason: CloseReason) {
+        self.persistence = self.persistence.and(Persistence::Close(reason));
     }
 
     const fn flag(&self, bit: u8) -> bool {
@@ -1719,9 +1721,7 @@ impl<R: RoleKind> State<R> {
     }
 
     fn switch(&mut self) {
-        self.persistence = self
-            .persistence
-            .and(Persistence::Close(CloseReason::ProtocolSwitch));
+        self.close_for(CloseReason::ProtocolSwitch);
         self.step_send(Step::Switch);
         self.step_recv(Step::Switch);
         self.timers.stop_all(&mut self.timer_slots);
@@ -1731,7 +1731,7 @@ impl<R: RoleKind> State<R> {
     /// server that was not answering anything may still send one error
     /// response (`Connection: close` is added), then must close.
     fn fail(&mut self, reason: CloseReason) {
-        self.persistence = self.persistence.and(Persistence::Close(reason));
+        self.close_for(reason);
         self.step_recv(Step::Close);
         self.timers.stop_all(&mut self.timer_slots);
         let can_answer = self.role() == Role::Server
@@ -1751,7 +1751,7 @@ impl<R: RoleKind> State<R> {
     }
 
     fn close_with(&mut self, reason: CloseReason) {
-        self.persistence = self.persistence.and(Persistence::Close(reason));
+        self.close_for(reason);
         self.step_send(Step::Close);
         self.step_recv(Step::Close);
         self.timers.stop_all(&mut self.timer_slots);
