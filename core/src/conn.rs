@@ -285,6 +285,8 @@ impl Pending {
     }
 
     /// What the request said about persistence ([`request_persistence`]).
+    // Outlined in a size build: read by every exchange's decisions.
+    #[cfg_attr(h1conn_small, inline(never))]
     const fn persistence(self) -> Persistence {
         let reason = match self.0 >> PENDING_VERDICT_SHIFT {
             0 => return Persistence::KeepAlive,
