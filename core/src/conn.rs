@@ -285,6 +285,8 @@ impl Pending {
     }
 
     /// What the request said about persistence ([`request_persistence`]).
+    // Outlined in a size build: read by every exchange's decisions.
+    #[cfg_attr(h1conn_small, inline(never))]
     const fn persistence(self) -> Persistence {
         let reason = match self.0 >> PENDING_VERDICT_SHIFT {
             0 => return Persistence::KeepAlive,
@@ -612,13 +614,20 @@ impl Counts {
         }
     }
 
-    const fn set_client(&mut self, counts: ClientCounts) {
-        self.0 = [
-            counts.peer_timeout,
-            counts.peer_max,
-            counts.left,
-            counts.interim_seen,
-        ];
+    // One count stored at a time: no read and write back of the others.
+    const fn set_peer(&mut self, peer_timeout: u16, peer_max: u16) {
+        let [timeout, max, _, _] = &mut self.0;
+        (*timeout, *max) = (peer_timeout, peer_max);
+    }
+
+    const fn set_client_left(&mut self, left: u16) {
+        let [_, _, slot, _] = &mut self.0;
+        *slot = left;
+    }
+
+    const fn set_interim_seen(&mut self, seen: u16) {
+        let [_, _, _, slot] = &mut self.0;
+        *slot = seen;
     }
 }
 
@@ -983,9 +992,7 @@ impl<R: RoleKind> State<R> {
         let waiting_for_response = self.role() == Role::Client && !self.pending.is_empty();
         self.close_with(CloseReason::PeerClosed);
         if mid_message || waiting_for_response {
-            self.persistence = self
-                .persistence
-                .and(Persistence::Close(CloseReason::ProtocolError));
+            self.close_for(CloseReason::ProtocolError);
             return Err(ProtocolError::new(ErrorKind::IncompleteMessage, 0));
         }
         Ok(None)
@@ -1019,9 +1026,7 @@ impl<R: RoleKind> State<R> {
         }
         if idle {
             self.timers.stop(&mut self.timer_slots, Timer::Idle);
-            self.persistence = self
-                .persistence
-                .and(Persistence::Close(CloseReason::IdleTimeout));
+            self.close_for(CloseReason::IdleTimeout);
             self.settle(config, now);
         }
         None
@@ -1070,12 +1075,7 @@ impl<R: RoleKind> State<R> {
         self.step_send(Step::HeadDone { body: has_body });
         if has_body && pending.expect_continue() {
             self.set_flag(FLAG_BODY_HELD, true);
-            self.timers.set(
-                &mut self.timer_slots,
-                Timer::Continue,
-                now + config.continue_timeout,
-                Some(now),
-            );
+            self.set_timer(Timer::Continue, now, config.continue_timeout);
         }
         if !has_body {
             self.settle(config, now);
@@ -1367,12 +1367,7 @@ impl<R: RoleKind> State<R> {
             }
             // A head that started must complete in time, on both sides: a
             // peer dribbling a head must not hold the caller.
-            self.timers.set(
-                &mut self.timer_slots,
-                Timer::Head,
-                now + config.head_timeout,
-                Some(now),
-            );
+            self.set_timer(Timer::Head, now, config.head_timeout);
         }
         let parse = config.parse;
         // One pass when the head arrived whole; otherwise the scanner
@@ -1418,12 +1413,7 @@ impl<R: RoleKind> State<R> {
             credit: 0,
         };
         if body != BodyKind::None && body != BodyKind::Length(0) {
-            self.timers.set(
-                &mut self.timer_slots,
-                Timer::Body,
-                now + config.body_timeout,
-                Some(now),
-            );
+            self.set_timer(Timer::Body, now, config.body_timeout);
         }
     }
 
@@ -1567,9 +1557,7 @@ impl<R: RoleKind> State<R> {
         if self.role() == Role::Client && self.requests_left() == Some(0) && self.pending.is_empty()
         {
             // The server's `max` is used up: this connection is done.
-            self.persistence = self
-                .persistence
-                .and(Persistence::Close(CloseReason::MaxReached));
+            self.close_for(CloseReason::MaxReached);
         }
         let keep = self.persistence.is_keep_alive();
         if self.role() == Role::Server && self.send == HalfState::Done {
@@ -1612,8 +1600,22 @@ impl<R: RoleKind> State<R> {
             Role::Server => config.idle_timeout,
             Role::Client => self.reuse_window(config),
         };
+        self.set_timer(Timer::Idle, now, window);
+    }
+
+    /// Sets `timer` to `after` from `now`: one place for the deadline's
+    /// (saturating) sum, not one at every site (smaller firmware).
+    fn set_timer(&mut self, timer: Timer, now: Instant, after: Duration) {
         self.timers
-            .set(&mut self.timer_slots, Timer::Idle, now + window, Some(now));
+            .set(&mut self.timer_slots, timer, now + after, Some(now));
+    }
+
+    /// The connection must close after this exchange, for `reason` unless
+    /// it already had one. (Outlined in a size build: called from many
+    /// places.)
+    #[cfg_attr(h1conn_small, inline(never))]
+    fn close_for(&mut self, reason: CloseReason) {
+        self.persistence = self.persistence.and(Persistence::Close(reason));
     }
 
     const fn flag(&self, bit: u8) -> bool {
@@ -1655,24 +1657,19 @@ impl<R: RoleKind> State<R> {
         if self.role() == Role::Server {
             self.counts.set_server_left(left);
         } else {
-            let mut counts = self.counts.client();
-            counts.left = narrow(left);
-            self.counts.set_client(counts);
+            self.counts.set_client_left(narrow(left));
         }
     }
 
     fn set_peer_keep_alive(&mut self, params: KeepAlive) {
-        let mut counts = self.counts.client();
-        counts.peer_timeout = narrow(self.set_optional(FLAG_PEER_TIMEOUT, params.timeout));
-        counts.peer_max = narrow(self.set_optional(FLAG_PEER_MAX, params.max));
-        self.counts.set_client(counts);
+        let timeout = narrow(self.set_optional(FLAG_PEER_TIMEOUT, params.timeout));
+        let max = narrow(self.set_optional(FLAG_PEER_MAX, params.max));
+        self.counts.set_peer(timeout, max);
     }
 
     /// Client: sets the count of interim responses to the oldest request.
     fn set_interim_seen(&mut self, seen: u16) {
-        let mut counts = self.counts.client();
-        counts.interim_seen = seen;
-        self.counts.set_client(counts);
+        self.counts.set_interim_seen(seen);
     }
 
     /// The framing of the body being sent.
@@ -1726,9 +1723,7 @@ impl<R: RoleKind> State<R> {
     }
 
     fn switch(&mut self) {
-        self.persistence = self
-            .persistence
-            .and(Persistence::Close(CloseReason::ProtocolSwitch));
+        self.close_for(CloseReason::ProtocolSwitch);
         self.step_send(Step::Switch);
         self.step_recv(Step::Switch);
         self.timers.stop_all(&mut self.timer_slots);
@@ -1738,7 +1733,7 @@ impl<R: RoleKind> State<R> {
     /// server that was not answering anything may still send one error
     /// response (`Connection: close` is added), then must close.
     fn fail(&mut self, reason: CloseReason) {
-        self.persistence = self.persistence.and(Persistence::Close(reason));
+        self.close_for(reason);
         self.step_recv(Step::Close);
         self.timers.stop_all(&mut self.timer_slots);
         let can_answer = self.role() == Role::Server
@@ -1758,7 +1753,7 @@ impl<R: RoleKind> State<R> {
     }
 
     fn close_with(&mut self, reason: CloseReason) {
-        self.persistence = self.persistence.and(Persistence::Close(reason));
+        self.close_for(reason);
         self.step_send(Step::Close);
         self.step_recv(Step::Close);
         self.timers.stop_all(&mut self.timer_slots);

@@ -105,15 +105,6 @@ impl Persistence {
             Self::KeepAlive => later,
         }
     }
-
-    /// `KeepAlive` if `keep` holds, else close for `reason`.
-    const fn unless(close: bool, reason: CloseReason) -> Self {
-        if close {
-            Self::Close(reason)
-        } else {
-            Self::KeepAlive
-        }
-    }
 }
 
 /// What the persistence rules need to know of one message head: small and
@@ -158,21 +149,22 @@ impl MessageSummary {
     }
 
     /// The rules that apply to one message on its own, whoever sent it.
+    /// (The first rule that closes gives the reason: a chain of tests,
+    /// smaller than combining every rule's verdict.)
     const fn own_persistence(self, close_reason: CloseReason) -> Persistence {
         let http10 = matches!(self.version, Version::Http10);
-        Persistence::unless(self.close, close_reason)
-            .and(Persistence::unless(
-                http10 && self.transfer_encoding,
-                CloseReason::Http10TransferEncoding,
-            ))
-            .and(Persistence::unless(
-                self.framing_conflict,
-                CloseReason::FramingConflict,
-            ))
-            .and(Persistence::unless(
-                http10 && !self.keep_alive,
-                CloseReason::Http10NoKeepAlive,
-            ))
+        let reason = if self.close {
+            close_reason
+        } else if http10 && self.transfer_encoding {
+            CloseReason::Http10TransferEncoding
+        } else if self.framing_conflict {
+            CloseReason::FramingConflict
+        } else if http10 && !self.keep_alive {
+            CloseReason::Http10NoKeepAlive
+        } else {
+            return Persistence::KeepAlive;
+        };
+        Persistence::Close(reason)
     }
 }
 
@@ -213,25 +205,24 @@ pub(crate) const fn exchange_persistence_after(
     response: MessageSummary,
     response_body: BodyKind,
 ) -> Persistence {
-    let echo_missing = matches!(request_version, Version::Http10) && !response.keep_alive;
-    request
-        .and(Persistence::unless(
-            response.close,
-            CloseReason::ResponseClose,
-        ))
-        .and(Persistence::unless(
-            matches!(response_body, BodyKind::Tunnel),
-            CloseReason::ProtocolSwitch,
-        ))
-        .and(Persistence::unless(
-            matches!(response_body, BodyKind::UntilClose),
-            CloseReason::CloseDelimited,
-        ))
-        .and(response.own_persistence(CloseReason::ResponseClose))
-        .and(Persistence::unless(
-            echo_missing,
-            CloseReason::Http10NoKeepAlive,
-        ))
+    // The first rule that closes gives the reason, as in `own_persistence`.
+    let reason = if !request.is_keep_alive() {
+        return request;
+    } else if response.close {
+        CloseReason::ResponseClose
+    } else if matches!(response_body, BodyKind::Tunnel) {
+        CloseReason::ProtocolSwitch
+    } else if matches!(response_body, BodyKind::UntilClose) {
+        CloseReason::CloseDelimited
+    } else if let Persistence::Close(reason) = response.own_persistence(CloseReason::ResponseClose)
+    {
+        reason
+    } else if matches!(request_version, Version::Http10) && !response.keep_alive {
+        CloseReason::Http10NoKeepAlive
+    } else {
+        return Persistence::KeepAlive;
+    };
+    Persistence::Close(reason)
 }
 
 /// A `Connection` option a sender emits.
@@ -312,5 +303,101 @@ pub const fn response_fields(
             connection: Some(ConnectionValue::KeepAlive),
             keep_alive: announce,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The rules as a chain of tests agree with the rules as first written
+    //! (every rule's verdict combined with `and`), for every input.
+
+    use super::*;
+
+    const fn unless(close: bool, reason: CloseReason) -> Persistence {
+        if close {
+            Persistence::Close(reason)
+        } else {
+            Persistence::KeepAlive
+        }
+    }
+
+    fn own_reference(m: MessageSummary, close_reason: CloseReason) -> Persistence {
+        let http10 = matches!(m.version, Version::Http10);
+        unless(m.close, close_reason)
+            .and(unless(
+                http10 && m.transfer_encoding,
+                CloseReason::Http10TransferEncoding,
+            ))
+            .and(unless(m.framing_conflict, CloseReason::FramingConflict))
+            .and(unless(
+                http10 && !m.keep_alive,
+                CloseReason::Http10NoKeepAlive,
+            ))
+    }
+
+    fn exchange_reference(
+        request: Persistence,
+        request_version: Version,
+        response: MessageSummary,
+        body: BodyKind,
+    ) -> Persistence {
+        let echo_missing = matches!(request_version, Version::Http10) && !response.keep_alive;
+        request
+            .and(unless(response.close, CloseReason::ResponseClose))
+            .and(unless(
+                matches!(body, BodyKind::Tunnel),
+                CloseReason::ProtocolSwitch,
+            ))
+            .and(unless(
+                matches!(body, BodyKind::UntilClose),
+                CloseReason::CloseDelimited,
+            ))
+            .and(own_reference(response, CloseReason::ResponseClose))
+            .and(unless(echo_missing, CloseReason::Http10NoKeepAlive))
+    }
+
+    #[test]
+    fn chain_agrees_with_the_combined_verdicts() {
+        extern crate std;
+        use std::vec::Vec;
+        let versions = [Version::Http10, Version::Http11];
+        let summaries: Vec<MessageSummary> = (0..32u8)
+            .map(|bits| MessageSummary {
+                version: versions[usize::from(bits & 1)],
+                close: bits & 2 != 0,
+                keep_alive: bits & 4 != 0,
+                transfer_encoding: bits & 8 != 0,
+                framing_conflict: bits & 16 != 0,
+            })
+            .collect();
+        let bodies = [
+            BodyKind::None,
+            BodyKind::Length(0),
+            BodyKind::Length(5),
+            BodyKind::Chunked,
+            BodyKind::UntilClose,
+            BodyKind::Tunnel,
+        ];
+        let requests = [
+            Persistence::KeepAlive,
+            Persistence::Close(CloseReason::RequestClose),
+            Persistence::Close(CloseReason::Http10NoKeepAlive),
+        ];
+        for &m in &summaries {
+            for reason in [CloseReason::RequestClose, CloseReason::ResponseClose] {
+                assert_eq!(m.own_persistence(reason), own_reference(m, reason));
+            }
+            for request in requests {
+                for version in versions {
+                    for body in bodies {
+                        assert_eq!(
+                            exchange_persistence_after(request, version, m, body),
+                            exchange_reference(request, version, m, body),
+                            "{request:?} {version:?} {m:?} {body:?}"
+                        );
+                    }
+                }
+            }
+        }
     }
 }

@@ -141,11 +141,12 @@ fn earliest_of(all: &[u64; 3]) -> u64 {
 
 /// The latest set deadline of `all`, or [`NEVER`] if none is set.
 fn latest_of(all: &[u64; 3]) -> u64 {
+    // Shifted by one, `NEVER` wraps to 0, below every set deadline: the
+    // largest shifted value, shifted back, is the latest set deadline, or
+    // `NEVER` when none is set (0 wraps back). No branch per slot.
     all.iter()
-        .copied()
-        .filter(|&at| at != NEVER)
-        .max()
-        .unwrap_or(NEVER)
+        .fold(0, |latest: u64, &at| latest.max(at.wrapping_add(1)))
+        .wrapping_sub(1)
 }
 
 /// The slot of `timer`.
@@ -217,29 +218,32 @@ impl TimerTable {
     fn pack(&mut self, slots: &mut TimerSlots, mut all: [u64; 3], now: Option<Instant>) {
         let earliest = earliest_of(&all);
         let latest = latest_of(&all);
-        if latest != NEVER && latest.saturating_sub(earliest) > SPAN {
+        // (With none set, `latest` and `earliest` are both `NEVER`.)
+        if latest.saturating_sub(earliest) > SPAN {
             if let Some(now) = now {
-                for at in all.iter_mut().filter(|at| **at < now.as_millis()) {
-                    *at = now.as_millis();
+                for at in &mut all {
+                    *at = (*at).max(now.as_millis());
                 }
             }
             let [phase, continue_, exchange] = &mut all;
             let engine = (*phase).min(*continue_);
-            if engine != NEVER && *exchange != NEVER && *exchange > engine.saturating_add(SPAN) {
+            // (Never true with `exchange` unset, nor with `engine` unset.)
+            if *exchange > engine.saturating_add(SPAN) {
                 *exchange = NEVER;
             }
             let floor = latest_of(&all).saturating_sub(SPAN);
-            for at in all.iter_mut().filter(|at| **at < floor) {
-                *at = floor;
+            for at in &mut all {
+                *at = (*at).max(floor);
             }
         }
-        let mut first = PHASE;
-        for (slot, at) in all.into_iter().enumerate() {
-            if at < all.get(first).copied().unwrap_or(NEVER) {
-                first = slot;
+        // The earliest slot (the lowest index on a tie) and its deadline.
+        let [phase_at, ..] = all;
+        let (mut first, mut first_at) = (PHASE, phase_at);
+        for (slot, &at) in all.iter().enumerate() {
+            if at < first_at {
+                (first, first_at) = (slot, at);
             }
         }
-        let first_at = all.get(first).copied().unwrap_or(NEVER);
         let mut layout = (slots.0 & SLOTS_OWNER) | ((first as u8) << SLOTS_FIRST_SHIFT);
         for ((slot, after), set) in others(first)
             .into_iter()
@@ -495,5 +499,104 @@ mod tests {
         quickcheck::QuickCheck::new()
             .tests(2000)
             .quickcheck(check as fn(Vec<(u8, bool, u32)>) -> bool);
+    }
+
+    /// The table's layout rules as first written (branch per slot, a
+    /// search for the earliest by index): `pack`, rewritten smaller, must
+    /// store exactly what this stores, far-apart deadlines included.
+    fn pack_reference(
+        all: [u64; 3],
+        slots: TimerSlots,
+        now: Option<Instant>,
+    ) -> (TimerTable, TimerSlots) {
+        let mut all = all;
+        let earliest = all.iter().copied().min().unwrap_or(NEVER);
+        let latest_of = |all: &[u64; 3]| {
+            all.iter()
+                .copied()
+                .filter(|&at| at != NEVER)
+                .max()
+                .unwrap_or(NEVER)
+        };
+        let latest = latest_of(&all);
+        if latest != NEVER && latest.saturating_sub(earliest) > SPAN {
+            if let Some(now) = now {
+                for at in all.iter_mut().filter(|at| **at < now.as_millis()) {
+                    *at = now.as_millis();
+                }
+            }
+            let [phase, continue_, exchange] = &mut all;
+            let engine = (*phase).min(*continue_);
+            if engine != NEVER && *exchange != NEVER && *exchange > engine.saturating_add(SPAN) {
+                *exchange = NEVER;
+            }
+            let floor = latest_of(&all).saturating_sub(SPAN);
+            for at in all.iter_mut().filter(|at| **at < floor) {
+                *at = floor;
+            }
+        }
+        let mut first = PHASE;
+        for (slot, at) in all.into_iter().enumerate() {
+            if at < all[first] {
+                first = slot;
+            }
+        }
+        let first_at = all[first];
+        let mut table = TimerTable::default();
+        let mut layout = (slots.0 & SLOTS_OWNER) | ((first as u8) << SLOTS_FIRST_SHIFT);
+        for ((slot, after), set) in others(first)
+            .into_iter()
+            .zip(&mut table.later)
+            .zip(SLOTS_LATER_SET)
+        {
+            let at = all[slot];
+            if at != NEVER {
+                *after = u32::try_from(at.saturating_sub(first_at)).unwrap_or(u32::MAX);
+                layout |= set;
+            }
+        }
+        table.first = Split64::new(first_at);
+        (table, TimerSlots(layout))
+    }
+
+    #[test]
+    fn pack_agrees_with_the_reference() {
+        extern crate std;
+        // Deadlines around the edges: unset, the end of time, `SPAN` apart.
+        const POOL: [u64; 10] = [
+            0,
+            1,
+            1_000,
+            SPAN,
+            SPAN + 1,
+            SPAN + 1_001,
+            3 * SPAN,
+            NEVER - 1,
+            NEVER,
+            NEVER,
+        ];
+        fn check(
+            picks: (u8, u8, u8),
+            offsets: (u32, u32, u32),
+            owner: u8,
+            now: Option<u8>,
+        ) -> bool {
+            let pick = |p: u8, off: u32| {
+                POOL[usize::from(p) % POOL.len()].saturating_add(u64::from(off % 3))
+            };
+            let all = [
+                pick(picks.0, offsets.0),
+                pick(picks.1, offsets.1),
+                pick(picks.2, offsets.2),
+            ];
+            let slots = TimerSlots(owner % 3);
+            let now = now.map(|p| Instant::from_millis(POOL[usize::from(p) % 8]));
+            let (mut table, mut packed) = (TimerTable::default(), slots);
+            table.pack(&mut packed, all, now);
+            (table, packed) == pack_reference(all, slots, now)
+        }
+        quickcheck::QuickCheck::new()
+            .tests(20_000)
+            .quickcheck(check as fn((u8, u8, u8), (u32, u32, u32), u8, Option<u8>) -> bool);
     }
 }

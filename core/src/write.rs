@@ -62,7 +62,15 @@ impl Cursor<'_> {
     fn put(&mut self, bytes: &[u8]) {
         let end = self.len.saturating_add(bytes.len());
         if let Some(dst) = self.buf.get_mut(self.len..end) {
-            dst.copy_from_slice(bytes);
+            // Built for size, a byte loop: a copy of any length that
+            // does not link `memcpy` (the same bytes, tested both ways).
+            if crate::small() {
+                for (to, &from) in dst.iter_mut().zip(bytes) {
+                    *to = from;
+                }
+            } else {
+                dst.copy_from_slice(bytes);
+            }
         }
         self.len = end;
     }
@@ -359,5 +367,37 @@ mod tests {
         assert_eq!(n, usize::BITS as usize / 4 + 2);
         let n = write_last_chunk(&mut buf).unwrap();
         assert_eq!(&buf[..n], b"0\r\n\r\n");
+    }
+
+    /// The compact byte copy writes what `copy_from_slice` writes, at every
+    /// offset and length, into buffers too small as well as large enough.
+    #[test]
+    fn compact_copy_agrees() {
+        let parts: [&[u8]; 4] = [b"", b"x", b"GET /index.html HTTP/1.1", &[0xff; 40]];
+        for size in [0, 1, 5, 24, 64, 100] {
+            for first in parts {
+                for second in parts {
+                    let run = |small: bool| {
+                        let mut buf = [0u8; 100];
+                        let mut out = Cursor {
+                            buf: &mut buf[..size],
+                            len: 0,
+                        };
+                        let write = |out: &mut Cursor<'_>| {
+                            out.put(first);
+                            out.put(second);
+                        };
+                        if small {
+                            crate::testing::with_small(|| write(&mut out));
+                        } else {
+                            write(&mut out);
+                        }
+                        let result = out.finish();
+                        (result, buf)
+                    };
+                    assert_eq!(run(false), run(true), "{size} {first:?} {second:?}");
+                }
+            }
+        }
     }
 }
