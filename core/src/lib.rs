@@ -272,6 +272,47 @@ mod testing {
         pub(crate) static SMALL: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
     }
 
+    /// Calls `f` with every string of up to `max_len` (at most 8) bytes
+    /// over `alphabet`: the exhaustive half of the oracle tests.
+    pub(crate) fn every_string(alphabet: &[u8], max_len: u32, mut f: impl FnMut(&[u8])) {
+        for len in 0..=max_len.min(8) {
+            for mut n in 0..alphabet.len().pow(len) {
+                let mut s = [0u8; 8];
+                for b in s[..len as usize].iter_mut() {
+                    *b = alphabet[n % alphabet.len()];
+                    n /= alphabet.len();
+                }
+                f(&s[..len as usize]);
+            }
+        }
+    }
+
+    /// Calls `f` with 200,000 strings of fewer than `most` of `pieces`
+    /// joined, picked by an xorshift from `seed`; `step` and `rotate` say
+    /// how a pick moves on. The longer half of the oracle tests.
+    pub(crate) fn joined_pieces(
+        pieces: &[&[u8]],
+        mut seed: u64,
+        most: u64,
+        step: u64,
+        rotate: u32,
+        mut f: impl FnMut(&[u8]),
+    ) {
+        for _ in 0..200_000 {
+            let mut s = std::vec::Vec::new();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let mut pick = seed;
+            for _ in 0..(pick % most) {
+                pick /= step;
+                s.extend_from_slice(pieces[(pick as usize) % pieces.len()]);
+                pick = pick.rotate_left(rotate) ^ seed;
+            }
+            f(&s);
+        }
+    }
+
     /// Runs `f` with the compact code paths on.
     pub(crate) fn with_small<T>(f: impl FnOnce() -> T) -> T {
         SMALL.with(|on| on.set(true));

@@ -344,17 +344,7 @@ mod tests {
             }
         }
         const ALPHABET: &[u8] = b"[]:.v10259af%@";
-        for len in 0..=5 {
-            let count = ALPHABET.len().pow(len);
-            for mut n in 0..count {
-                let mut s = [0u8; 5];
-                for b in s[..len as usize].iter_mut() {
-                    *b = ALPHABET[n % ALPHABET.len()];
-                    n /= ALPHABET.len();
-                }
-                check(&s[..len as usize]);
-            }
-        }
+        crate::testing::every_string(ALPHABET, 5, &mut check);
         const PIECES: &[&[u8]] = &[
             b"[",
             b"]",
@@ -382,20 +372,7 @@ mod tests {
             b"\xff",
             b" ",
         ];
-        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-        for _ in 0..200_000 {
-            let mut s = std::vec::Vec::new();
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            let mut pick = seed;
-            for _ in 0..(pick % 12) {
-                pick /= 7;
-                s.extend_from_slice(PIECES[(pick as usize) % PIECES.len()]);
-                pick = pick.rotate_left(11) ^ seed;
-            }
-            check(&s);
-        }
+        crate::testing::joined_pieces(PIECES, 0x9e37_79b9_7f4a_7c15_u64, 12, 7, 11, check);
     }
 
     #[test]

@@ -336,16 +336,7 @@ mod tests {
             );
         }
         const ALPHABET: &[u8] = b"a=\",; 1\\\rx";
-        for len in 0..=6 {
-            for mut n in 0..ALPHABET.len().pow(len) {
-                let mut s = [0u8; 6];
-                for b in s[..len as usize].iter_mut() {
-                    *b = ALPHABET[n % ALPHABET.len()];
-                    n /= ALPHABET.len();
-                }
-                check(&s[..len as usize]);
-            }
-        }
+        crate::testing::every_string(ALPHABET, 6, &mut check);
         const PIECES: &[&[u8]] = &[
             b"timeout",
             b"max",
@@ -367,20 +358,7 @@ mod tests {
             b"(",
             b"timeout=5",
         ];
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        for _ in 0..200_000 {
-            let mut s = std::vec::Vec::new();
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            let mut pick = seed;
-            for _ in 0..(pick % 10) {
-                pick /= 5;
-                s.extend_from_slice(PIECES[(pick as usize) % PIECES.len()]);
-                pick = pick.rotate_left(13) ^ seed;
-            }
-            check(&s);
-        }
+        crate::testing::joined_pieces(PIECES, 0x2545_f491_4f6c_dd1d_u64, 10, 5, 13, check);
     }
 
     fn ka(timeout: Option<u32>, max: Option<u32>) -> KeepAlive {
