@@ -12,10 +12,10 @@ use super::host::{check_authority, is_plain_reg_name};
 use super::keep_alive::KeepAlive;
 use super::scan::{HeadBounds, HeadScanner};
 use super::start_line::{
-    RequestLine, StatusLine, Version, plain_request_line, plain_status_line, request_line,
-    status_line,
+    RequestLine, StatusLine, Version, compact_request_line, compact_status_line,
+    plain_request_line, plain_status_line, request_line, start_line_error, status_line,
 };
-use super::{ParseConfig, Parsed, WireError};
+use super::{ParseConfig, Parsed};
 use crate::error::{ErrorKind, ProtocolError};
 
 /// What the fields of a head say about the connection and the framing.
@@ -415,9 +415,13 @@ impl<'a> RequestHead<'a> {
         }
         let (line, fields_at) = split_start_line(buf, bounds)?;
         let line_at = bounds.start;
-        let parsed = match request_line(line, config.allow_multiple_spaces) {
-            Ok((_, parsed)) => parsed,
-            Err(e) => return Err(start_line_error(e, line, line_at)),
+        let parsed = if crate::small() {
+            compact_request_line(line, line_at, config.allow_multiple_spaces)?
+        } else {
+            match request_line(line, config.allow_multiple_spaces) {
+                Ok((_, parsed)) => parsed,
+                Err(e) => return Err(start_line_error(e, line, line_at)),
+            }
         };
         Self::parse_from(head, fields_at, Some(&parsed), true, config)
     }
@@ -571,9 +575,13 @@ impl<'a> ResponseHead<'a> {
         let (line, fields_at) = split_start_line(buf, bounds)?;
         let line_at = bounds.start;
         let (spaces, reason) = (config.allow_multiple_spaces, config.allow_missing_reason);
-        let parsed = match status_line(line, spaces, reason) {
-            Ok((_, parsed)) => parsed,
-            Err(e) => return Err(start_line_error(e, line, line_at)),
+        let parsed = if crate::small() {
+            compact_status_line(line, line_at, spaces, reason)?
+        } else {
+            match status_line(line, spaces, reason) {
+                Ok((_, parsed)) => parsed,
+                Err(e) => return Err(start_line_error(e, line, line_at)),
+            }
         };
         Self::parse_from(head, fields_at, Some(&parsed), true, config)
     }
@@ -721,20 +729,6 @@ fn connection_options(headers: Headers<'_>) -> ConnectionOptions<'_> {
         let _ = options.add_value(header.value);
     }
     options
-}
-
-/// The error for a start line that failed to parse: a bare CR at or before
-/// the point of failure is what went wrong, whatever the parser expected.
-fn start_line_error(err: nom::Err<WireError>, line: &[u8], line_at: usize) -> ProtocolError {
-    let error = WireError::into_protocol(err, line, line_at);
-    // Errors are rare and start lines short: a plain search keeps
-    // memchr's word-at-a-time code out of firmware.
-    match line.iter().position(|&b| b == b'\r') {
-        Some(cr) if line_at + cr <= error.offset => {
-            ProtocolError::new(ErrorKind::BareCr, line_at + cr)
-        }
-        _ => error,
-    }
 }
 
 /// Cuts the start line (without CRLF, at `bounds.start`) off a bounded

@@ -6,9 +6,9 @@
 use nom::Parser;
 use nom::bytes::complete::tag;
 
-use super::chars::{find_ctl, token_len, vchar_len};
-use super::{PResult, fail, with_kind};
-use crate::error::ErrorKind;
+use super::chars::{find_ctl, is_ctl, token_len, vchar_len};
+use super::{PResult, WireError, fail, with_kind};
+use crate::error::{ErrorKind, ProtocolError};
 
 /// The HTTP version of a message, as far as this engine distinguishes them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -252,6 +252,189 @@ pub(crate) fn plain_status_line(s: &[u8], lenient_spaces: bool) -> Option<(Statu
     Some((line, s.len() - line_end.len() + 2))
 }
 
+/// The error for a start line that failed to parse: a bare CR at or before
+/// the point of failure is what went wrong, whatever the parser expected.
+pub(crate) fn start_line_error(
+    err: nom::Err<WireError>,
+    line: &[u8],
+    line_at: usize,
+) -> ProtocolError {
+    let error = WireError::into_protocol(err, line, line_at);
+    // Errors are rare and start lines short: a plain search keeps
+    // memchr's word-at-a-time code out of firmware.
+    match line.iter().position(|&b| b == b'\r') {
+        Some(cr) if line_at + cr <= error.offset => {
+            ProtocolError::new(ErrorKind::BareCr, line_at + cr)
+        }
+        _ => error,
+    }
+}
+
+/// A step of a compact start-line parser: on failure the kind, with the
+/// cursor (the bytes not read) left where the failure is.
+type Step<T> = Result<T, ErrorKind>;
+
+/// Built for size, a request line read by one plain pass instead of the
+/// nom parsers: the same parts, error kinds and offsets (the tests hold it
+/// to [`request_line`] and the head's bare-CR rule), in less code. `line`
+/// (without CRLF) starts at `base` in the caller's buffer.
+pub(crate) fn compact_request_line(
+    line: &[u8],
+    base: usize,
+    lenient_spaces: bool,
+) -> Result<RequestLine<'_>, ProtocolError> {
+    let mut rest = line;
+    request_parts(&mut rest, lenient_spaces).map_err(|kind| line_error(kind, line, rest, base))
+}
+
+/// Built for size, a status line read as [`compact_request_line`] reads a
+/// request line, held to [`status_line`].
+pub(crate) fn compact_status_line(
+    line: &[u8],
+    base: usize,
+    lenient_spaces: bool,
+    lenient_reason: bool,
+) -> Result<StatusLine<'_>, ProtocolError> {
+    let mut rest = line;
+    status_parts(&mut rest, lenient_spaces, lenient_reason)
+        .map_err(|kind| line_error(kind, line, rest, base))
+}
+
+/// The error for a compact parser's failure `kind` where `rest` starts.
+///
+/// A nom parser never fails past the line's first CR (a CR fits none of
+/// the parts), and a CR at or before its failure makes the error a bare
+/// CR: so a failure at a CR is a bare CR, and no other is.
+#[inline(never)]
+fn line_error(kind: ErrorKind, line: &[u8], rest: &[u8], base: usize) -> ProtocolError {
+    let kind = match rest {
+        [b'\r', ..] => ErrorKind::BareCr,
+        _ => kind,
+    };
+    // `rest` is a tail of `line`: the difference is its offset.
+    let at = line.len().saturating_sub(rest.len());
+    ProtocolError::new(kind, base.saturating_add(at))
+}
+
+/// The first `len` bytes of `rest` (all of it if shorter), taken off it.
+fn take<'a>(rest: &mut &'a [u8], len: usize) -> &'a [u8] {
+    let (part, after) = rest.split_at_checked(len).unwrap_or((rest, &[]));
+    *rest = after;
+    part
+}
+
+/// One SP, or with `lenient` a run of them; `kind` if there is none.
+fn spaces_step(rest: &mut &[u8], lenient: bool, kind: ErrorKind) -> Step<()> {
+    let run = rest.iter().take_while(|&&b| b == b' ').count();
+    let taken = if lenient { run } else { run.min(1) };
+    take(rest, taken);
+    if run == 0 {
+        Err(kind)
+    } else if run > taken {
+        // A second SP where only one may be.
+        Err(ErrorKind::InvalidStartLine)
+    } else {
+        Ok(())
+    }
+}
+
+/// `HTTP-version`, as [`http_version`] reads it.
+fn version_step(rest: &mut &[u8]) -> Step<Version> {
+    let Some((
+        &[
+            h,
+            t1,
+            t2,
+            p,
+            b'/',
+            major @ b'0'..=b'9',
+            b'.',
+            minor @ b'0'..=b'9',
+        ],
+        after,
+    )) = rest.split_first_chunk::<8>()
+    else {
+        return Err(ErrorKind::InvalidVersion);
+    };
+    if [h, t1, t2, p] != *b"HTTP" {
+        return Err(ErrorKind::InvalidVersion);
+    }
+    if major != b'1' {
+        return Err(ErrorKind::UnsupportedVersion);
+    }
+    *rest = after;
+    Ok(if minor == b'0' {
+        Version::Http10
+    } else {
+        Version::Http11
+    })
+}
+
+/// The parts of a request line, as [`request_line`] reads them.
+fn request_parts<'a>(rest: &mut &'a [u8], lenient_spaces: bool) -> Step<RequestLine<'a>> {
+    let method = take(rest, token_len(rest));
+    if method.is_empty() {
+        return Err(ErrorKind::InvalidMethod);
+    }
+    let after_method = if rest.is_empty() {
+        ErrorKind::InvalidStartLine
+    } else {
+        ErrorKind::InvalidMethod
+    };
+    spaces_step(rest, lenient_spaces, after_method)?;
+    let target = take(rest, vchar_len(rest));
+    if target.is_empty() {
+        return Err(ErrorKind::InvalidTarget);
+    }
+    spaces_step(rest, lenient_spaces, ErrorKind::InvalidTarget)?;
+    let version = version_step(rest)?;
+    if !rest.is_empty() {
+        return Err(ErrorKind::InvalidVersion);
+    }
+    Ok(RequestLine {
+        method,
+        target,
+        version,
+    })
+}
+
+/// The parts of a status line, as [`status_line`] reads them.
+fn status_parts<'a>(
+    rest: &mut &'a [u8],
+    lenient_spaces: bool,
+    lenient_reason: bool,
+) -> Step<StatusLine<'a>> {
+    let version = version_step(rest)?;
+    spaces_step(rest, lenient_spaces, ErrorKind::InvalidStartLine)?;
+    // Three digits, 100 or more: else the code is wrong where it starts.
+    let Some((&[a @ b'1'..=b'9', b @ b'0'..=b'9', c @ b'0'..=b'9'], after)) =
+        rest.split_first_chunk::<3>()
+    else {
+        return Err(ErrorKind::InvalidStatusCode);
+    };
+    let digit = |d: u8| u16::from(d - b'0');
+    let status = digit(a) * 100 + digit(b) * 10 + digit(c);
+    *rest = after;
+    match *rest {
+        [] if lenient_reason => {}
+        [b'0'..=b'9', ..] => return Err(ErrorKind::InvalidStatusCode),
+        // Exactly one SP: the reason phrase itself may start with SP.
+        [b' ', after @ ..] if !lenient_spaces => *rest = after,
+        _ => spaces_step(rest, lenient_spaces, ErrorKind::InvalidStartLine)?,
+    }
+    let reason = *rest;
+    // `reason-phrase = *( HTAB / SP / VCHAR / obs-text )`.
+    if let Some(bad) = rest.iter().position(|&b| b != b'\t' && is_ctl(b)) {
+        take(rest, bad);
+        return Err(ErrorKind::InvalidReasonPhrase);
+    }
+    Ok(StatusLine {
+        version,
+        status,
+        reason,
+    })
+}
+
 /// `status-code = 3DIGIT`, as a number.
 #[inline]
 fn status_code(input: &[u8]) -> PResult<'_, u16> {
@@ -282,6 +465,9 @@ fn reason_phrase(input: &[u8]) -> PResult<'_, &[u8]> {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
+    use std::string::ToString;
+
     use super::super::WireError;
     use super::*;
 
@@ -407,5 +593,97 @@ mod tests {
         }
         let (_, s) = status_line(b"HTTP/1.1 200", false, true).unwrap();
         assert_eq!((s.status, s.reason), (200, &b""[..]));
+    }
+
+    /// Both start lines of `line` (at offset 9 of a buffer), every
+    /// leniency, read by the nom parsers and the head's bare-CR rule (the
+    /// oracle) and by the compact ones: the same parts, kinds and offsets.
+    fn compact_agrees(line: &[u8]) {
+        const BASE: usize = 9;
+        for lenient_spaces in [false, true] {
+            let nom = request_line(line, lenient_spaces)
+                .map(|(_, parsed)| parsed)
+                .map_err(|e| start_line_error(e, line, BASE));
+            let compact = compact_request_line(line, BASE, lenient_spaces);
+            assert_eq!(
+                compact,
+                nom,
+                "request {:?}",
+                line.escape_ascii().to_string()
+            );
+            for lenient_reason in [false, true] {
+                let nom = status_line(line, lenient_spaces, lenient_reason)
+                    .map(|(_, parsed)| parsed)
+                    .map_err(|e| start_line_error(e, line, BASE));
+                let compact = compact_status_line(line, BASE, lenient_spaces, lenient_reason);
+                assert_eq!(compact, nom, "status {:?}", line.escape_ascii().to_string());
+            }
+        }
+    }
+
+    #[test]
+    fn compact_start_lines_agree_with_nom_on_every_short_line() {
+        // Each prefix brings the short strings to another part of a line.
+        const PREFIXES: &[&[u8]] = &[
+            b"",
+            b"GET ",
+            b"GET /a ",
+            b"GET / HTTP/",
+            b"HTTP/1.1 ",
+            b"HTTP/1.0  ",
+            b"HTTP/1.1 200",
+        ];
+        const ALPHABET: &[u8] = b" G/1.0\r\t\x01";
+        let mut line = std::vec::Vec::new();
+        for prefix in PREFIXES {
+            crate::testing::every_string(ALPHABET, 5, |s| {
+                line.clear();
+                line.extend_from_slice(prefix);
+                line.extend_from_slice(s);
+                compact_agrees(&line);
+            });
+        }
+    }
+
+    #[test]
+    fn compact_start_lines_agree_with_nom_on_joined_pieces() {
+        const PIECES: &[&[u8]] = &[
+            b"GET",
+            b"M-SEARCH",
+            b" ",
+            b" ",
+            b"  ",
+            b"/",
+            b"/a?b=c",
+            b"*",
+            b"HTTP/1.1",
+            b"HTTP/1.0",
+            b"HTTP/1.9",
+            b"HTTP/2.0",
+            b"HTTP/1",
+            b"HTTP/1.x",
+            b"HTTP/x.1",
+            b"http/1.1",
+            b"HTTP/",
+            b"200",
+            b"101",
+            b"099",
+            b"2000",
+            b"20",
+            b"OK",
+            b"Not Found",
+            b"\t",
+            b"\r",
+            b"\n",
+            b"\x00",
+            b"\x7f",
+            b"\xff",
+            b"1",
+            b"9",
+            b"a",
+        ];
+        crate::testing::joined_pieces(PIECES, 0x853c_49e6_748f_ea9b_u64, 9, 11, 17, |line| {
+            compact_agrees(line)
+        });
     }
 }
