@@ -340,25 +340,16 @@ fn spaces_step(rest: &mut &[u8], lenient: bool, kind: ErrorKind) -> Step<()> {
 
 /// `HTTP-version`, as [`http_version`] reads it.
 fn version_step(rest: &mut &[u8]) -> Step<Version> {
-    let Some((
-        &[
-            h,
-            t1,
-            t2,
-            p,
-            b'/',
-            major @ b'0'..=b'9',
-            b'.',
-            minor @ b'0'..=b'9',
-        ],
-        after,
-    )) = rest.split_first_chunk::<8>()
-    else {
+    // Byte by byte against a template whose `0`s stand for any digit: a
+    // loop is smaller than the comparisons spelled out.
+    let Some((version, after)) = rest.split_first_chunk::<8>() else {
         return Err(ErrorKind::InvalidVersion);
     };
-    if [h, t1, t2, p] != *b"HTTP" {
+    let fits = |(&b, &t): (&u8, &u8)| b == t || (t == b'0' && b.is_ascii_digit());
+    if !version.iter().zip(b"HTTP/0.0").all(fits) {
         return Err(ErrorKind::InvalidVersion);
     }
+    let &[.., major, _, minor] = version;
     if major != b'1' {
         return Err(ErrorKind::UnsupportedVersion);
     }
@@ -407,14 +398,17 @@ fn status_parts<'a>(
     let version = version_step(rest)?;
     spaces_step(rest, lenient_spaces, ErrorKind::InvalidStartLine)?;
     // Three digits, 100 or more: else the code is wrong where it starts.
-    let Some((&[a @ b'1'..=b'9', b @ b'0'..=b'9', c @ b'0'..=b'9'], after)) =
-        rest.split_first_chunk::<3>()
-    else {
+    let mut status = 0;
+    for at in 0..3 {
+        let Some(digit @ b'0'..=b'9') = rest.get(at) else {
+            return Err(ErrorKind::InvalidStatusCode);
+        };
+        status = status * 10 + u16::from(digit - b'0');
+    }
+    if status < 100 {
         return Err(ErrorKind::InvalidStatusCode);
-    };
-    let digit = |d: u8| u16::from(d - b'0');
-    let status = digit(a) * 100 + digit(b) * 10 + digit(c);
-    *rest = after;
+    }
+    take(rest, 3);
     match *rest {
         [] if lenient_reason => {}
         [b'0'..=b'9', ..] => return Err(ErrorKind::InvalidStatusCode),
