@@ -27,16 +27,14 @@ pub struct HeadBounds {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct HeadScanner {
-    /// First byte of the start line, once leading empty lines are skipped.
+    /// First byte of the start line: leading empty lines skipped so far
+    /// are behind it.
     start: u32,
     /// First byte of the line being scanned.
     line_start: u32,
-    /// Every byte before this one has been scanned. Also says whether the
-    /// start line has been found (leading CRLFs skipped): between calls,
-    /// a scanner that found it has scanned at least its first byte, and
-    /// one that did not has scanned nothing (12 bytes rather than 16, so a
-    /// connection keeps its body credit beside a body decoder in the same
-    /// space).
+    /// Every byte before this one has been scanned. (Three `u32`s, 12
+    /// bytes rather than 16, so a connection keeps its body credit beside
+    /// a body decoder in the same space.)
     scanned: u32,
 }
 
@@ -55,15 +53,6 @@ impl HeadScanner {
         self.scanned == 0 && self.start == 0
     }
 
-    /// Whether the start line was found. A scanner that has not found it
-    /// yet only skipped empty lines (`start`); one that found it scanned
-    /// past its first byte before returning. The one state both read the
-    /// same, all zeros with `skip_empty_lines` off, scans the same either
-    /// way: from the start.
-    const fn started(&self) -> bool {
-        self.scanned != 0
-    }
-
     /// Scans `buf` for the end of a head no longer than `max_head_len` bytes.
     ///
     /// With `skip_empty_lines` (requests, RFC 9112 2.2), empty lines before
@@ -79,32 +68,11 @@ impl HeadScanner {
             *self = Self::new();
         }
         let window = buf.get(..max_head_len.min(buf.len())).unwrap_or(buf);
-        if !self.started() {
-            let mut start = self.start as usize;
-            if skip_empty_lines {
-                loop {
-                    match window.get(start..) {
-                        Some([b'\r', b'\n', ..]) => start += 2,
-                        Some([b'\n', ..]) => {
-                            return Err(ProtocolError::new(ErrorKind::BareLf, start));
-                        }
-                        Some([b'\r']) | Some([]) | None => {
-                            self.start = to_u32(start);
-                            return incomplete(buf, max_head_len, false);
-                        }
-                        Some(_) => break,
-                    }
-                }
-            }
-            self.start = to_u32(start);
-            self.line_start = to_u32(start);
-            self.scanned = to_u32(start);
-        }
-        let start = self.start as usize;
+        let mut start = self.start as usize;
         let mut line_start = self.line_start as usize;
         let mut from = self.scanned as usize;
-        // Every LF must follow a CR; an LF right after the CRLF that ended
-        // the previous line ends the head.
+        // Every LF must follow a CR. An empty line ends the head, unless
+        // it comes before the start line and `skip_empty_lines` skips it.
         macro_rules! line_feed {
             ($lf:expr) => {{
                 let lf: usize = $lf;
@@ -112,7 +80,10 @@ impl HeadScanner {
                     return Err(ProtocolError::new(ErrorKind::BareLf, lf));
                 }
                 if lf == line_start + 1 {
-                    return Ok(Some(HeadBounds { start, end: lf + 1 }));
+                    if !skip_empty_lines || line_start != start {
+                        return Ok(Some(HeadBounds { start, end: lf + 1 }));
+                    }
+                    start = lf + 1;
                 }
                 line_start = lf + 1;
             }};
@@ -153,10 +124,13 @@ impl HeadScanner {
             line_feed!(lf);
             from = lf + 1;
         }
+        self.start = to_u32(start);
         self.line_start = to_u32(line_start);
         self.scanned = to_u32(window.len());
-        // A request whose start line began but did not end in the window.
-        let request_line_open = skip_empty_lines && self.line_start == self.start;
+        // A request whose start line began but did not end in the window
+        // (a CR alone may still be the start of an empty line).
+        let line_begun = !matches!(window.get(start..), None | Some([] | [b'\r']));
+        let request_line_open = skip_empty_lines && line_start == start && line_begun;
         incomplete(buf, max_head_len, request_line_open)
     }
 }
@@ -188,6 +162,9 @@ fn to_u32(n: usize) -> u32 {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
+    use std::string::ToString;
+
     use super::*;
 
     fn scan_all(buf: &[u8], skip: bool) -> Result<Option<HeadBounds>, ProtocolError> {
@@ -312,5 +289,117 @@ mod tests {
             ErrorKind::HeadTooLarge
         );
         assert_eq!(HeadScanner::new().scan(&head[..63], 64, true), Ok(None));
+    }
+
+    /// The scanner as it was before leading empty lines were skipped in
+    /// its LF-to-LF loop (a byte at a time): the oracle for that change.
+    #[derive(Default)]
+    struct Reference {
+        start: usize,
+        line_start: usize,
+        scanned: usize,
+    }
+
+    impl Reference {
+        fn scan(
+            &mut self,
+            buf: &[u8],
+            max_head_len: usize,
+            skip_empty_lines: bool,
+        ) -> Result<Option<HeadBounds>, ProtocolError> {
+            if self.scanned.max(self.start) > buf.len() {
+                *self = Self::default();
+            }
+            let window = &buf[..max_head_len.min(buf.len())];
+            if self.scanned == 0 {
+                let mut start = self.start;
+                if skip_empty_lines {
+                    loop {
+                        match window.get(start..) {
+                            Some([b'\r', b'\n', ..]) => start += 2,
+                            Some([b'\n', ..]) => {
+                                return Err(ProtocolError::new(ErrorKind::BareLf, start));
+                            }
+                            Some([b'\r']) | Some([]) | None => {
+                                self.start = start;
+                                return incomplete(buf, max_head_len, false);
+                            }
+                            Some(_) => break,
+                        }
+                    }
+                }
+                self.start = start;
+                self.line_start = start;
+                self.scanned = start;
+            }
+            let mut from = self.scanned;
+            while let Some(lf) = window[from..].iter().position(|&b| b == b'\n') {
+                let lf = lf + from;
+                if lf == 0 || window[lf - 1] != b'\r' {
+                    return Err(ProtocolError::new(ErrorKind::BareLf, lf));
+                }
+                if lf == self.line_start + 1 {
+                    return Ok(Some(HeadBounds {
+                        start: self.start,
+                        end: lf + 1,
+                    }));
+                }
+                self.line_start = lf + 1;
+                from = lf + 1;
+            }
+            self.scanned = window.len();
+            let request_line_open = skip_empty_lines && self.line_start == self.start;
+            incomplete(buf, max_head_len, request_line_open)
+        }
+    }
+
+    #[test]
+    fn scans_agree_with_the_reference_in_split_reads() {
+        // Both builds' loops; the prefix takes the strings past the word
+        // and vector steps.
+        let prefix = b"\r\n".repeat(9);
+        for small in [false, true] {
+            for prefix in [&b""[..], &prefix] {
+                let check = || {
+                    crate::testing::every_string(b"\r\nG", 8, |s| {
+                        agrees_with_reference(&[prefix, s].concat());
+                    })
+                };
+                if small {
+                    crate::testing::with_small(check);
+                } else {
+                    check();
+                }
+            }
+        }
+    }
+
+    /// `head`, read in three reads (the first ending anywhere, the second
+    /// one byte later or at the end), scans as the reference scans it.
+    fn agrees_with_reference(head: &[u8]) {
+        for skip in [false, true] {
+            for max_head_len in [3, 6, 24, 1024] {
+                for first in 0..=head.len() {
+                    for second in [first, first + 1, head.len()] {
+                        let mut scanner = HeadScanner::new();
+                        let mut reference = Reference::default();
+                        for len in [first, second, head.len()] {
+                            let len = len.min(head.len());
+                            let got = scanner.scan(&head[..len], max_head_len, skip);
+                            let want = reference.scan(&head[..len], max_head_len, skip);
+                            assert_eq!(
+                                got,
+                                want,
+                                "{:?} read to {len}, skip {skip}, max {max_head_len}",
+                                head.escape_ascii().to_string()
+                            );
+                            if got != Ok(None) {
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }
