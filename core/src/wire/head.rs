@@ -372,7 +372,8 @@ impl<'a> RequestHead<'a> {
     }
 
     /// [`RequestHead::parse`] the slow way: find the end (resuming where
-    /// `scanner` stopped), then parse.
+    /// `scanner` stopped), then parse. Built for size, the steps up to the
+    /// start line are one copy for both kinds of head.
     #[cold]
     #[cfg_attr(not(h1conn_small), inline(never))]
     fn parse_scanned(
@@ -380,6 +381,14 @@ impl<'a> RequestHead<'a> {
         buf: &'a [u8],
         config: &ParseConfig,
     ) -> Result<Parsed<Self>, ProtocolError> {
+        if crate::small() {
+            return match scanner.scan_start_line(buf, config.max_head_len, true)? {
+                Some(start) => {
+                    Self::from_line(buf, start.bounds, start.line, start.fields_at, config)
+                }
+                None => Ok(Parsed::Partial),
+            };
+        }
         match scanner.scan(buf, config.max_head_len, true)? {
             Some(bounds) => {
                 *scanner = HeadScanner::new();
@@ -405,15 +414,29 @@ impl<'a> RequestHead<'a> {
         bounds: HeadBounds,
         config: &ParseConfig,
     ) -> Result<Parsed<Self>, ProtocolError> {
-        let head = buf.get(..bounds.end).unwrap_or_default();
-        // The field section runs to the bounds' end, as given.
         if !crate::small() {
+            // The field section runs to the bounds' end, as given.
+            let head = buf.get(..bounds.end).unwrap_or_default();
             let plain = Self::parse_from(head, bounds.start, None, true, config);
             if !matches!(plain, Ok(Parsed::Partial)) {
                 return plain;
             }
         }
         let (line, fields_at) = split_start_line(buf, bounds)?;
+        Self::from_line(buf, bounds, line, fields_at, config)
+    }
+
+    /// The head in `bounds` whose request line is `line` (without CRLF)
+    /// and whose fields start at `fields_at`: the line parsed (built for
+    /// size by the compact parser, else by nom), then the rest.
+    fn from_line(
+        buf: &'a [u8],
+        bounds: HeadBounds,
+        line: &'a [u8],
+        fields_at: usize,
+        config: &ParseConfig,
+    ) -> Result<Parsed<Self>, ProtocolError> {
+        let head = buf.get(..bounds.end).unwrap_or_default();
         let line_at = bounds.start;
         let parsed = if crate::small() {
             compact_request_line(line, line_at, config.allow_multiple_spaces)?
@@ -540,6 +563,14 @@ impl<'a> ResponseHead<'a> {
         buf: &'a [u8],
         config: &ParseConfig,
     ) -> Result<Parsed<Self>, ProtocolError> {
+        if crate::small() {
+            return match scanner.scan_start_line(buf, config.max_head_len, false)? {
+                Some(start) => {
+                    Self::from_line(buf, start.bounds, start.line, start.fields_at, config)
+                }
+                None => Ok(Parsed::Partial),
+            };
+        }
         match scanner.scan(buf, config.max_head_len, false)? {
             Some(bounds) => {
                 *scanner = HeadScanner::new();
@@ -565,14 +596,27 @@ impl<'a> ResponseHead<'a> {
         bounds: HeadBounds,
         config: &ParseConfig,
     ) -> Result<Parsed<Self>, ProtocolError> {
-        let head = buf.get(..bounds.end).unwrap_or_default();
         if !crate::small() {
+            let head = buf.get(..bounds.end).unwrap_or_default();
             let plain = Self::parse_from(head, bounds.start, None, true, config);
             if !matches!(plain, Ok(Parsed::Partial)) {
                 return plain;
             }
         }
         let (line, fields_at) = split_start_line(buf, bounds)?;
+        Self::from_line(buf, bounds, line, fields_at, config)
+    }
+
+    /// The head in `bounds` whose status line is `line` (without CRLF)
+    /// and whose fields start at `fields_at`, as for requests.
+    fn from_line(
+        buf: &'a [u8],
+        bounds: HeadBounds,
+        line: &'a [u8],
+        fields_at: usize,
+        config: &ParseConfig,
+    ) -> Result<Parsed<Self>, ProtocolError> {
+        let head = buf.get(..bounds.end).unwrap_or_default();
         let line_at = bounds.start;
         let (spaces, reason) = (config.allow_multiple_spaces, config.allow_missing_reason);
         let parsed = if crate::small() {
@@ -662,7 +706,37 @@ impl<'a> ResponseHead<'a> {
     }
 }
 
+/// A complete head's bounds and its start line, cut off (without CRLF).
+struct StartLine<'a> {
+    bounds: HeadBounds,
+    line: &'a [u8],
+    /// Where the field section starts in the buffer.
+    fields_at: usize,
+}
+
 impl HeadScanner {
+    /// Built for size, the slow way's first steps for both kinds of head
+    /// in one copy: once [`HeadScanner::scan`] finds the end of the head
+    /// (the scanner is then ready for the next one), its bounds, its start
+    /// line (without CRLF) and where its fields start.
+    fn scan_start_line<'a>(
+        &mut self,
+        buf: &'a [u8],
+        max_head_len: usize,
+        skip_empty_lines: bool,
+    ) -> Result<Option<StartLine<'a>>, ProtocolError> {
+        let Some(bounds) = self.scan(buf, max_head_len, skip_empty_lines)? else {
+            return Ok(None);
+        };
+        *self = Self::new();
+        let (line, fields_at) = split_start_line(buf, bounds)?;
+        Ok(Some(StartLine {
+            bounds,
+            line,
+            fields_at,
+        }))
+    }
+
     /// Parses a request head from `buf`, which holds what has arrived so
     /// far (from the first byte of the head), resuming where earlier calls
     /// on a growing `buf` stopped.
