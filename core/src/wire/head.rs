@@ -725,16 +725,25 @@ impl HeadScanner {
         max_head_len: usize,
         skip_empty_lines: bool,
     ) -> Result<Option<StartLine<'a>>, ProtocolError> {
-        let Some(bounds) = self.scan(buf, max_head_len, skip_empty_lines)? else {
+        let Some((bounds, line_end)) = self.find_end(buf, max_head_len, skip_empty_lines)? else {
             return Ok(None);
         };
         *self = Self::new();
-        let (line, fields_at) = split_start_line(buf, bounds)?;
-        Ok(Some(StartLine {
-            bounds,
-            line,
-            fields_at,
-        }))
+        // The scanner found the start line's LF, after a CR: what
+        // `split_start_line` would find, without a search.
+        let line = buf.get(bounds.start..line_end.saturating_sub(1));
+        match line {
+            Some(line) if !line.is_empty() => Ok(Some(StartLine {
+                bounds,
+                line,
+                fields_at: line_end + 1,
+            })),
+            // An empty first line: a response head that ended at once.
+            _ => Err(ProtocolError::new(
+                ErrorKind::InvalidStartLine,
+                bounds.start,
+            )),
+        }
     }
 
     /// Parses a request head from `buf`, which holds what has arrived so

@@ -30,8 +30,8 @@ pub struct HeadScanner {
     /// First byte of the start line: leading empty lines skipped so far
     /// are behind it.
     start: u32,
-    /// First byte of the line being scanned.
-    line_start: u32,
+    /// The LF that ends the start line, once found (0 before).
+    line_end: u32,
     /// Every byte before this one has been scanned. (Three `u32`s, 12
     /// bytes rather than 16, so a connection keeps its body credit beside
     /// a body decoder in the same space.)
@@ -43,7 +43,7 @@ impl HeadScanner {
     pub const fn new() -> Self {
         Self {
             start: 0,
-            line_start: 0,
+            line_end: 0,
             scanned: 0,
         }
     }
@@ -64,28 +64,44 @@ impl HeadScanner {
         max_head_len: usize,
         skip_empty_lines: bool,
     ) -> Result<Option<HeadBounds>, ProtocolError> {
+        let found = self.find_end(buf, max_head_len, skip_empty_lines)?;
+        Ok(found.map(|(bounds, _)| bounds))
+    }
+
+    /// [`HeadScanner::scan`], and with the bounds where the LF that ends
+    /// the start line is (0 if the first line is empty, which ends a
+    /// response head at once): the start line is what lies before its CR.
+    #[inline]
+    pub(crate) fn find_end(
+        &mut self,
+        buf: &[u8],
+        max_head_len: usize,
+        skip_empty_lines: bool,
+    ) -> Result<Option<(HeadBounds, usize)>, ProtocolError> {
         if (self.scanned.max(self.start) as usize) > buf.len() {
             *self = Self::new();
         }
         let window = buf.get(..max_head_len.min(buf.len())).unwrap_or(buf);
         let mut start = self.start as usize;
-        let mut line_start = self.line_start as usize;
+        let mut line_end = self.line_end as usize;
         let mut from = self.scanned as usize;
-        // Every LF must follow a CR. An empty line ends the head, unless
-        // it comes before the start line and `skip_empty_lines` skips it.
+        // Every LF must follow a CR. An empty line (its CR first in the
+        // head or right after an LF) ends the head, unless it comes before
+        // the start line and `skip_empty_lines` skips it.
         macro_rules! line_feed {
             ($lf:expr) => {{
                 let lf: usize = $lf;
                 if lf == 0 || window.get(lf - 1) != Some(&b'\r') {
                     return Err(ProtocolError::new(ErrorKind::BareLf, lf));
                 }
-                if lf == line_start + 1 {
-                    if !skip_empty_lines || line_start != start {
-                        return Ok(Some(HeadBounds { start, end: lf + 1 }));
+                if lf == start + 1 || window.get(lf.wrapping_sub(2)) == Some(&b'\n') {
+                    if !skip_empty_lines || line_end != 0 {
+                        return Ok(Some((HeadBounds { start, end: lf + 1 }, line_end)));
                     }
                     start = lf + 1;
+                } else if line_end == 0 {
+                    line_end = lf;
                 }
-                line_start = lf + 1;
             }};
         }
         // With vectors, sixteen bytes at a time while there is no LF (lines
@@ -125,23 +141,23 @@ impl HeadScanner {
             from = lf + 1;
         }
         self.start = to_u32(start);
-        self.line_start = to_u32(line_start);
+        self.line_end = to_u32(line_end);
         self.scanned = to_u32(window.len());
         // A request whose start line began but did not end in the window
         // (a CR alone may still be the start of an empty line).
         let line_begun = !matches!(window.get(start..), None | Some([] | [b'\r']));
-        let request_line_open = skip_empty_lines && line_start == start && line_begun;
+        let request_line_open = skip_empty_lines && line_end == 0 && line_begun;
         incomplete(buf, max_head_len, request_line_open)
     }
 }
 
 /// `Ok(None)` if more bytes may still complete the head, else the error
 /// for a head that would exceed `max_head_len`.
-fn incomplete(
+fn incomplete<T>(
     buf: &[u8],
     max_head_len: usize,
     request_line_open: bool,
-) -> Result<Option<HeadBounds>, ProtocolError> {
+) -> Result<Option<T>, ProtocolError> {
     if buf.len() < max_head_len {
         Ok(None)
     } else if request_line_open {
@@ -291,8 +307,9 @@ mod tests {
         assert_eq!(HeadScanner::new().scan(&head[..63], 64, true), Ok(None));
     }
 
-    /// The scanner as it was before leading empty lines were skipped in
-    /// its LF-to-LF loop (a byte at a time): the oracle for that change.
+    /// The scanner as it was before (leading empty lines skipped by a
+    /// loop of their own, the line being scanned tracked by its start), a
+    /// byte at a time: the oracle for the current one.
     #[derive(Default)]
     struct Reference {
         start: usize,
@@ -385,14 +402,26 @@ mod tests {
                         let mut reference = Reference::default();
                         for len in [first, second, head.len()] {
                             let len = len.min(head.len());
-                            let got = scanner.scan(&head[..len], max_head_len, skip);
+                            let found = scanner.find_end(&head[..len], max_head_len, skip);
+                            let got = found.map(|found| found.map(|(bounds, _)| bounds));
                             let want = reference.scan(&head[..len], max_head_len, skip);
-                            assert_eq!(
-                                got,
-                                want,
-                                "{:?} read to {len}, skip {skip}, max {max_head_len}",
-                                head.escape_ascii().to_string()
-                            );
+                            let context = || {
+                                std::format!(
+                                    "{:?} read to {len}, skip {skip}, max {max_head_len}",
+                                    head.escape_ascii().to_string()
+                                )
+                            };
+                            assert_eq!(got, want, "{}", context());
+                            // The start line's LF is the first in the head
+                            // (0 for an empty first line).
+                            if let Ok(Some((bounds, line_end))) = found {
+                                let lf = head[bounds.start..bounds.end]
+                                    .iter()
+                                    .position(|&b| b == b'\n')
+                                    .map(|lf| bounds.start + lf)
+                                    .filter(|&lf| lf != bounds.start + 1);
+                                assert_eq!(line_end, lf.unwrap_or(0), "{}", context());
+                            }
                             if got != Ok(None) {
                                 break;
                             }
