@@ -1,4 +1,5 @@
-//! Request lines and status lines (RFC 9112 section 3 and 4), parsed with nom.
+//! Request lines and status lines (RFC 9112 section 3 and 4), parsed with
+//! nom; built for size, by a compact pass held to the nom parsers.
 //!
 //! Each parser takes one line without its CRLF and either returns the parts,
 //! borrowed from the line, or a failure that says what was wrong and where.
