@@ -180,17 +180,16 @@ fn next_line<'a>(block: &'a [u8], line: &'a [u8], allow_fold: bool) -> Line<'a> 
 #[cold]
 #[inline(never)]
 fn not_a_field(line_at: usize, name_len: usize, after_name: &[u8]) -> Option<ProtocolError> {
-    let kind = match (name_len, after_name) {
-        (_, []) => ErrorKind::MissingColon,
-        (0, [b'\r', b'\n', ..]) => return None,
-        (0, [b':', ..]) => {
-            return Some(ProtocolError::new(ErrorKind::InvalidHeaderName, line_at));
-        }
-        (0, [b' ' | b'\t', ..]) => ErrorKind::ObsFold,
-        (_, [b' ' | b'\t', ..]) => ErrorKind::WhitespaceBeforeColon,
-        (_, [b'\n', ..]) => ErrorKind::BareLf,
-        (_, [b'\r', b'\n', ..]) => ErrorKind::MissingColon,
-        (_, [b'\r', ..]) => ErrorKind::BareCr,
+    // A colon after an empty name is an invalid name at the line start,
+    // where the name ends.
+    let kind = match after_name {
+        [] => ErrorKind::MissingColon,
+        [b'\r', b'\n', ..] if name_len == 0 => return None,
+        [b'\r', b'\n', ..] => ErrorKind::MissingColon,
+        [b' ' | b'\t', ..] if name_len == 0 => ErrorKind::ObsFold,
+        [b' ' | b'\t', ..] => ErrorKind::WhitespaceBeforeColon,
+        [b'\n', ..] => ErrorKind::BareLf,
+        [b'\r', ..] => ErrorKind::BareCr,
         _ => ErrorKind::InvalidHeaderName,
     };
     Some(ProtocolError::new(kind, line_at + name_len))
@@ -530,6 +529,42 @@ mod tests {
             }
             Err(e) => assert_eq!(Some(e), error, "{block:?} fold {fold}"),
         }
+    }
+
+    /// The classification of a line that is not a field line, as it was
+    /// first written (one arm per case): the oracle for [`not_a_field`].
+    fn not_a_field_reference(
+        line_at: usize,
+        name_len: usize,
+        after_name: &[u8],
+    ) -> Option<ProtocolError> {
+        let kind = match (name_len, after_name) {
+            (_, []) => ErrorKind::MissingColon,
+            (0, [b'\r', b'\n', ..]) => return None,
+            (0, [b':', ..]) => {
+                return Some(ProtocolError::new(ErrorKind::InvalidHeaderName, line_at));
+            }
+            (0, [b' ' | b'\t', ..]) => ErrorKind::ObsFold,
+            (_, [b' ' | b'\t', ..]) => ErrorKind::WhitespaceBeforeColon,
+            (_, [b'\n', ..]) => ErrorKind::BareLf,
+            (_, [b'\r', b'\n', ..]) => ErrorKind::MissingColon,
+            (_, [b'\r', ..]) => ErrorKind::BareCr,
+            _ => ErrorKind::InvalidHeaderName,
+        };
+        Some(ProtocolError::new(kind, line_at + name_len))
+    }
+
+    #[test]
+    fn not_a_field_agrees_with_the_reference() {
+        crate::testing::every_string(b"\r\n \t:a(", 3, |after| {
+            for name_len in [0, 1, 4] {
+                assert_eq!(
+                    not_a_field(9, name_len, after),
+                    not_a_field_reference(9, name_len, after),
+                    "{name_len} {after:?}"
+                );
+            }
+        });
     }
 
     #[test]
