@@ -1,7 +1,7 @@
 //! Whole heads: the start line, the field section, and the facts the rest
 //! of the engine needs from them, read in one pass over the bytes.
 
-use super::chars::{SCHEME, class_run, eq_lower, find_lf, is_token, trim_ows};
+use super::chars::{SCHEME, class_run, eq_lower, find_lf, find_name, is_token, trim_ows};
 use super::connection::{ConnectionFlags, ConnectionOptions};
 use super::fields::{FieldLine, Headers, list_elements, walk_fields};
 use super::framing::{
@@ -75,17 +75,7 @@ impl Field {
     /// loop over the table (built for size; the fast build compares
     /// lengths first).
     fn find(name: &[u8]) -> Option<u8> {
-        let mut rest = Self::NAMES;
-        let mut index = 0;
-        while let [len, tail @ ..] = rest {
-            let (known, after) = tail.split_at_checked(usize::from(*len))?;
-            if name.eq_ignore_ascii_case(known) {
-                return Some(index);
-            }
-            rest = after;
-            index += 1;
-        }
-        None
+        find_name(name, Self::NAMES)
     }
 }
 
