@@ -74,6 +74,7 @@ impl Field {
     /// Which of the names `name` is (ignoring ASCII case), if any, by one
     /// loop over the table (built for size; the fast build compares
     /// lengths first).
+    #[inline(always)]
     fn find(name: &[u8]) -> Option<u8> {
         find_name(name, Self::NAMES)
     }
