@@ -339,8 +339,9 @@ impl FactsReader {
         Ok(())
     }
 
-    /// The framing conflict check shared by requests and responses.
-    #[inline(always)]
+    /// The framing conflict check shared by requests and responses (built
+    /// for size, inlined where the compiler finds it pays).
+    #[cfg_attr(not(h1conn_small), inline(always))]
     fn check_framing(&mut self, config: &ParseConfig) -> Result<(), ProtocolError> {
         let both = self.facts.content_length.is_some()
             && self.facts.transfer_encoding != TransferEncoding::Absent;
