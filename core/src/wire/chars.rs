@@ -332,7 +332,7 @@ pub(crate) fn find_lf(s: &[u8]) -> Option<usize> {
 }
 
 /// Length of the run of token characters at the start of `s`.
-#[inline]
+#[inline(always)]
 pub(crate) fn token_len(s: &[u8]) -> usize {
     class_len(s, TCHAR)
 }

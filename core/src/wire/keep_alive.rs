@@ -53,7 +53,6 @@ impl KeepAlive {
     }
 
     /// Merges the parameters of one more `Keep-Alive` field value.
-    #[cfg_attr(h1conn_small, inline(never))]
     pub fn add_value(&mut self, value: &[u8]) {
         // The common shape (`timeout=5, max=100`) without the general parser
         // (built for size, the general parser alone: the same result).
