@@ -177,8 +177,7 @@ fn next_line<'a>(block: &'a [u8], line: &'a [u8], allow_fold: bool) -> Line<'a> 
 /// The line at `line_at` has a `name_len`-byte name followed by
 /// `after_name`, which is not a colon (or the name is empty): either the
 /// empty line that ends the block (`None`), or an error.
-#[cold]
-#[inline(never)]
+#[cfg_attr(not(h1conn_small), cold, inline(never))]
 fn not_a_field(line_at: usize, name_len: usize, after_name: &[u8]) -> Option<ProtocolError> {
     // A colon after an empty name is an invalid name at the line start,
     // where the name ends.
@@ -197,8 +196,7 @@ fn not_a_field(line_at: usize, name_len: usize, after_name: &[u8]) -> Option<Pro
 
 /// The error for the control byte at `at` (the start of `at_ctl`) in a
 /// field value: not HTAB, and not the CR of a CRLF.
-#[cold]
-#[inline(never)]
+#[cfg_attr(not(h1conn_small), cold, inline(never))]
 fn value_error(at: usize, at_ctl: &[u8]) -> ProtocolError {
     let kind = match at_ctl {
         [b'\n', ..] => ErrorKind::BareLf,
