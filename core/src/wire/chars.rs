@@ -457,7 +457,7 @@ pub(crate) fn find_name(name: &[u8], names: &[u8]) -> Option<u8> {
 }
 
 /// `s` without leading and trailing OWS.
-#[inline]
+#[inline(always)]
 pub(crate) fn trim_ows(s: &[u8]) -> &[u8] {
     trim_class(s, OWS).1
 }
