@@ -332,7 +332,7 @@ pub(crate) fn find_lf(s: &[u8]) -> Option<usize> {
 }
 
 /// Length of the run of token characters at the start of `s`.
-#[inline]
+#[inline(always)]
 pub(crate) fn token_len(s: &[u8]) -> usize {
     class_len(s, TCHAR)
 }
@@ -439,8 +439,25 @@ pub(crate) fn eq_lower(s: &[u8], lower: &[u8]) -> bool {
     }
 }
 
+/// The index of `name` (ignoring ASCII case) in `names`, a table of
+/// names each after its length in one byte, if it is there: one loop for
+/// every small set of names (built for size).
+pub(crate) fn find_name(name: &[u8], names: &[u8]) -> Option<u8> {
+    let mut rest = names;
+    let mut index = 0;
+    while let [len, tail @ ..] = rest {
+        let (known, after) = tail.split_at_checked(usize::from(*len))?;
+        if name.eq_ignore_ascii_case(known) {
+            return Some(index);
+        }
+        rest = after;
+        index += 1;
+    }
+    None
+}
+
 /// `s` without leading and trailing OWS.
-#[inline]
+#[inline(always)]
 pub(crate) fn trim_ows(s: &[u8]) -> &[u8] {
     trim_class(s, OWS).1
 }
@@ -603,6 +620,18 @@ mod tests {
         assert!(!is_token(b"a b"));
         assert!(!is_token(b"a,b"));
         assert!(!is_token(b"caf\xc3\xa9"));
+    }
+
+    #[test]
+    fn names_are_found_whole_ignoring_case() {
+        let names = b"\x04host\x00\x07chunked";
+        assert_eq!(find_name(b"Host", names), Some(0));
+        assert_eq!(find_name(b"", names), Some(1));
+        assert_eq!(find_name(b"CHUNKED", names), Some(2));
+        assert_eq!(find_name(b"chunk", names), None);
+        assert_eq!(find_name(b"hosts", names), None);
+        // A length past the end of the table ends the search.
+        assert_eq!(find_name(b"a", b"\x09a"), None);
     }
 
     #[test]

@@ -1,11 +1,11 @@
 //! Whole heads: the start line, the field section, and the facts the rest
 //! of the engine needs from them, read in one pass over the bytes.
 
-use super::chars::{SCHEME, class_run, eq_lower, find_lf};
+use super::chars::{SCHEME, class_run, eq_lower, find_lf, find_name, is_token, trim_ows};
 use super::connection::{ConnectionFlags, ConnectionOptions};
-use super::fields::{FieldLine, Headers, walk_fields};
+use super::fields::{FieldLine, Headers, list_elements, walk_fields};
 use super::framing::{
-    BodyKind, ContentLengthReader, Method, TransferEncoding, TransferEncodingReader,
+    BodyKind, ContentLengthReader, Method, TransferEncoding, TransferEncodingReader, parse_u64,
     request_body_kind, response_body_kind,
 };
 use super::host::{check_authority, is_plain_reg_name};
@@ -47,7 +47,8 @@ pub struct HeadFacts {
     pub field_count: usize,
 }
 
-/// The fields whose values the engine reads, as indexes of [`Field::NAMES`].
+/// The fields whose values the engine reads, and the words read in their
+/// values, as indexes of [`Field::NAMES`].
 struct Field;
 
 impl Field {
@@ -58,23 +59,24 @@ impl Field {
     const KEEP_ALIVE: u8 = 4;
     const CONTENT_LENGTH: u8 = 5;
     const TRANSFER_ENCODING: u8 = 6;
-    const NAMES: [&'static [u8]; 7] = [
-        b"host",
-        b"expect",
-        b"upgrade",
-        b"connection",
-        b"keep-alive",
-        b"content-length",
-        b"transfer-encoding",
-    ];
+    /// The `Connection` option (`upgrade` and `keep-alive` are the names
+    /// of fields too).
+    const CLOSE: u8 = 7;
+    /// The transfer coding.
+    const CHUNKED: u8 = 8;
+    /// The `Expect` value.
+    const CONTINUE: u8 = 9;
+    /// The names, each after its length in one byte: one small table for
+    /// the field names and the words of their values (built for size).
+    const NAMES: &'static [u8] = b"\x04host\x06expect\x07upgrade\x0aconnection\x0akeep-alive\
+        \x0econtent-length\x11transfer-encoding\x05close\x07chunked\x0c100-continue";
 
-    /// Which of the fields `name` names, if any, by one loop over the
-    /// names (built for size; the fast build compares lengths first).
+    /// Which of the names `name` is (ignoring ASCII case), if any, by one
+    /// loop over the table (built for size; the fast build compares
+    /// lengths first).
+    #[inline(always)]
     fn find(name: &[u8]) -> Option<u8> {
-        let found = Self::NAMES
-            .iter()
-            .position(|n| name.eq_ignore_ascii_case(n));
-        found.and_then(|i| u8::try_from(i).ok())
+        find_name(name, Self::NAMES)
     }
 }
 
@@ -128,7 +130,6 @@ impl FactsReader {
     /// Counts one field line (at `base` in the caller's buffer) and reads
     /// it if it is one of the fields that matter. Also reads the fields of
     /// heads the engine writes (`written`), built for size as one copy.
-    #[cfg_attr(h1conn_small, inline(never))]
     #[cfg_attr(not(h1conn_small), inline(always))]
     pub(super) fn line(&mut self, line: FieldLine<'_>, base: usize) -> Result<(), ProtocolError> {
         self.facts.field_count += 1;
@@ -154,7 +155,11 @@ impl FactsReader {
     }
 
     /// Moves what the readers gathered into the facts, once every line is read.
+    /// (Built for size, the one list reader writes the facts itself.)
     pub(super) fn finish(&mut self) {
+        if crate::small() {
+            return;
+        }
         self.facts.content_length = self.content_length.value;
         self.facts.transfer_encoding = self.transfer_encoding.state;
         self.facts.other_codings = self.transfer_encoding.other_codings;
@@ -180,7 +185,11 @@ impl FactsReader {
                 }
             }
             Field::EXPECT => {
-                self.facts.expect_continue |= eq_lower(value, b"100-continue");
+                self.facts.expect_continue |= if crate::small() {
+                    Field::find(value) == Some(Field::CONTINUE)
+                } else {
+                    eq_lower(value, b"100-continue")
+                };
             }
             Field::UPGRADE => {
                 self.facts.upgrade = true;
@@ -194,6 +203,17 @@ impl FactsReader {
             // The readers that can fail: their offsets are in the value.
             // (An offset recorded before a failure is never read: the
             // head is rejected.)
+            Field::CONNECTION | Field::CONTENT_LENGTH | Field::TRANSFER_ENCODING
+                if crate::small() =>
+            {
+                if field == Field::CONTENT_LENGTH {
+                    self.content_length_at = at;
+                }
+                if field == Field::TRANSFER_ENCODING {
+                    self.transfer_encoding_at = at;
+                }
+                return self.list(field, value).map_err(|e| e.shifted(at));
+            }
             Field::CONNECTION => {
                 return self
                     .facts
@@ -216,6 +236,73 @@ impl FactsReader {
                     .map_err(|e| e.shifted(at));
             }
             _ => {}
+        }
+        Ok(())
+    }
+
+    /// The value of a `Connection`, `Content-Length` or
+    /// `Transfer-Encoding` field (`field`), built for size: one loop over
+    /// the list for the three, with the readers' results and errors.
+    /// Names are looked up in the one table of [`Field`].
+    fn list(&mut self, field: u8, value: &[u8]) -> Result<(), ProtocolError> {
+        let kind = match field {
+            Field::CONNECTION => ErrorKind::InvalidConnectionToken,
+            Field::CONTENT_LENGTH => ErrorKind::InvalidContentLength,
+            _ => ErrorKind::InvalidTransferEncoding,
+        };
+        // An empty list is an error, but not in `Connection`.
+        let mut empty = field != Field::CONNECTION;
+        for (offset, element) in list_elements(value) {
+            empty = false;
+            let fail = ProtocolError::new(kind, offset);
+            if field == Field::CONTENT_LENGTH {
+                let n = parse_u64(element).ok_or(fail)?;
+                let length = &mut self.facts.content_length;
+                if length.is_some_and(|old| old != n) {
+                    return Err(ProtocolError::new(
+                        ErrorKind::ConflictingContentLength,
+                        offset,
+                    ));
+                }
+                *length = Some(n);
+                continue;
+            }
+            // `token *( OWS ";" OWS parameter )`: parameters only in a
+            // coding other than `chunked` (a connection option is one
+            // token: the element, already trimmed).
+            let name_len = element
+                .iter()
+                .position(|&b| b == b';')
+                .unwrap_or(element.len());
+            let name = trim_ows(element.get(..name_len).unwrap_or_default());
+            let parameters = name_len < element.len();
+            if !is_token(name) || (parameters && field == Field::CONNECTION) {
+                return Err(fail);
+            }
+            let facts = &mut self.facts;
+            let flags = &mut facts.connection;
+            let chunked_seen = &mut self.transfer_encoding.chunked_seen;
+            match (field, Field::find(name)) {
+                (Field::CONNECTION, Some(Field::CLOSE)) => flags.close = true,
+                (Field::CONNECTION, Some(Field::KEEP_ALIVE)) => flags.keep_alive = true,
+                (Field::CONNECTION, Some(Field::UPGRADE)) => flags.upgrade = true,
+                (Field::CONNECTION, _) => {}
+                (_, Some(Field::CHUNKED)) => {
+                    // RFC 9112 7.1: `chunked` takes no parameters, once.
+                    if *chunked_seen || parameters {
+                        return Err(fail);
+                    }
+                    *chunked_seen = true;
+                    facts.transfer_encoding = TransferEncoding::Chunked;
+                }
+                _ => {
+                    facts.transfer_encoding = TransferEncoding::NotChunked;
+                    facts.other_codings = true;
+                }
+            }
+        }
+        if empty {
+            return Err(ProtocolError::new(kind, 0));
         }
         Ok(())
     }
@@ -257,8 +344,9 @@ impl FactsReader {
         Ok(())
     }
 
-    /// The framing conflict check shared by requests and responses.
-    #[inline(always)]
+    /// The framing conflict check shared by requests and responses (built
+    /// for size, inlined where the compiler finds it pays).
+    #[cfg_attr(not(h1conn_small), inline(always))]
     fn check_framing(&mut self, config: &ParseConfig) -> Result<(), ProtocolError> {
         let both = self.facts.content_length.is_some()
             && self.facts.transfer_encoding != TransferEncoding::Absent;

@@ -25,17 +25,16 @@ pub(crate) fn check_authority(value: &[u8], port_required: bool) -> Result<(), u
         }
         _ => reg_name_len(value)?,
     };
-    let port = match value.get(host_len..).unwrap_or_default() {
-        [b':', port @ ..] => port,
-        [] if !port_required => return Ok(()),
+    match value.get(host_len) {
+        Some(b':') => {}
+        None if !port_required => return Ok(()),
         _ => return Err(host_len),
-    };
-    if port_required && port.is_empty() {
-        return Err(value.len());
     }
-    let digits = run(port, 0, DIGIT);
-    if digits < port.len() {
-        Err(host_len + 1 + digits)
+    // The port: digits to the end (at least one in authority-form, else
+    // the error is where one should be: the end).
+    let end = run(value, host_len + 1, DIGIT);
+    if end < value.len() || (port_required && end == host_len + 1) {
+        Err(end)
     } else {
         Ok(())
     }
@@ -80,11 +79,13 @@ fn check_ip_literal(s: &[u8]) -> Result<(), usize> {
     if dot == 1 || s.get(dot) != Some(&b'.') {
         return Err(dot);
     }
-    if dot + 1 == s.len() {
-        return Err(s.len());
-    }
+    // At least one byte after the dot (else the error is at the end).
     let end = run(s, dot + 1, FUTURE);
-    if end < s.len() { Err(end) } else { Ok(()) }
+    if end == dot + 1 || end < s.len() {
+        Err(end)
+    } else {
+        Ok(())
+    }
 }
 
 /// An IPv6 address (RFC 3986 3.2.2): eight groups of 1-4 hex digits, or

@@ -4,7 +4,7 @@
 //! Reading it never fails: parameters that are unknown, malformed or too
 //! large are skipped, because the field is advice, not framing.
 
-use super::chars::{LIST_SPACE, TCHAR, class_run, eq_lower};
+use super::chars::{LIST_SPACE, TCHAR, class_run, eq_lower, find_name};
 
 /// The parameters of a `Keep-Alive` field.
 ///
@@ -53,7 +53,6 @@ impl KeepAlive {
     }
 
     /// Merges the parameters of one more `Keep-Alive` field value.
-    #[cfg_attr(h1conn_small, inline(never))]
     pub fn add_value(&mut self, value: &[u8]) {
         // The common shape (`timeout=5, max=100`) without the general parser
         // (built for size, the general parser alone: the same result).
@@ -72,10 +71,10 @@ impl KeepAlive {
     fn add_general(&mut self, value: &[u8]) {
         let mut rest = value;
         while !rest.is_empty() {
-            rest = skip_list_space(rest);
+            let element = skip_list_space(rest);
             // `key [ "=" ( token / quoted-string ) ]`, optional space around `=`.
-            let (key, mut after) = rest
-                .split_at_checked(class_run(rest, TCHAR))
+            let (key, mut after) = element
+                .split_at_checked(class_run(element, TCHAR))
                 .unwrap_or_default();
             let mut param = None;
             if let [b'=', v @ ..] = skip_list_space(after)
@@ -84,20 +83,17 @@ impl KeepAlive {
                 param = Some(v);
                 after = after_v;
             }
-            // Either way `rest` ends up at a separator or the end, with no
-            // space before it to skip.
-            match skip_list_space(after) {
-                // Not a parameter we can read: skip to the next separator.
-                _ if key.is_empty() => rest = skip_to_separator(rest),
-                tail @ ([] | [b',' | b';', ..]) => {
+            let tail = skip_list_space(after);
+            // Either way `rest` ends up at a separator or the end.
+            rest = match tail {
+                [] | [b',' | b';', ..] if !key.is_empty() => {
                     self.add_parameter(key, param);
-                    rest = tail;
+                    tail
                 }
-                _ => rest = skip_to_separator(rest),
-            }
-            if let [b',' | b';', tail @ ..] = rest {
-                rest = tail;
-            }
+                // Not a parameter we can read: skip to the next separator.
+                _ => skip_to_separator(element),
+            };
+            rest = rest.get(1..).unwrap_or_default();
         }
     }
 
@@ -154,11 +150,11 @@ impl KeepAlive {
     }
 
     fn add_parameter(&mut self, key: &[u8], value: Option<&[u8]>) {
-        let (slot, number) = match value {
-            Some(v) if eq_lower(key, b"timeout") => (&mut self.timeout, v),
-            Some(v) if eq_lower(key, b"max") => (&mut self.max, v),
+        let (slot, number) = match (value, find_name(key, b"\x07timeout\x03max")) {
+            (Some(v), Some(0)) => (&mut self.timeout, v),
+            (Some(v), Some(_)) => (&mut self.max, v),
             // The legacy form `Keep-Alive: 300` gives a bare timeout.
-            None if key.first().is_some_and(u8::is_ascii_digit) => (&mut self.timeout, key),
+            (None, _) if key.first().is_some_and(u8::is_ascii_digit) => (&mut self.timeout, key),
             _ => return,
         };
         if let Some(n) = parse_u32(number) {
@@ -176,18 +172,17 @@ fn param_value(v: &[u8]) -> Option<(&[u8], &[u8])> {
             .split_at_checked(class_run(v, TCHAR))
             .filter(|(t, _)| !t.is_empty());
     };
-    let mut escaped = false;
-    for (i, &b) in body.iter().enumerate() {
-        match (escaped, b) {
-            (false, b'"') => {
-                let (inner, after) = body.split_at_checked(i)?;
-                return Some((inner, after.get(1..).unwrap_or_default()));
-            }
-            (false, b'\\') => escaped = true,
-            _ => escaped = false,
+    // A backslash takes the byte after it, whatever it is.
+    let mut i = 0;
+    loop {
+        match body.get(i)? {
+            b'"' => break,
+            b'\\' => i += 2,
+            _ => i += 1,
         }
     }
-    None
+    let (inner, after) = body.split_at_checked(i)?;
+    Some((inner, after.get(1..).unwrap_or_default()))
 }
 
 /// `s` from its first `,` or `;` on (empty if there is none).
