@@ -118,39 +118,38 @@ fn earliest_of(all: &[u64; SLOTS]) -> u64 {
     all.iter().copied().min().unwrap_or(NEVER)
 }
 
-/// The latest set deadline of `all`, or [`NEVER`] if none is set.
-fn latest_of(all: &[u64; SLOTS]) -> u64 {
+/// Raises every set deadline of `all` below `floor` to it, and returns
+/// the latest set deadline then, or [`NEVER`] if none is set. (One loop
+/// for both jobs: with `floor` 0 it only finds the latest.)
+fn raise_to(all: &mut [u64; SLOTS], floor: u64) -> u64 {
     // Shifted by one, `NEVER` wraps to 0, below every set deadline: the
     // largest shifted value, shifted back, is the latest set deadline, or
     // `NEVER` when none is set (0 wraps back). No branch per slot.
-    all.iter()
-        .fold(0, |latest: u64, &at| latest.max(at.wrapping_add(1)))
-        .wrapping_sub(1)
-}
-
-/// Raises every deadline of `all` below `floor` to it (unset ones stay).
-fn raise(all: &mut [u64; SLOTS], floor: u64) {
+    let mut latest = 0u64;
     for at in all {
         *at = (*at).max(floor);
+        latest = latest.max(at.wrapping_add(1));
     }
+    latest.wrapping_sub(1)
 }
 
 /// Brings deadlines further apart than [`SPAN`] within it, by the rules
 /// of [`TimerTable`]; `now` if the caller knows it.
 fn keep_within_span(all: &mut [u64; SLOTS], now: Option<Instant>) {
     // (With none set, `latest` and `earliest` are both `NEVER`.)
-    if latest_of(all).saturating_sub(earliest_of(all)) <= SPAN {
+    if raise_to(all, 0).saturating_sub(earliest_of(all)) <= SPAN {
         return;
     }
     if let Some(now) = now {
-        raise(all, now.as_millis());
+        raise_to(all, now.as_millis());
     }
     let [phase, continue_, exchange] = all;
     // (Never true with `exchange` unset, nor with both others unset.)
     if *exchange > (*phase).min(*continue_).saturating_add(SPAN) {
         *exchange = NEVER;
     }
-    raise(all, latest_of(all).saturating_sub(SPAN));
+    let latest = raise_to(all, 0);
+    raise_to(all, latest.saturating_sub(SPAN));
 }
 
 impl TimerTable {
