@@ -1252,7 +1252,7 @@ impl<R: RoleKind> State<R> {
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
-        self.timers.next()
+        self.timers.next(self.timer_slots)
     }
 
     fn may_send_request(&self, now: Instant) -> bool {
