@@ -22,42 +22,76 @@ pub enum BodyEvent<'a> {
 /// Where a chunked decoder is. The states from `Size` to `ValueEnd` walk
 /// one chunk-size line: `chunk-size [ chunk-ext ] CRLF` with
 /// `chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] )`.
+/// The discriminants of the states up to `DataLf` are the rows of
+/// [`LINE_TABLE`], so the size build converts neither way.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[repr(u8)]
 enum Chunk {
-    /// In the hex digits of a chunk size (`digits` read so far).
-    Size { digits: u8 },
+    /// Before the first hex digit of a chunk size.
+    Size = 0,
+    /// In the hex digits of a chunk size (the count is `BodyDecoder::digits`).
+    SizeDigits = 1,
     /// Whitespace after the size (`BWS`): only `;` may follow, so `5 5`
     /// is not read as a chunk of 5 and `5 CRLF` is refused.
-    SizeSpace,
-    /// After `;` (and BWS): an extension name; `started` once a byte of it
-    /// was read.
-    Name { started: bool },
-    /// Whitespace after a name (`after_name`) or a value: only `;` (or `=`
-    /// after a name) may follow.
-    Space { after_name: bool },
+    SizeSpace = 2,
+    /// After `;` (and BWS): an extension name must start.
+    NameStart = 3,
+    /// In an extension name.
+    Name = 4,
+    /// Whitespace after a name: only `;` or `=` may follow.
+    SpaceAfterName = 5,
+    /// Whitespace after a value: only `;` may follow.
+    SpaceAfterValue = 6,
     /// After `=` (and BWS): a token or a quoted string must start.
-    ValueStart,
+    ValueStart = 7,
     /// In a token value.
-    Token,
+    Token = 8,
     /// In a quoted-string value.
-    Quoted,
+    Quoted = 9,
     /// After a backslash in a quoted string.
-    QuotedEscape,
+    QuotedEscape = 10,
     /// After the closing quote of a value.
-    ValueEnd,
+    ValueEnd = 11,
     /// After the CR of a size line.
-    SizeLf,
-    /// In chunk data.
-    Data,
+    SizeLf = 12,
     /// After chunk data: CR expected.
-    DataCr,
+    DataCr = 13,
     /// After chunk data and CR: LF expected.
-    DataLf,
+    DataLf = 14,
+    /// In chunk data.
+    Data = 15,
     /// After the last chunk: the trailer section.
-    Trailers,
+    Trailers = 16,
     /// Trailers delivered; the end follows.
-    TrailersDone,
+    TrailersDone = 17,
+}
+
+impl Chunk {
+    /// The state whose discriminant is `row` (the last one past them).
+    // Matched in discriminant order: compiles to no more than a clamp.
+    const fn from_row(row: u8) -> Self {
+        match row {
+            0 => Self::Size,
+            1 => Self::SizeDigits,
+            2 => Self::SizeSpace,
+            3 => Self::NameStart,
+            4 => Self::Name,
+            5 => Self::SpaceAfterName,
+            6 => Self::SpaceAfterValue,
+            7 => Self::ValueStart,
+            8 => Self::Token,
+            9 => Self::Quoted,
+            10 => Self::QuotedEscape,
+            11 => Self::ValueEnd,
+            12 => Self::SizeLf,
+            13 => Self::DataCr,
+            14 => Self::DataLf,
+            15 => Self::Data,
+            16 => Self::Trailers,
+            _ => Self::TrailersDone,
+        }
+    }
 }
 
 /// Decodes one message body incrementally.
@@ -67,6 +101,8 @@ pub struct BodyDecoder {
     framing: Framing,
     /// Bytes left in the body (length) or in the current chunk (chunked).
     remaining: Split64,
+    /// Hex digits read of the current chunk size (leading zeros too).
+    digits: u8,
     /// Bytes read after the digits of the current chunk-size line.
     extension_len: u16,
 }
@@ -86,12 +122,13 @@ impl BodyDecoder {
         let (framing, remaining) = match kind {
             BodyKind::Length(0) | BodyKind::None | BodyKind::Tunnel => (Framing::Finished, 0),
             BodyKind::Length(n) => (Framing::Length, n),
-            BodyKind::Chunked => (Framing::Chunked(Chunk::Size { digits: 0 }), 0),
+            BodyKind::Chunked => (Framing::Chunked(Chunk::Size), 0),
             BodyKind::UntilClose => (Framing::UntilClose, 0),
         };
         Self {
             framing,
             remaining: Split64::new(remaining),
+            digits: 0,
             extension_len: 0,
         }
     }
@@ -146,22 +183,20 @@ impl BodyDecoder {
     }
 
     /// Hands out up to `remaining` bytes of `input` after `at`; when the
-    /// count reaches zero, moves to `then`.
+    /// count reaches zero, moves to `then`. The count is never zero here:
+    /// a body or chunk of zero bytes is never entered.
     fn take_data<'a>(
         &mut self,
         input: &'a [u8],
         at: usize,
         then: Framing,
     ) -> (usize, BodyEvent<'a>) {
-        let remaining = self.remaining.get();
-        if remaining == 0 {
-            self.framing = then;
-            return (at, BodyEvent::End);
-        }
         let available = input.get(at..).unwrap_or_default();
         if available.is_empty() {
             return (at, BodyEvent::NeedData);
         }
+        let remaining = self.remaining.get();
+        debug_assert!(remaining != 0, "an empty body or chunk was entered");
         let n = usize::try_from(remaining)
             .unwrap_or(usize::MAX)
             .min(available.len());
@@ -188,12 +223,7 @@ impl BodyDecoder {
             self.framing = Framing::Chunked(state);
             match state {
                 Chunk::Data => {
-                    let (end, event) = self.take_data(input, at, Framing::Chunked(Chunk::DataCr));
-                    if let BodyEvent::End = event {
-                        state = Chunk::DataCr;
-                        continue;
-                    }
-                    return Ok((end, event));
+                    return Ok(self.take_data(input, at, Framing::Chunked(Chunk::DataCr)));
                 }
                 Chunk::Trailers => return self.trailers(input, at, config),
                 Chunk::TrailersDone => {
@@ -221,61 +251,66 @@ impl BodyDecoder {
         byte: u8,
         config: &ParseConfig,
     ) -> Result<Chunk, ErrorKind> {
+        if crate::small() {
+            return self.chunk_byte_by_table(state, byte, config);
+        }
         use ErrorKind::{BareLf, InvalidChunkExtension as Ext};
         let in_line = !matches!(
             state,
-            Chunk::SizeLf | Chunk::DataCr | Chunk::DataLf | Chunk::Size { .. }
+            Chunk::SizeLf
+                | Chunk::DataCr
+                | Chunk::DataLf
+                | Chunk::Size
+                | Chunk::SizeDigits
+                | Chunk::Data
+                | Chunk::Trailers
+                | Chunk::TrailersDone
         );
-        if (in_line || matches!(state, Chunk::Size { digits: 1.. } if !byte.is_ascii_hexdigit()))
-            && byte != b'\r'
-        {
+        if (in_line || (state == Chunk::SizeDigits && !byte.is_ascii_hexdigit())) && byte != b'\r' {
             if self.extension_len >= config.max_chunk_extension_len {
                 return Err(ErrorKind::ChunkExtensionTooLong);
             }
             self.extension_len += 1;
         }
-        if crate::small() {
-            return self.chunk_byte_by_table(state, byte, config);
-        }
         let space = matches!(byte, b' ' | b'\t');
         let next = match (state, byte) {
-            (Chunk::Size { digits }, b) if b.is_ascii_hexdigit() => {
-                self.size_digit(digits, b, config)?
+            (Chunk::Size | Chunk::SizeDigits, b) if b.is_ascii_hexdigit() => {
+                self.size_digit(b, config)?
             }
-            (Chunk::Size { digits: 1.. }, b'\r') => Chunk::SizeLf,
-            (Chunk::Size { digits: 1.. } | Chunk::SizeSpace, b';') => {
-                Chunk::Name { started: false }
-            }
-            (Chunk::Size { digits: 1.. } | Chunk::SizeSpace, _) if space => Chunk::SizeSpace,
+            (Chunk::SizeDigits, b'\r') => Chunk::SizeLf,
+            (Chunk::SizeDigits | Chunk::SizeSpace, b';') => Chunk::NameStart,
+            (Chunk::SizeDigits | Chunk::SizeSpace, _) if space => Chunk::SizeSpace,
             (
-                Chunk::Size { .. }
+                Chunk::Size
+                | Chunk::SizeDigits
                 | Chunk::SizeSpace
-                | Chunk::Name { .. }
-                | Chunk::Space { .. }
+                | Chunk::NameStart
+                | Chunk::Name
+                | Chunk::SpaceAfterName
+                | Chunk::SpaceAfterValue
                 | Chunk::ValueStart
                 | Chunk::Token
                 | Chunk::ValueEnd,
                 b'\n',
             ) => return Err(BareLf),
-            (Chunk::Size { .. } | Chunk::SizeSpace, _) => return Err(ErrorKind::InvalidChunkSize),
-            (Chunk::Name { started: false }, _) if space => state,
-            (Chunk::Name { .. }, b) if is_tchar(b) => Chunk::Name { started: true },
-            (Chunk::Name { started: true } | Chunk::Token | Chunk::ValueEnd, b'\r') => {
-                Chunk::SizeLf
+            (Chunk::Size | Chunk::SizeDigits | Chunk::SizeSpace, _) => {
+                return Err(ErrorKind::InvalidChunkSize);
             }
+            (Chunk::NameStart, _) if space => state,
+            (Chunk::NameStart | Chunk::Name, b) if is_tchar(b) => Chunk::Name,
+            (Chunk::Name | Chunk::Token | Chunk::ValueEnd, b'\r') => Chunk::SizeLf,
             (
-                Chunk::Name { started: true }
-                | Chunk::Space { .. }
+                Chunk::Name
+                | Chunk::SpaceAfterName
+                | Chunk::SpaceAfterValue
                 | Chunk::Token
                 | Chunk::ValueEnd,
                 b';',
-            ) => Chunk::Name { started: false },
-            (Chunk::Name { started: true }, _) if space => Chunk::Space { after_name: true },
-            (Chunk::Token | Chunk::ValueEnd, _) if space => Chunk::Space { after_name: false },
-            (Chunk::Space { .. }, _) if space => state,
-            (Chunk::Name { started: true } | Chunk::Space { after_name: true }, b'=') => {
-                Chunk::ValueStart
-            }
+            ) => Chunk::NameStart,
+            (Chunk::Name, _) if space => Chunk::SpaceAfterName,
+            (Chunk::Token | Chunk::ValueEnd, _) if space => Chunk::SpaceAfterValue,
+            (Chunk::SpaceAfterName | Chunk::SpaceAfterValue, _) if space => state,
+            (Chunk::Name | Chunk::SpaceAfterName, b'=') => Chunk::ValueStart,
             (Chunk::ValueStart, _) if space => state,
             (Chunk::ValueStart, b'"') => Chunk::Quoted,
             (Chunk::ValueStart | Chunk::Token, b) if is_tchar(b) => Chunk::Token,
@@ -289,10 +324,7 @@ impl BodyDecoder {
             (Chunk::SizeLf, b'\n') => Chunk::Data,
             (Chunk::SizeLf, _) => return Err(ErrorKind::BareCr),
             (Chunk::DataCr, b'\r') => Chunk::DataLf,
-            (Chunk::DataLf, b'\n') => {
-                self.extension_len = 0;
-                Chunk::Size { digits: 0 }
-            }
+            (Chunk::DataLf, b'\n') => self.next_size_line(),
             (Chunk::DataCr | Chunk::DataLf, _) => return Err(ErrorKind::MissingChunkCrlf),
             (Chunk::Data | Chunk::Trailers | Chunk::TrailersDone, _) => state,
             _ => return Err(Ext),
@@ -300,59 +332,57 @@ impl BodyDecoder {
         Ok(next)
     }
 
-    /// One more hex digit `b` of a chunk size that has `digits` so far.
+    /// One more hex digit `b` of the chunk size.
     #[inline(always)]
-    fn size_digit(&mut self, digits: u8, b: u8, config: &ParseConfig) -> Result<Chunk, ErrorKind> {
-        if digits >= config.max_chunk_size_digits {
+    fn size_digit(&mut self, b: u8, config: &ParseConfig) -> Result<Chunk, ErrorKind> {
+        if self.digits >= config.max_chunk_size_digits {
             return Err(ErrorKind::ChunkSizeTooLong);
         }
-        // `checked_mul` fails exactly when the top hex digit is in use.
-        self.remaining = Split64::new(
-            self.remaining
-                .get()
-                .checked_mul(16)
-                .ok_or(ErrorKind::InvalidChunkSize)?
-                | u64::from(hex_value(b)),
-        );
-        Ok(Chunk::Size {
-            digits: digits.saturating_add(1),
-        })
+        let remaining = self.remaining.get();
+        // A fifth hex digit in the top nibble would not fit in 64 bits.
+        if remaining >> 60 != 0 {
+            return Err(ErrorKind::InvalidChunkSize);
+        }
+        self.remaining = Split64::new(remaining << 4 | u64::from(hex_value(b)));
+        self.digits += 1;
+        Ok(Chunk::SizeDigits)
     }
 
-    /// [`BodyDecoder::chunk_byte`] after its count of line bytes, built
-    /// for size: the grammar read from [`LINE_TABLE`] rather than matched
-    /// arm by arm (a test compares the two on every state and byte).
+    /// The CRLF after chunk data read: a new size line starts.
+    #[inline(always)]
+    fn next_size_line(&mut self) -> Chunk {
+        self.digits = 0;
+        self.extension_len = 0;
+        Chunk::Size
+    }
+
+    /// [`BodyDecoder::chunk_byte`] built for size: the grammar and which
+    /// bytes count against the extension limit read from [`LINE_TABLE`]
+    /// rather than matched arm by arm (a test compares the two on every
+    /// state and byte).
     fn chunk_byte_by_table(
         &mut self,
         state: Chunk,
         byte: u8,
         config: &ParseConfig,
     ) -> Result<Chunk, ErrorKind> {
-        let Some(row) = line_row(state) else {
+        let Some(row) = LINE_TABLE.get(state as usize) else {
             // Data and trailers: decode_chunked reads them itself.
             return Ok(state);
         };
-        let next = LINE_TABLE
-            .get(usize::from(row))
-            .and_then(|row| row.get(byte_class(byte)))
-            .copied()
-            .unwrap_or(X_EXT);
-        Ok(match next {
-            ACC => match state {
-                Chunk::Size { digits } => return self.size_digit(digits, byte, config),
-                _ => return Err(ErrorKind::InvalidChunkSize),
-            },
+        let entry = row.get(byte_class(byte)).copied().unwrap_or(X_EXT);
+        if entry & COUNTED != 0 {
+            if self.extension_len >= config.max_chunk_extension_len {
+                return Err(ErrorKind::ChunkExtensionTooLong);
+            }
+            self.extension_len += 1;
+        }
+        Ok(match entry & !COUNTED {
+            DIGIT => return self.size_digit(byte, config),
             DATA if self.remaining.get() == 0 => Chunk::Trailers,
             DATA => Chunk::Data,
-            S0 => {
-                // The CRLF after chunk data: a new size line starts.
-                self.extension_len = 0;
-                Chunk::Size { digits: 0 }
-            }
-            row if row < ACC => ROW_STATES
-                .get(usize::from(row))
-                .copied()
-                .ok_or(ErrorKind::InvalidChunkExtension)?,
+            S0 => self.next_size_line(),
+            row if row < DIGIT => Chunk::from_row(row),
             error => {
                 let at = usize::from(error.saturating_sub(X_LF));
                 let kind = LINE_ERRORS.get(at).copied();
@@ -412,26 +442,27 @@ impl BodyDecoder {
     }
 }
 
-// The chunk-line grammar as a table, for size builds: rows are the states
-// `chunk_byte` reads ([`line_row`]), columns the classes of a byte
-// ([`byte_class`]), entries the next state's row or what to do.
-const S0: u8 = 0; // Size { digits: 0 }
-const S1: u8 = 1; // Size { digits: 1.. }
-const SS: u8 = 2; // SizeSpace
-const N0: u8 = 3; // Name { started: false }
-const N1: u8 = 4; // Name { started: true }
-const SPN: u8 = 5; // Space { after_name: true }
-const SPV: u8 = 6; // Space { after_name: false }
-const VS: u8 = 7; // ValueStart
-const TK: u8 = 8; // Token
-const QT: u8 = 9; // Quoted
-const QE: u8 = 10; // QuotedEscape
-const VE: u8 = 11; // ValueEnd
-const SLF: u8 = 12; // SizeLf
-const DCR: u8 = 13; // DataCr
-const DLF: u8 = 14; // DataLf
+// The chunk-line grammar as a table, for size builds: rows are the line
+// states (their discriminants), columns the classes of a byte
+// ([`byte_class`]), entries the next state or what to do, plus the
+// [`COUNTED`] bit.
+const S0: u8 = Chunk::Size as u8;
+const S1: u8 = Chunk::SizeDigits as u8;
+const SS: u8 = Chunk::SizeSpace as u8;
+const N0: u8 = Chunk::NameStart as u8;
+const N1: u8 = Chunk::Name as u8;
+const SPN: u8 = Chunk::SpaceAfterName as u8;
+const SPV: u8 = Chunk::SpaceAfterValue as u8;
+const VS: u8 = Chunk::ValueStart as u8;
+const TK: u8 = Chunk::Token as u8;
+const QT: u8 = Chunk::Quoted as u8;
+const QE: u8 = Chunk::QuotedEscape as u8;
+const VE: u8 = Chunk::ValueEnd as u8;
+const SLF: u8 = Chunk::SizeLf as u8;
+const DCR: u8 = Chunk::DataCr as u8;
+const DLF: u8 = Chunk::DataLf as u8;
 /// One more digit of the chunk size.
-const ACC: u8 = 15;
+const DIGIT: u8 = 15;
 /// The end of a size line: data, or the trailers after the last chunk.
 const DATA: u8 = 16;
 const X_LF: u8 = 17; // BareLf
@@ -439,25 +470,9 @@ const X_SIZE: u8 = 18; // InvalidChunkSize
 const X_CR: u8 = 19; // BareCr
 const X_CRLF: u8 = 20; // MissingChunkCrlf
 const X_EXT: u8 = 21; // InvalidChunkExtension
-
-/// The state of each row of [`LINE_TABLE`].
-const ROW_STATES: [Chunk; 15] = [
-    Chunk::Size { digits: 0 },
-    Chunk::Size { digits: 1 },
-    Chunk::SizeSpace,
-    Chunk::Name { started: false },
-    Chunk::Name { started: true },
-    Chunk::Space { after_name: true },
-    Chunk::Space { after_name: false },
-    Chunk::ValueStart,
-    Chunk::Token,
-    Chunk::Quoted,
-    Chunk::QuotedEscape,
-    Chunk::ValueEnd,
-    Chunk::SizeLf,
-    Chunk::DataCr,
-    Chunk::DataLf,
-];
+/// Set in an entry whose byte counts against `max_chunk_extension_len`
+/// (checked before the grammar, so the limit wins over an error).
+const COUNTED: u8 = 0x80;
 
 /// The errors of [`LINE_TABLE`], from [`X_LF`] on.
 const LINE_ERRORS: [ErrorKind; 5] = [
@@ -468,100 +483,121 @@ const LINE_ERRORS: [ErrorKind; 5] = [
     ErrorKind::InvalidChunkExtension,
 ];
 
-/// Columns: hex digit, other tchar, SP or HTAB, CR, LF, `;`, `=`, `"`,
-/// `\`, other text (VCHAR, obs-text), other control bytes.
-const LINE_TABLE: [[u8; 11]; 15] = [
-    [
-        ACC, X_SIZE, X_SIZE, X_SIZE, X_LF, X_SIZE, X_SIZE, X_SIZE, X_SIZE, X_SIZE, X_SIZE,
-    ],
-    [
-        ACC, X_SIZE, SS, SLF, X_LF, N0, X_SIZE, X_SIZE, X_SIZE, X_SIZE, X_SIZE,
-    ],
-    [
-        X_SIZE, X_SIZE, SS, X_SIZE, X_LF, N0, X_SIZE, X_SIZE, X_SIZE, X_SIZE, X_SIZE,
-    ],
-    [
-        N1, N1, N0, X_EXT, X_LF, X_EXT, X_EXT, X_EXT, X_EXT, X_EXT, X_EXT,
-    ],
-    [N1, N1, SPN, SLF, X_LF, N0, VS, X_EXT, X_EXT, X_EXT, X_EXT],
-    [
-        X_EXT, X_EXT, SPN, X_EXT, X_LF, N0, VS, X_EXT, X_EXT, X_EXT, X_EXT,
-    ],
-    [
-        X_EXT, X_EXT, SPV, X_EXT, X_LF, N0, X_EXT, X_EXT, X_EXT, X_EXT, X_EXT,
-    ],
-    [
-        TK, TK, VS, X_EXT, X_LF, X_EXT, X_EXT, QT, X_EXT, X_EXT, X_EXT,
-    ],
-    [
-        TK, TK, SPV, SLF, X_LF, N0, X_EXT, X_EXT, X_EXT, X_EXT, X_EXT,
-    ],
-    [QT, QT, QT, X_EXT, X_EXT, QT, QT, VE, QE, QT, X_EXT],
-    [QT, QT, QT, X_EXT, X_EXT, QT, QT, QT, QT, QT, X_EXT],
-    [
-        X_EXT, X_EXT, SPV, SLF, X_LF, N0, X_EXT, X_EXT, X_EXT, X_EXT, X_EXT,
-    ],
-    [
-        X_CR, X_CR, X_CR, X_CR, DATA, X_CR, X_CR, X_CR, X_CR, X_CR, X_CR,
-    ],
-    [
-        X_CRLF, X_CRLF, X_CRLF, DLF, X_CRLF, X_CRLF, X_CRLF, X_CRLF, X_CRLF, X_CRLF, X_CRLF,
-    ],
-    [
-        X_CRLF, X_CRLF, X_CRLF, X_CRLF, S0, X_CRLF, X_CRLF, X_CRLF, X_CRLF, X_CRLF, X_CRLF,
-    ],
-];
+// The columns of [`LINE_TABLE`]: the byte classes.
+const C_HEX: u8 = 0; // HEXDIG
+const C_TCHAR: u8 = 1; // other tchar
+const C_SPACE: u8 = 2; // SP, HTAB
+const C_CR: u8 = 3;
+const C_LF: u8 = 4;
+const C_SEMI: u8 = 5; // ;
+const C_EQ: u8 = 6; // =
+const C_QUOTE: u8 = 7; // "
+const C_BACKSLASH: u8 = 8;
+const C_TEXT: u8 = 9; // other VCHAR, obs-text
+const C_CTL: u8 = 10; // other control bytes, DEL
+const CLASS_COUNT: usize = 11;
 
-/// The row of `state` in [`LINE_TABLE`]; `None` for data and trailers.
-const fn line_row(state: Chunk) -> Option<u8> {
-    Some(match state {
-        Chunk::Size { digits: 0 } => S0,
-        Chunk::Size { .. } => S1,
-        Chunk::SizeSpace => SS,
-        Chunk::Name { started: false } => N0,
-        Chunk::Name { started: true } => N1,
-        Chunk::Space { after_name: true } => SPN,
-        Chunk::Space { after_name: false } => SPV,
-        Chunk::ValueStart => VS,
-        Chunk::Token => TK,
-        Chunk::Quoted => QT,
-        Chunk::QuotedEscape => QE,
-        Chunk::ValueEnd => VE,
-        Chunk::SizeLf => SLF,
-        Chunk::DataCr => DCR,
-        Chunk::DataLf => DLF,
-        Chunk::Data | Chunk::Trailers | Chunk::TrailersDone => return None,
-    })
+/// The class of `b` (a column of [`LINE_TABLE`]).
+const fn class_of(b: u8) -> u8 {
+    match b {
+        b'0'..=b'9' | b'a'..=b'f' | b'A'..=b'F' => C_HEX,
+        b' ' | b'\t' => C_SPACE,
+        b'\r' => C_CR,
+        b'\n' => C_LF,
+        b';' => C_SEMI,
+        b'=' => C_EQ,
+        b'"' => C_QUOTE,
+        b'\\' => C_BACKSLASH,
+        b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_'
+        | b'`' | b'|' | b'~' => C_TCHAR,
+        _ if b.is_ascii_alphanumeric() => C_TCHAR,
+        0x21..=0x7e | 0x80.. => C_TEXT,
+        _ => C_CTL,
+    }
 }
 
-/// The column of hex digits in [`LINE_TABLE`].
-const HEX: usize = 0;
+/// The chunk-line grammar: what `class` does in the state of `row`,
+/// without the [`COUNTED`] bit.
+const fn line_step(row: u8, class: u8) -> u8 {
+    let name = class == C_HEX || class == C_TCHAR;
+    match (row, class) {
+        (S0 | S1, C_HEX) => DIGIT,
+        (S1 | N1 | TK | VE, C_CR) => SLF,
+        (S1 | SS | N1 | SPN | SPV | TK | VE, C_SEMI) => N0,
+        (S1 | SS, C_SPACE) => SS,
+        (S0..=VE, C_LF) if row != QT && row != QE => X_LF,
+        (S0 | S1 | SS, _) => X_SIZE,
+        (N0, C_SPACE) => N0,
+        (N0 | N1, _) if name => N1,
+        (N1 | SPN, C_SPACE) => SPN,
+        (N1 | SPN, C_EQ) => VS,
+        (SPV | TK | VE, C_SPACE) => SPV,
+        (VS, C_SPACE) => VS,
+        (VS, C_QUOTE) => QT,
+        (VS | TK, _) if name => TK,
+        (QT, C_QUOTE) => VE,
+        (QT, C_BACKSLASH) => QE,
+        // qdtext, and quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )
+        (QT | QE, C_CR | C_LF | C_CTL) => X_EXT,
+        (QT | QE, _) => QT,
+        (SLF, C_LF) => DATA,
+        (SLF, _) => X_CR,
+        (DCR, C_CR) => DLF,
+        (DLF, C_LF) => S0,
+        (DCR | DLF, _) => X_CRLF,
+        _ => X_EXT,
+    }
+}
+
+/// [`line_step`] for every state and class, with the [`COUNTED`] bit on
+/// the bytes after the digits of a size line, but its CR.
+// Evaluated at compile time: an out-of-range index would fail the build.
+#[allow(clippy::indexing_slicing)]
+const LINE_TABLE: [[u8; CLASS_COUNT]; 15] = {
+    let mut table = [[0; CLASS_COUNT]; 15];
+    let mut row = 0;
+    while row < 15 {
+        let mut class = 0;
+        while class < CLASS_COUNT {
+            let step = line_step(row as u8, class as u8);
+            let in_line = row >= S1 as usize && row <= VE as usize;
+            let counted = in_line && class != C_CR as usize && step != DIGIT;
+            table[row][class] = if counted { step | COUNTED } else { step };
+            class += 1;
+        }
+        row += 1;
+    }
+    table
+};
+
+/// The classes of the ASCII bytes, two to a byte (low nibble first):
+/// 64 bytes instead of the compares of [`class_of`].
+// Evaluated at compile time: an out-of-range index would fail the build.
+#[allow(clippy::indexing_slicing)]
+static CLASS_NIBBLES: [u8; 64] = {
+    let mut table = [0; 64];
+    let mut i = 0;
+    while i < 64 {
+        table[i] = class_of(2 * i as u8) | class_of(2 * i as u8 + 1) << 4;
+        i += 1;
+    }
+    table
+};
 
 /// The column of `b` in [`LINE_TABLE`].
 fn byte_class(b: u8) -> usize {
-    match b {
-        b' ' | b'\t' => 2,
-        b'\r' => 3,
-        b'\n' => 4,
-        b';' => 5,
-        b'=' => 6,
-        b'"' => 7,
-        b'\\' => 8,
-        _ if b.is_ascii_hexdigit() => HEX,
-        _ if is_tchar(b) => 1,
-        0x20..=0x7e | 0x80.. => 9,
-        _ => 10,
-    }
+    let pair = CLASS_NIBBLES.get(usize::from(b >> 1)).copied();
+    // Past ASCII only obs-text is left.
+    let Some(pair) = pair else {
+        return usize::from(C_TEXT);
+    };
+    usize::from(pair >> (4 * (b & 1)) & 0xf)
 }
 
-/// The value of an ASCII hex digit (callers check it is one).
+/// The value of an ASCII hex digit (callers check it is one): the low
+/// nibble, plus 9 for the letters (0x41.., 0x61..).
 const fn hex_value(b: u8) -> u8 {
-    match b {
-        b'0'..=b'9' => b - b'0',
-        b'a'..=b'f' => b - b'a' + 10,
-        b'A'..=b'F' => b - b'A' + 10,
-        _ => 0,
-    }
+    (b & 0xf) + 9 * (b >> 6)
 }
 
 #[cfg(test)]
@@ -575,25 +611,7 @@ mod tests {
     /// state, byte, chunk size so far and count of line bytes.
     #[test]
     fn line_table_agrees_with_the_arms() {
-        let mut states = std::vec![
-            Chunk::SizeSpace,
-            Chunk::Name { started: false },
-            Chunk::Name { started: true },
-            Chunk::Space { after_name: true },
-            Chunk::Space { after_name: false },
-            Chunk::ValueStart,
-            Chunk::Token,
-            Chunk::Quoted,
-            Chunk::QuotedEscape,
-            Chunk::ValueEnd,
-            Chunk::SizeLf,
-            Chunk::Data,
-            Chunk::DataCr,
-            Chunk::DataLf,
-            Chunk::Trailers,
-            Chunk::TrailersDone,
-        ];
-        states.extend([0, 1, 2, 3, 15, 16, 17, 255].map(|digits| Chunk::Size { digits }));
+        let states = (0..=Chunk::TrailersDone as u8).map(Chunk::from_row);
         let configs = [
             ParseConfig::default(),
             ParseConfig::default().with_chunk_line_limits(2, 3),
@@ -601,28 +619,48 @@ mod tests {
         for state in states {
             for byte in 0..=u8::MAX {
                 for remaining in [0, 5, 0x0fff_ffff_ffff_ffff, 0x1000_0000_0000_0000] {
-                    for extension_len in [0, 2, 3, 256] {
-                        for config in &configs {
-                            let decoder = BodyDecoder {
-                                framing: Framing::Chunked(state),
-                                remaining: Split64::new(remaining),
-                                extension_len,
-                            };
-                            let (mut arms, mut table) = (decoder, decoder);
-                            let by_arms = arms.chunk_byte(state, byte, config);
-                            let by_table = crate::testing::with_small(|| {
-                                table.chunk_byte(state, byte, config)
-                            });
-                            assert_eq!(
-                                (by_arms, arms),
-                                (by_table, table),
-                                "{state:?} {byte:#x} {remaining} {extension_len}"
-                            );
+                    for digits in [0, 1, 2, 3, 15, 16, 17, 255] {
+                        for extension_len in [0, 2, 3, 256] {
+                            for config in &configs {
+                                let decoder = BodyDecoder {
+                                    framing: Framing::Chunked(state),
+                                    remaining: Split64::new(remaining),
+                                    digits,
+                                    extension_len,
+                                };
+                                let (mut arms, mut table) = (decoder, decoder);
+                                let by_arms = arms.chunk_byte(state, byte, config);
+                                let by_table = crate::testing::with_small(|| {
+                                    table.chunk_byte(state, byte, config)
+                                });
+                                assert_eq!(
+                                    (by_arms, arms),
+                                    (by_table, table),
+                                    "{state:?} {byte:#x} {remaining} {digits} {extension_len}"
+                                );
+                            }
                         }
                     }
                 }
             }
         }
+    }
+
+    /// The packed classes are those of [`class_of`], for every byte.
+    #[test]
+    fn packed_byte_classes_agree() {
+        for b in 0..=u8::MAX {
+            assert_eq!(byte_class(b), usize::from(class_of(b)), "{b:#x}");
+        }
+    }
+
+    /// Every state is its own row.
+    #[test]
+    fn states_are_their_rows() {
+        for row in 0..=Chunk::TrailersDone as u8 {
+            assert_eq!(Chunk::from_row(row) as u8, row);
+        }
+        assert_eq!(Chunk::from_row(u8::MAX), Chunk::TrailersDone);
     }
 
     /// Decodes `input` fed in pieces of `step` bytes; returns the body, the
