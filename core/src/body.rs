@@ -173,12 +173,37 @@ impl BodyDecoder {
         input: &'a [u8],
         config: &ParseConfig,
     ) -> Result<(usize, BodyEvent<'a>), ProtocolError> {
-        match self.framing {
-            Framing::Finished => Ok((0, BodyEvent::End)),
-            Framing::UntilClose if input.is_empty() => Ok((0, BodyEvent::NeedData)),
-            Framing::UntilClose => Ok((input.len(), BodyEvent::Data(input))),
-            Framing::Length => Ok(self.take_data(input, 0, Framing::Finished)),
-            Framing::Chunked(state) => self.decode_chunked(state, input, config),
+        // One loop for every framing: a chunk-size line read byte by byte
+        // goes on to the data, the trailers or the end it leads to.
+        let mut at = 0;
+        loop {
+            let state = match self.framing {
+                // Trailers were handed back by the call before: `at` is 0.
+                Framing::Finished | Framing::Chunked(Chunk::TrailersDone) => {
+                    self.framing = Framing::Finished;
+                    return Ok((at, BodyEvent::End));
+                }
+                Framing::UntilClose if input.is_empty() => return Ok((0, BodyEvent::NeedData)),
+                Framing::UntilClose => return Ok((input.len(), BodyEvent::Data(input))),
+                framing @ (Framing::Length | Framing::Chunked(Chunk::Data)) => {
+                    let then = if framing == Framing::Length {
+                        Framing::Finished
+                    } else {
+                        Framing::Chunked(Chunk::DataCr)
+                    };
+                    return Ok(self.take_data(input, at, then));
+                }
+                Framing::Chunked(Chunk::Trailers) => return self.trailers(input, at, config),
+                Framing::Chunked(state) => state,
+            };
+            let Some(&byte) = input.get(at) else {
+                return Ok((at, BodyEvent::NeedData));
+            };
+            let next = self
+                .chunk_byte(state, byte, config)
+                .map_err(|kind| ProtocolError::new(kind, at))?;
+            self.framing = Framing::Chunked(next);
+            at += 1;
         }
     }
 
@@ -209,37 +234,6 @@ impl BodyDecoder {
             at + n,
             BodyEvent::Data(available.get(..n).unwrap_or_default()),
         )
-    }
-
-    #[inline(never)]
-    fn decode_chunked<'a>(
-        &mut self,
-        mut state: Chunk,
-        input: &'a [u8],
-        config: &ParseConfig,
-    ) -> Result<(usize, BodyEvent<'a>), ProtocolError> {
-        let mut at = 0;
-        loop {
-            self.framing = Framing::Chunked(state);
-            match state {
-                Chunk::Data => {
-                    return Ok(self.take_data(input, at, Framing::Chunked(Chunk::DataCr)));
-                }
-                Chunk::Trailers => return self.trailers(input, at, config),
-                Chunk::TrailersDone => {
-                    self.framing = Framing::Finished;
-                    return Ok((at, BodyEvent::End));
-                }
-                _ => {}
-            }
-            let Some(&byte) = input.get(at) else {
-                return Ok((at, BodyEvent::NeedData));
-            };
-            state = self
-                .chunk_byte(state, byte, config)
-                .map_err(|kind| ProtocolError::new(kind, at))?;
-            at += 1;
-        }
     }
 
     /// The state after `byte` outside chunk data and trailers.
@@ -497,7 +491,8 @@ const C_TEXT: u8 = 9; // other VCHAR, obs-text
 const C_CTL: u8 = 10; // other control bytes, DEL
 const CLASS_COUNT: usize = 11;
 
-/// The class of `b` (a column of [`LINE_TABLE`]).
+/// The class of `b` (a column of [`LINE_TABLE`]), as the grammar says it.
+#[cfg(test)]
 const fn class_of(b: u8) -> u8 {
     match b {
         b'0'..=b'9' | b'a'..=b'f' | b'A'..=b'F' => C_HEX,
@@ -570,28 +565,26 @@ const LINE_TABLE: [[u8; CLASS_COUNT]; 15] = {
     table
 };
 
-/// The classes of the ASCII bytes, two to a byte (low nibble first):
-/// 64 bytes instead of the compares of [`class_of`].
-// Evaluated at compile time: an out-of-range index would fail the build.
-#[allow(clippy::indexing_slicing)]
-static CLASS_NIBBLES: [u8; 64] = {
-    let mut table = [0; 64];
-    let mut i = 0;
-    while i < 64 {
-        table[i] = class_of(2 * i as u8) | class_of(2 * i as u8 + 1) << 4;
-        i += 1;
-    }
-    table
-};
+/// The bytes of the classes from [`C_SPACE`] to [`C_BACKSLASH`], in
+/// column order (HTAB and SP both in [`C_SPACE`]).
+const SPECIAL_BYTES: &[u8; 8] = b"\t \r\n;=\"\\";
 
-/// The column of `b` in [`LINE_TABLE`].
+/// The column of `b` in [`LINE_TABLE`] ([`class_of`], by a search of
+/// [`SPECIAL_BYTES`] and the token table rather than a table of its own).
 fn byte_class(b: u8) -> usize {
-    let pair = CLASS_NIBBLES.get(usize::from(b >> 1)).copied();
-    // Past ASCII only obs-text is left.
-    let Some(pair) = pair else {
-        return usize::from(C_TEXT);
-    };
-    usize::from(pair >> (4 * (b & 1)) & 0xf)
+    if let Some(i) = SPECIAL_BYTES.iter().position(|&c| c == b) {
+        // HTAB (0) and SP (1) are one class.
+        return usize::from(C_SPACE) + i.saturating_sub(1);
+    }
+    usize::from(if b.is_ascii_hexdigit() {
+        C_HEX
+    } else if is_tchar(b) {
+        C_TCHAR
+    } else if b > b' ' && b != 0x7f {
+        C_TEXT
+    } else {
+        C_CTL
+    })
 }
 
 /// The value of an ASCII hex digit (callers check it is one): the low
@@ -646,7 +639,7 @@ mod tests {
         }
     }
 
-    /// The packed classes are those of [`class_of`], for every byte.
+    /// The classes looked up are those of [`class_of`], for every byte.
     #[test]
     fn packed_byte_classes_agree() {
         for b in 0..=u8::MAX {
