@@ -350,38 +350,40 @@ impl BodyDecoder {
         Chunk::Size
     }
 
-    /// [`BodyDecoder::chunk_byte`] built for size: the grammar and which
-    /// bytes count against the extension limit read from [`LINE_TABLE`]
-    /// rather than matched arm by arm (a test compares the two on every
-    /// state and byte).
+    /// [`BodyDecoder::chunk_byte`] built for size: the grammar read from
+    /// [`LINE_TABLE`] rather than matched arm by arm (a test compares the
+    /// two on every state and byte).
     fn chunk_byte_by_table(
         &mut self,
         state: Chunk,
         byte: u8,
         config: &ParseConfig,
     ) -> Result<Chunk, ErrorKind> {
-        let Some(row) = LINE_TABLE.get(state as usize) else {
-            // Data and trailers: decode_chunked reads them itself.
+        let row = state as u8;
+        let Some(&row_error) = ROW_ERRORS.get(usize::from(row)) else {
+            // Data and trailers: decode_with reads them itself.
             return Ok(state);
         };
-        let entry = row.get(byte_class(byte)).copied().unwrap_or(X_EXT);
-        if entry & COUNTED != 0 {
+        let class = byte_class(byte);
+        let cell = usize::from(row) * CLASS_COUNT + usize::from(class);
+        let pair = LINE_TABLE.get(cell / 2).copied().unwrap_or(0);
+        let entry = pair >> (4 * (cell & 1)) & 0xf;
+        // The bytes after the digits of a size line count, but its CR; the
+        // limit is checked before the grammar, so it wins over an error.
+        if row.wrapping_sub(S1) <= VE - S1 && class != C_CR && entry != DIGIT {
             if self.extension_len >= config.max_chunk_extension_len {
                 return Err(ErrorKind::ChunkExtensionTooLong);
             }
             self.extension_len += 1;
         }
-        Ok(match entry & !COUNTED {
+        Ok(match entry {
             DIGIT => return self.size_digit(byte, config),
-            DATA if self.remaining.get() == 0 => Chunk::Trailers,
-            DATA => Chunk::Data,
-            S0 => self.next_size_line(),
-            row if row < DIGIT => Chunk::from_row(row),
-            error => {
-                let at = usize::from(error.saturating_sub(X_LF));
-                let kind = LINE_ERRORS.get(at).copied();
-                return Err(kind.unwrap_or(ErrorKind::InvalidChunkExtension));
-            }
+            END if state == Chunk::SizeLf && self.remaining.get() == 0 => Chunk::Trailers,
+            END if state == Chunk::SizeLf => Chunk::Data,
+            END => self.next_size_line(),
+            BARE_LF => return Err(ErrorKind::BareLf),
+            X_ROW => return Err(row_error),
+            next => Chunk::from_row(next),
         })
     }
 
@@ -438,8 +440,7 @@ impl BodyDecoder {
 
 // The chunk-line grammar as a table, for size builds: rows are the line
 // states (their discriminants), columns the classes of a byte
-// ([`byte_class`]), entries the next state or what to do, plus the
-// [`COUNTED`] bit.
+// ([`byte_class`]), entries (4 bits) the next state or what to do.
 const S0: u8 = Chunk::Size as u8;
 const S1: u8 = Chunk::SizeDigits as u8;
 const SS: u8 = Chunk::SizeSpace as u8;
@@ -455,8 +456,9 @@ const VE: u8 = Chunk::ValueEnd as u8;
 const SLF: u8 = Chunk::SizeLf as u8;
 const DCR: u8 = Chunk::DataCr as u8;
 const DLF: u8 = Chunk::DataLf as u8;
+// What the grammar ([`line_step`]) says besides a next state.
 /// One more digit of the chunk size.
-const DIGIT: u8 = 15;
+const DIGIT: u8 = S1;
 /// The end of a size line: data, or the trailers after the last chunk.
 const DATA: u8 = 16;
 const X_LF: u8 = 17; // BareLf
@@ -464,18 +466,25 @@ const X_SIZE: u8 = 18; // InvalidChunkSize
 const X_CR: u8 = 19; // BareCr
 const X_CRLF: u8 = 20; // MissingChunkCrlf
 const X_EXT: u8 = 21; // InvalidChunkExtension
-/// Set in an entry whose byte counts against `max_chunk_extension_len`
-/// (checked before the grammar, so the limit wins over an error).
-const COUNTED: u8 = 0x80;
+// The entries of [`LINE_TABLE`] besides a next state, in the numbers of
+// the states that are never one (`SizeDigits` is reached by a digit,
+// `DataCr` by the end of chunk data, `Size` only by [`END`]).
+/// The LF that ends a line: data or trailers after a size line, a new
+/// size line after chunk data.
+const END: u8 = S0;
+/// The error of the row ([`ROW_ERRORS`]).
+const X_ROW: u8 = DCR;
+/// A bare LF ([`X_LF`]): the one number past the states.
+const BARE_LF: u8 = DLF + 1;
 
-/// The errors of [`LINE_TABLE`], from [`X_LF`] on.
-const LINE_ERRORS: [ErrorKind; 5] = [
-    ErrorKind::BareLf,
-    ErrorKind::InvalidChunkSize,
-    ErrorKind::BareCr,
-    ErrorKind::MissingChunkCrlf,
-    ErrorKind::InvalidChunkExtension,
-];
+/// The error of each row: its one error but a bare LF.
+const ROW_ERRORS: [ErrorKind; 15] = {
+    use ErrorKind::MissingChunkCrlf as Crlf;
+    use ErrorKind::{BareCr, InvalidChunkExtension as Ext, InvalidChunkSize as Size};
+    [
+        Size, Size, Size, Ext, Ext, Ext, Ext, Ext, Ext, Ext, Ext, Ext, BareCr, Crlf, Crlf,
+    ]
+};
 
 // The columns of [`LINE_TABLE`]: the byte classes.
 const C_HEX: u8 = 0; // HEXDIG
@@ -512,7 +521,7 @@ const fn class_of(b: u8) -> u8 {
 }
 
 /// The chunk-line grammar: what `class` does in the state of `row`,
-/// without the [`COUNTED`] bit.
+/// (the entries of [`LINE_TABLE`] before [`table_entry`]).
 const fn line_step(row: u8, class: u8) -> u8 {
     let name = class == C_HEX || class == C_TCHAR;
     match (row, class) {
@@ -544,23 +553,44 @@ const fn line_step(row: u8, class: u8) -> u8 {
     }
 }
 
-/// [`line_step`] for every state and class, with the [`COUNTED`] bit on
-/// the bytes after the digits of a size line, but its CR.
+/// The entry of [`LINE_TABLE`] for what [`line_step`] says in `row`.
+const fn table_entry(row: u8, step: u8) -> u8 {
+    match step {
+        DIGIT => DIGIT,
+        DATA | S0 => END,
+        X_LF => BARE_LF,
+        X_SIZE | X_CR | X_CRLF | X_EXT => {
+            // Checked at compile time: an error other than the row's would
+            // not fit the table.
+            let expected = match row {
+                S0..=SS => X_SIZE,
+                N0..=VE => X_EXT,
+                SLF => X_CR,
+                _ => X_CRLF,
+            };
+            assert!(step == expected, "one error per row but a bare LF");
+            X_ROW
+        }
+        _ => {
+            assert!(step != DCR && step <= DLF, "a state the table cannot name");
+            step
+        }
+    }
+}
+
+/// [`line_step`] for every state and class, two entries to a byte (low
+/// nibble first), row after row.
 // Evaluated at compile time: an out-of-range index would fail the build.
 #[allow(clippy::indexing_slicing)]
-const LINE_TABLE: [[u8; CLASS_COUNT]; 15] = {
-    let mut table = [[0; CLASS_COUNT]; 15];
-    let mut row = 0;
-    while row < 15 {
-        let mut class = 0;
-        while class < CLASS_COUNT {
-            let step = line_step(row as u8, class as u8);
-            let in_line = row >= S1 as usize && row <= VE as usize;
-            let counted = in_line && class != C_CR as usize && step != DIGIT;
-            table[row][class] = if counted { step | COUNTED } else { step };
-            class += 1;
-        }
-        row += 1;
+static LINE_TABLE: [u8; (15 * CLASS_COUNT).div_ceil(2)] = {
+    let mut table = [0; (15 * CLASS_COUNT).div_ceil(2)];
+    let mut cell = 0;
+    while cell < 15 * CLASS_COUNT {
+        let row = (cell / CLASS_COUNT) as u8;
+        let entry = table_entry(row, line_step(row, (cell % CLASS_COUNT) as u8));
+        assert!(entry < 16, "an entry past 4 bits");
+        table[cell / 2] |= entry << (4 * (cell % 2));
+        cell += 1;
     }
     table
 };
@@ -571,12 +601,12 @@ const SPECIAL_BYTES: &[u8; 8] = b"\t \r\n;=\"\\";
 
 /// The column of `b` in [`LINE_TABLE`] ([`class_of`], by a search of
 /// [`SPECIAL_BYTES`] and the token table rather than a table of its own).
-fn byte_class(b: u8) -> usize {
+fn byte_class(b: u8) -> u8 {
     if let Some(i) = SPECIAL_BYTES.iter().position(|&c| c == b) {
         // HTAB (0) and SP (1) are one class.
-        return usize::from(C_SPACE) + i.saturating_sub(1);
+        return C_SPACE + (i as u8).saturating_sub(1);
     }
-    usize::from(if b.is_ascii_hexdigit() {
+    if b.is_ascii_hexdigit() {
         C_HEX
     } else if is_tchar(b) {
         C_TCHAR
@@ -584,7 +614,7 @@ fn byte_class(b: u8) -> usize {
         C_TEXT
     } else {
         C_CTL
-    })
+    }
 }
 
 /// The value of an ASCII hex digit (callers check it is one): the low
@@ -643,7 +673,7 @@ mod tests {
     #[test]
     fn packed_byte_classes_agree() {
         for b in 0..=u8::MAX {
-            assert_eq!(byte_class(b), usize::from(class_of(b)), "{b:#x}");
+            assert_eq!(byte_class(b), class_of(b), "{b:#x}");
         }
     }
 
