@@ -173,36 +173,62 @@ impl BodyDecoder {
         input: &'a [u8],
         config: &ParseConfig,
     ) -> Result<(usize, BodyEvent<'a>), ProtocolError> {
-        // One loop for every framing: a chunk-size line read byte by byte
-        // goes on to the data, the trailers or the end it leads to.
+        match self.framing {
+            Framing::Finished => Ok((0, BodyEvent::End)),
+            Framing::UntilClose if input.is_empty() => Ok((0, BodyEvent::NeedData)),
+            Framing::UntilClose => Ok((input.len(), BodyEvent::Data(input))),
+            // Built for size, the data of a chunk is read by the same code.
+            Framing::Length if !crate::small() => Ok(self.take_data(input, 0, Framing::Finished)),
+            Framing::Length | Framing::Chunked(_) => {
+                let state = match self.framing {
+                    Framing::Chunked(state) => state,
+                    _ => Chunk::Data,
+                };
+                self.decode_chunked(state, input, config)
+            }
+        }
+    }
+
+    /// [`BodyDecoder::decode_with`] from `state` of a chunked body (or,
+    /// built for size, in the data of a body of known length).
+    // Outlined in the speed build: `decode_with` stays small for the
+    // other framings (measured: 170 instructions less per exchange than
+    // one loop for all). Inlined in a size build, with one `take_data`
+    // call: 60 B less for the client engine on thumbv7em.
+    #[cfg_attr(not(h1conn_small), inline(never))]
+    fn decode_chunked<'a>(
+        &mut self,
+        mut state: Chunk,
+        input: &'a [u8],
+        config: &ParseConfig,
+    ) -> Result<(usize, BodyEvent<'a>), ProtocolError> {
         let mut at = 0;
         loop {
-            let state = match self.framing {
-                // Trailers were handed back by the call before: `at` is 0.
-                Framing::Finished | Framing::Chunked(Chunk::TrailersDone) => {
-                    self.framing = Framing::Finished;
-                    return Ok((at, BodyEvent::End));
-                }
-                Framing::UntilClose if input.is_empty() => return Ok((0, BodyEvent::NeedData)),
-                Framing::UntilClose => return Ok((input.len(), BodyEvent::Data(input))),
-                framing @ (Framing::Length | Framing::Chunked(Chunk::Data)) => {
-                    let then = if framing == Framing::Length {
+            match state {
+                Chunk::Data => {
+                    // Only a size build reads a body of known length here.
+                    let then = if crate::small() && self.framing == Framing::Length {
                         Framing::Finished
                     } else {
                         Framing::Chunked(Chunk::DataCr)
                     };
                     return Ok(self.take_data(input, at, then));
                 }
-                Framing::Chunked(Chunk::Trailers) => return self.trailers(input, at, config),
-                Framing::Chunked(state) => state,
-            };
+                Chunk::Trailers => return self.trailers(input, at, config),
+                Chunk::TrailersDone => {
+                    // Trailers were handed back by the call before: `at` is 0.
+                    self.framing = Framing::Finished;
+                    return Ok((at, BodyEvent::End));
+                }
+                _ => {}
+            }
             let Some(&byte) = input.get(at) else {
                 return Ok((at, BodyEvent::NeedData));
             };
-            let next = self
+            state = self
                 .chunk_byte(state, byte, config)
                 .map_err(|kind| ProtocolError::new(kind, at))?;
-            self.framing = Framing::Chunked(next);
+            self.framing = Framing::Chunked(state);
             at += 1;
         }
     }
