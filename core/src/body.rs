@@ -746,6 +746,110 @@ mod tests {
         }
     }
 
+    /// [`decode_all`] within `config`, and with the decoder's state at the
+    /// end (when no error came).
+    fn decode_all_with(
+        kind: BodyKind,
+        input: &[u8],
+        step: usize,
+        config: &ParseConfig,
+    ) -> Result<(Vec<u8>, usize, bool, BodyDecoder), ProtocolError> {
+        let mut decoder = BodyDecoder::new(kind);
+        let (mut body, mut trailers) = (Vec::new(), 0);
+        let (mut fed, mut base) = (0, 0);
+        let mut buf: Vec<u8> = Vec::new();
+        loop {
+            let (n, event) = decoder
+                .decode_with(&buf, config)
+                .map_err(|e| ProtocolError::new(e.kind, e.offset + base))?;
+            match event {
+                BodyEvent::Data(d) => body.extend_from_slice(d),
+                BodyEvent::Trailers(h) => trailers += h.count(),
+                BodyEvent::End => return Ok((body, trailers, true, decoder)),
+                BodyEvent::NeedData if fed >= input.len() => {
+                    return Ok((body, trailers, false, decoder));
+                }
+                BodyEvent::NeedData => {
+                    let next = (fed + step).min(input.len());
+                    buf.extend_from_slice(&input[fed..next]);
+                    fed = next;
+                }
+            }
+            buf.drain(..n);
+            base += n;
+        }
+    }
+
+    /// The size build's decoding (table, one loop, a body of known length
+    /// read as chunk data) gives what the speed build's gives: the same
+    /// data, trailers, end, errors and offsets, and the same state after,
+    /// for every body framing, split and chunk-line limit.
+    #[test]
+    fn size_build_decodes_like_the_speed_build() {
+        let configs = [
+            ParseConfig::strict(),
+            ParseConfig::strict()
+                .with_chunk_line_limits(2, 3)
+                .with_max_head_len(12),
+        ];
+        let compare = |kinds: &[BodyKind], input: &[u8]| {
+            for &kind in kinds {
+                for config in &configs {
+                    for step in [1, 3, input.len().max(1)] {
+                        let fast = decode_all_with(kind, input, step, config);
+                        let small = crate::testing::with_small(|| {
+                            decode_all_with(kind, input, step, config)
+                        });
+                        assert_eq!(
+                            fast,
+                            small,
+                            "{kind:?} {step} {:?}",
+                            std::string::String::from_utf8_lossy(input)
+                        );
+                    }
+                }
+            }
+        };
+        let every_kind = [
+            BodyKind::Chunked,
+            BodyKind::Length(1),
+            BodyKind::Length(5),
+            BodyKind::UntilClose,
+        ];
+        crate::testing::every_string(b"01f;= \"\\\r\nx\x00", 4, |input| {
+            compare(&every_kind, input)
+        });
+        let pieces: &[&[u8]] = &[
+            b"0",
+            b"1",
+            b"5",
+            b"a",
+            b"F",
+            b"\r\n",
+            b"\r",
+            b"\n",
+            b";",
+            b"=",
+            b" ",
+            b"\t",
+            b"\"",
+            b"\\",
+            b"x",
+            b"name",
+            b"tok",
+            b"\x7f",
+            b"\x80",
+            b"\x01",
+            b"hello",
+            b"X-T: 1\r\n",
+            b"Bad Line\r\n",
+            b"\r\n\r\n",
+        ];
+        crate::testing::joined_pieces(pieces, 0x5eed_b0d1, 14, 7, 17, |input| {
+            compare(&[BodyKind::Chunked], input)
+        });
+    }
+
     #[test]
     fn chunked_with_extensions_and_trailers_in_any_split() {
         let input =
