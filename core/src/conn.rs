@@ -107,7 +107,7 @@ pub enum Event<'a> {
     /// The message is complete.
     MessageEnd,
     /// All input so far is consumed or retained; read more and call again
-    /// with the unconsumed bytes first. `Consumed::bytes` may be non-zero
+    /// with the unconsumed bytes first. The bytes consumed may be non-zero
     /// here (e.g. blank lines between requests): drop those bytes too.
     NeedData,
     /// Server: the next request must wait until the current response is
@@ -732,7 +732,52 @@ impl<C: Borrow<Config>, R: RoleKind> Connection<C, R> {
         now: Instant,
         input: &'a [u8],
     ) -> Result<Consumed<'a>, ProtocolError> {
-        self.state.handle_input(self.config.borrow(), now, input)
+        let mut event = Event::NeedData;
+        let bytes = self.handle_input_into(now, input, &mut event)?;
+        Ok(Consumed::new(bytes, event))
+    }
+
+    /// [`handle_input`](Self::handle_input), writing what it found into
+    /// `event` and returning the bytes consumed (after an error, `event`
+    /// is [`Event::NeedData`]).
+    ///
+    /// For firmware: an [`Event`] holds a whole head (about 100 bytes on
+    /// 32-bit targets), so taking one by value and matching on it moves
+    /// it, and moves that large link `memcpy` (about 900 bytes of flash on
+    /// a Cortex-M4). Matching on `&event` moves nothing.
+    ///
+    /// ```
+    /// use h1conn::time::Instant;
+    /// use h1conn::wire::{Header, Version};
+    /// use h1conn::{Config, Connection, Event};
+    ///
+    /// let now = Instant::from_millis(0);
+    /// let mut conn = Connection::new_client(Config::new(), now);
+    /// let host = Header { name: b"Host", value: b"a" };
+    /// let mut head = [0u8; 64];
+    /// conn.send_request(now, b"GET", b"/", Version::Http11, &[host], &mut head).unwrap();
+    ///
+    /// let input = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi";
+    /// let (mut at, mut event) = (0, Event::NeedData);
+    /// loop {
+    ///     at += conn.handle_input_into(now, &input[at..], &mut event).unwrap();
+    ///     match &event {
+    ///         Event::Response(head) => assert_eq!(head.status, 200),
+    ///         Event::Body(data) => assert_eq!(*data, b"hi"),
+    ///         Event::MessageEnd => break,
+    ///         other => panic!("{other:?}"),
+    ///     }
+    /// }
+    /// assert_eq!(at, input.len());
+    /// ```
+    pub fn handle_input_into<'a>(
+        &mut self,
+        now: Instant,
+        input: &'a [u8],
+        event: &mut Event<'a>,
+    ) -> Result<usize, ProtocolError> {
+        self.state
+            .handle_input(self.config.borrow(), now, input, event)
     }
 
     /// The peer closed its sending side. Returns [`Event::MessageEnd`] if
@@ -907,25 +952,35 @@ impl<C: Borrow<Config>, R: RoleKind> Connection<C, R> {
 
 impl<R: RoleKind> State<R> {
     fn new(role: Role, config: &Config, now: Instant) -> Self {
-        let mut conn = Self {
+        // The first idle period, in a table of its own: the state is then
+        // built in place, with no copy of it.
+        let mut timers = TimerTable::default();
+        let mut timer_slots = TimerSlots::default();
+        let window = idle_window(role, None, config);
+        timers.set(&mut timer_slots, Timer::Idle, now + window, Some(now));
+        let mut counts = Counts::ZERO;
+        let mut flags = 0;
+        if role == Role::Server {
+            flags = FLAG_SERVER;
+            if let Some(max) = config.max_requests {
+                flags |= FLAG_LEFT;
+                counts.set_server_left(max);
+            }
+        }
+        Self {
             send: HalfState::Idle,
             recv: HalfState::Idle,
             persistence: Persistence::KeepAlive,
             reader: Reader::Head(HeadScanner::new()),
             outgoing_left: Split64::new(0),
-            timers: TimerTable::default(),
-            timer_slots: TimerSlots::default(),
+            timers,
+            timer_slots,
             pending: Queue::new(),
-            counts: Counts::ZERO,
-            flags: if role == Role::Server { FLAG_SERVER } else { 0 },
+            counts,
+            flags,
             exchanges: 0,
             kind: PhantomData,
-        };
-        if role == Role::Server {
-            conn.set_requests_left(config.max_requests);
         }
-        conn.become_idle(config, now);
-        conn
     }
 
     const fn peer_keep_alive(&self) -> KeepAlive {
@@ -944,24 +999,32 @@ impl<R: RoleKind> State<R> {
         self.optional(FLAG_LEFT, left)
     }
 
+    /// Writes what it found into `event` (`NeedData` unless it found
+    /// something else) and returns the bytes consumed.
     fn handle_input<'a>(
         &mut self,
         config: &Config,
         now: Instant,
         input: &'a [u8],
-    ) -> Result<Consumed<'a>, ProtocolError> {
+        event: &mut Event<'a>,
+    ) -> Result<usize, ProtocolError> {
+        *event = Event::NeedData;
         let result = match self.recv {
-            HalfState::Switched => Ok(consumed(0, Event::Switched)),
-            HalfState::MustClose | HalfState::Closed if input.is_empty() => {
-                Ok(consumed(0, Event::NeedData))
+            HalfState::Switched => {
+                *event = Event::Switched;
+                Ok(0)
             }
+            HalfState::MustClose | HalfState::Closed if input.is_empty() => Ok(0),
             HalfState::MustClose | HalfState::Closed => {
                 Err(ProtocolError::new(ErrorKind::UnexpectedData, 0))
             }
-            HalfState::Done if input.is_empty() => Ok(consumed(0, Event::NeedData)),
-            HalfState::Done => Ok(consumed(0, Event::Paused)),
-            HalfState::Idle | HalfState::Head => self.read_head(config, now, input),
-            HalfState::Body => self.read_body(config, now, input),
+            HalfState::Done if input.is_empty() => Ok(0),
+            HalfState::Done => {
+                *event = Event::Paused;
+                Ok(0)
+            }
+            HalfState::Idle | HalfState::Head => self.read_head(config, now, input, event),
+            HalfState::Body => self.read_body(config, now, input, event),
         };
         if let Err(error) = result {
             let reason = match error.kind {
@@ -1331,15 +1394,16 @@ impl<R: RoleKind> State<R> {
 
     // Not inlined: the caller stays small (client engine flash on thumbv7em,
     // measured with `read_head` and `accept_response` both outlined: -236 B).
-    #[inline(never)]
+    #[cfg_attr(h1conn_small, inline(never))]
     fn read_head<'a>(
         &mut self,
         config: &Config,
         now: Instant,
         input: &'a [u8],
-    ) -> Result<Consumed<'a>, ProtocolError> {
+        event: &mut Event<'a>,
+    ) -> Result<usize, ProtocolError> {
         if input.is_empty() {
-            return Ok(consumed(0, Event::NeedData));
+            return Ok(0);
         }
         let server = self.role() == Role::Server;
         if server && self.recv == HalfState::Idle {
@@ -1353,7 +1417,7 @@ impl<R: RoleKind> State<R> {
                 .saturating_mul(2);
             let rest = input.get(blank..).unwrap_or_default();
             if rest.is_empty() || rest == b"\r" {
-                return Ok(consumed(blank, Event::NeedData));
+                return Ok(blank);
             }
         }
         if !server && self.pending.is_empty() {
@@ -1377,21 +1441,35 @@ impl<R: RoleKind> State<R> {
             let parsed = scanner.parse_request(input, &parse);
             self.reader = Reader::Head(scanner);
             let Parsed::Complete(head) = parsed? else {
-                return Ok(consumed(0, Event::NeedData));
+                return Ok(0);
             };
             self.timers.stop(&mut self.timer_slots, Timer::Head);
-            self.accept_request(config, now, &head);
-            Ok(consumed(head.len, Event::Request(head)))
+            // The head goes straight into the caller's event and is read
+            // there: no copy of it (in firmware, a `memcpy` call).
+            let len = head.len;
+            *event = Event::Request(head);
+            if let Event::Request(head) = event {
+                self.accept_request(config, now, head);
+            }
+            Ok(len)
         } else {
             let mut scanner = self.reader.scanner();
             let parsed = scanner.parse_response(input, &parse);
             self.reader = Reader::Head(scanner);
             let Parsed::Complete(head) = parsed? else {
-                return Ok(consumed(0, Event::NeedData));
+                return Ok(0);
             };
             self.timers.stop(&mut self.timer_slots, Timer::Head);
-            self.accept_response(config, now, &head)?;
-            Ok(consumed(head.len, Event::Response(head)))
+            let len = head.len;
+            *event = Event::Response(head);
+            if let Event::Response(head) = event
+                && let Err(error) = self.accept_response(config, now, head)
+            {
+                // A head the engine refused is not handed out.
+                *event = Event::NeedData;
+                return Err(error);
+            }
+            Ok(len)
         }
     }
 
@@ -1485,8 +1563,9 @@ impl<R: RoleKind> State<R> {
         config: &Config,
         now: Instant,
         input: &'a [u8],
-    ) -> Result<Consumed<'a>, ProtocolError> {
-        let (bytes, event) = match &mut self.reader {
+        event: &mut Event<'a>,
+    ) -> Result<usize, ProtocolError> {
+        let (bytes, found) = match &mut self.reader {
             Reader::Body { decoder, .. } => decoder.decode_with(input, &config.parse)?,
             Reader::Head(_) => {
                 debug_assert!(false, "a body is read without its decoder");
@@ -1494,7 +1573,7 @@ impl<R: RoleKind> State<R> {
             }
         };
         self.credit_body(config, now, bytes);
-        let event = match event {
+        *event = match found {
             BodyEvent::Data(data) => Event::Body(data),
             BodyEvent::Trailers(trailers) => Event::Trailers(trailers),
             BodyEvent::NeedData => Event::NeedData,
@@ -1505,7 +1584,7 @@ impl<R: RoleKind> State<R> {
                 Event::MessageEnd
             }
         };
-        Ok(consumed(bytes, event))
+        Ok(bytes)
     }
 
     /// Extends the body deadline by a second for every `body_min_rate`
@@ -1596,10 +1675,7 @@ impl<R: RoleKind> State<R> {
     /// Starts the idle period: the server arms its idle deadline, the
     /// client its last moment of reuse.
     fn become_idle(&mut self, config: &Config, now: Instant) {
-        let window = match self.role() {
-            Role::Server => config.idle_timeout,
-            Role::Client => self.reuse_window(config),
-        };
+        let window = idle_window(self.role(), self.peer_keep_alive().timeout, config);
         self.set_timer(Timer::Idle, now, window);
     }
 
@@ -1693,15 +1769,6 @@ impl<R: RoleKind> State<R> {
         self.outgoing_left = left;
     }
 
-    /// Client: how long an idle connection may be reused.
-    fn reuse_window(&self, config: &Config) -> Duration {
-        let limit = match self.peer_keep_alive().timeout {
-            Some(secs) => Duration::from_secs(u64::from(secs)),
-            None => config.idle_timeout,
-        };
-        limit.saturating_sub(config.idle_margin)
-    }
-
     /// Server: the `Keep-Alive` parameters a response announces.
     fn announcement(&self, config: &Config) -> KeepAlive {
         let timeout = u32::try_from(config.idle_timeout.as_secs()).unwrap_or(u32::MAX);
@@ -1774,8 +1841,18 @@ impl<R: RoleKind> State<R> {
     }
 }
 
-const fn consumed(bytes: usize, event: Event<'_>) -> Consumed<'_> {
-    Consumed { bytes, event }
+/// How long an idle period lasts: a server's idle timeout, or how long a
+/// client may reuse the connection (the server's `Keep-Alive: timeout`
+/// if it gave one, else the idle timeout, less the margin).
+fn idle_window(role: Role, peer_timeout: Option<u32>, config: &Config) -> Duration {
+    if role == Role::Server {
+        return config.idle_timeout;
+    }
+    let limit = match peer_timeout {
+        Some(secs) => Duration::from_secs(u64::from(secs)),
+        None => config.idle_timeout,
+    };
+    limit.saturating_sub(config.idle_margin)
 }
 
 /// How a body of `body` is sent, and the bytes left of it if counted.

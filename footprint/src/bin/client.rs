@@ -3,7 +3,10 @@
 //! persistence (`Connection`, `Keep-Alive` timeout and max), decodes the
 //! body (length, chunked with trailers, or until close), and answers
 //! `poll_action`, `poll_timeout`, `may_send_request`, `handle_eof`,
-//! `handle_timeout` and `retry_safety`.
+//! `handle_timeout` and `retry_safety`. Input goes through
+//! `handle_input_into`, as firmware reads it: the event is written in
+//! place and matched by reference, so no large value is moved (and no
+//! `memcpy` linked).
 #![no_std]
 #![no_main]
 
@@ -35,18 +38,19 @@ fn image_main() {
     let input = fp::response();
     let mut at = 0;
     let mut body = 0usize;
+    let mut event = Event::NeedData;
     while let Some(rest) = input.get(at..) {
-        match conn.handle_input(now, rest) {
-            Ok(step) => {
-                at += step.bytes;
-                match step.event {
+        match conn.handle_input_into(now, rest, &mut event) {
+            Ok(bytes) => {
+                at += bytes;
+                match &event {
                     Event::Body(data) => body += data.len(),
                     Event::NeedData => {
                         fp::keep(&conn.handle_eof(now));
                         break;
                     }
                     Event::MessageEnd => break,
-                    event => fp::keep(&event),
+                    event => fp::keep(event),
                 }
             }
             Err(error) => {
