@@ -1071,8 +1071,7 @@ impl<R: RoleKind> State<R> {
             expired(Timer::Exchange),
         );
         if continue_ {
-            self.timers.stop(&mut self.timer_slots, Timer::Continue);
-            self.set_flag(FLAG_BODY_HELD, false);
+            self.release_body();
         }
         let slow = if exchange {
             Some((ErrorKind::ExchangeTimeout, CloseReason::ExchangeTimeout))
@@ -1274,8 +1273,7 @@ impl<R: RoleKind> State<R> {
                 Err(UsageError::BodyIncomplete)
             }
             (HalfState::Body, _) => {
-                self.set_flag(FLAG_BODY_HELD, false);
-                self.timers.stop(&mut self.timer_slots, Timer::Continue);
+                self.release_body();
                 self.step_send(Step::BodyDone);
                 self.settle(config, now);
                 Ok(())
@@ -1513,8 +1511,7 @@ impl<R: RoleKind> State<R> {
                 return Err(ProtocolError::new(ErrorKind::TooManyInterim, 0));
             }
             if head.status == 100 && self.flag(FLAG_BODY_HELD) {
-                self.set_flag(FLAG_BODY_HELD, false);
-                self.timers.stop(&mut self.timer_slots, Timer::Continue);
+                self.release_body();
             }
             // Back to waiting for the next head of this exchange.
             self.step_recv(Step::InterimDone);
@@ -1525,16 +1522,20 @@ impl<R: RoleKind> State<R> {
         }
         let body = head.body_kind(pending.method());
         let response = MessageSummary::of(head.version, &head.facts);
-        let mut decision =
-            exchange_persistence_after(pending.persistence(), pending.version(), response, body);
+        // The exchange's verdict first: its reason wins over those below.
+        self.persistence = self.persistence.and(exchange_persistence_after(
+            pending.persistence(),
+            pending.version(),
+            response,
+            body,
+        ));
         if self.send == HalfState::Body && body != BodyKind::Tunnel {
             // The server answered before the request body was sent: stop
             // sending it (RFC 9112 9.5); the connection cannot carry
             // another request, as the server would read the rest of the
             // body as one.
-            decision = decision.and(Persistence::Close(CloseReason::RequestIncomplete));
-            self.set_flag(FLAG_BODY_HELD, false);
-            self.timers.stop(&mut self.timer_slots, Timer::Continue);
+            self.close_for(CloseReason::RequestIncomplete);
+            self.release_body();
             self.step_send(Step::Close);
         }
         if let Some(params) = head.facts.keep_alive {
@@ -1544,11 +1545,10 @@ impl<R: RoleKind> State<R> {
                 let outstanding = u32::try_from(self.pending.len().saturating_sub(1)).unwrap_or(0);
                 self.set_requests_left(Some(max.saturating_sub(outstanding)));
                 if max == 0 {
-                    decision = decision.and(Persistence::Close(CloseReason::MaxReached));
+                    self.close_for(CloseReason::MaxReached);
                 }
             }
         }
-        self.persistence = self.persistence.and(decision);
         if body == BodyKind::Tunnel {
             self.switch();
             return Ok(());
@@ -1684,6 +1684,15 @@ impl<R: RoleKind> State<R> {
     fn set_timer(&mut self, timer: Timer, now: Instant, after: Duration) {
         self.timers
             .set(&mut self.timer_slots, timer, now + after, Some(now));
+    }
+
+    /// Client: the request body is no longer held back for `100
+    /// Continue` (it came, the wait ended, or the body is over). One
+    /// outlined copy in a size build: four callers.
+    #[cfg_attr(h1conn_small, inline(never))]
+    fn release_body(&mut self) {
+        self.set_flag(FLAG_BODY_HELD, false);
+        self.timers.stop(&mut self.timer_slots, Timer::Continue);
     }
 
     /// The connection must close after this exchange, for `reason` unless
