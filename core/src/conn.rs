@@ -1390,8 +1390,9 @@ impl<R: RoleKind> State<R> {
 
     // ----- internals -----
 
-    // Not inlined: the caller stays small (client engine flash on thumbv7em,
-    // measured with `read_head` and `accept_response` both outlined: -236 B).
+    // Outlined in a size build: the caller stays small (client engine
+    // flash on thumbv7em: 60 B less than inlined). A speed build inlines
+    // it, and then writes the head in the caller's event directly.
     #[cfg_attr(h1conn_small, inline(never))]
     fn read_head<'a>(
         &mut self,
@@ -1493,8 +1494,10 @@ impl<R: RoleKind> State<R> {
         }
     }
 
-    // Not inlined: see `read_head`.
-    #[inline(never)]
+    // Outlined in a speed build (see `read_head`); built for size, inlined
+    // into its one caller now that the head is read in the caller's event
+    // (measured: 36 B less).
+    #[cfg_attr(not(h1conn_small), inline(never))]
     fn accept_response(
         &mut self,
         config: &Config,
