@@ -95,6 +95,7 @@ impl Default for Config {
 /// What [`Connection::handle_input`] found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
+#[repr(u8)]
 pub enum Event<'a> {
     /// A request head (server).
     Request(RequestHead<'a>),
