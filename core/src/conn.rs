@@ -1659,12 +1659,8 @@ impl<R: RoleKind> State<R> {
         // exchange, then the half closes or goes idle).
         for _ in 0..2 {
             let (send, recv) = joint_steps(self.send, self.recv, joint);
-            if let Some(step) = send {
-                self.step_send(step);
-            }
-            if let Some(step) = recv {
-                self.step_recv(step);
-            }
+            self.send = after_step(self.send, send);
+            self.recv = after_step(self.recv, recv);
         }
         if !keep {
             self.timers.stop(&mut self.timer_slots, Timer::Idle);
@@ -1850,6 +1846,23 @@ impl<R: RoleKind> State<R> {
         match next(self.recv, step) {
             Some(state) => self.recv = state,
             None => debug_assert!(false, "recv: {:?} -/-> {step:?}", self.recv),
+        }
+    }
+}
+
+/// A half's state after `step`, if any. A step the table does not list
+/// leaves it as it is (debug builds assert). For steps known only at run
+/// time: one outlined copy of the table in a size build.
+#[cfg_attr(h1conn_small, inline(never))]
+fn after_step(state: HalfState, step: Option<Step>) -> HalfState {
+    let Some(step) = step else {
+        return state;
+    };
+    match next(state, step) {
+        Some(after) => after,
+        None => {
+            debug_assert!(false, "{state:?} -/-> {step:?}");
+            state
         }
     }
 }
