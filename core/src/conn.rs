@@ -1861,6 +1861,7 @@ impl<R: RoleKind> State<R> {
 /// known only at run time: stored whatever the step (measured smaller
 /// than `State::step_send`'s test and store).
 #[cfg_attr(h1conn_small, inline(always))]
+#[cfg_attr(not(h1conn_small), inline)]
 fn after_step(state: HalfState, step: Option<Step>) -> HalfState {
     let Some(step) = step else {
         return state;
@@ -1877,6 +1878,7 @@ fn after_step(state: HalfState, step: Option<Step>) -> HalfState {
 /// How long an idle period lasts: a server's idle timeout, or how long a
 /// client may reuse the connection (the server's `Keep-Alive: timeout`
 /// if it gave one, else the idle timeout, less the margin).
+#[cfg_attr(not(h1conn_small), inline)]
 fn idle_window(role: Role, peer_timeout: Option<u32>, config: &Config) -> Duration {
     if role == Role::Server {
         return config.idle_timeout;

@@ -41,12 +41,11 @@ fn read_fields(headers: &[Header<'_>], added: Option<&[u8]>) -> Result<FactsRead
     }
     // The writer's own test of whether the caller set the field, made
     // only when there is a field to add (not at all for most requests).
-    let caller_sets = || {
-        headers
+    if let Some(value) = added
+        && !headers
             .iter()
             .any(|h| h.name.eq_ignore_ascii_case(b"connection"))
-    };
-    if let Some(value) = added.filter(|_| !caller_sets()) {
+    {
         read(b"Connection", value)?;
     }
     reader.finish();
