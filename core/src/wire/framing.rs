@@ -1,7 +1,7 @@
 //! Message framing (RFC 9112 section 6): `Content-Length`,
 //! `Transfer-Encoding`, and where a message body ends.
 
-use super::chars::{eq_lower, is_token};
+use super::chars::{eq_lower, find_name, is_token};
 use super::fields::list_elements;
 use crate::error::{ErrorKind, ProtocolError};
 
@@ -37,13 +37,14 @@ impl Method {
     /// Classifies a method token.
     pub fn from_bytes(method: &[u8]) -> Self {
         if crate::small() {
-            // Built for size: one loop over the names, not a tree of
-            // compares (in the order of the variants).
-            const NAMES: &[u8] = b"GET HEAD POST PUT DELETE CONNECT OPTIONS TRACE PATCH";
-            let same = |name: &[u8]| {
-                name.len() == method.len() && name.iter().zip(method).all(|(a, b)| a == b)
-            };
-            return match NAMES.split(|&b| b == b' ').position(same) {
+            // Built for size: the shared name-table search, which ignores
+            // case; the names are upper case, so a method with no lower
+            // case letter matches exactly (in the order of the variants).
+            const NAMES: &[u8] =
+                b"\x03GET\x04HEAD\x04POST\x03PUT\x06DELETE\x07CONNECT\x07OPTIONS\x05TRACE\x05PATCH";
+            let found =
+                find_name(method, NAMES).filter(|_| !method.iter().any(u8::is_ascii_lowercase));
+            return match found {
                 Some(0) => Self::Get,
                 Some(1) => Self::Head,
                 Some(2) => Self::Post,
