@@ -1111,7 +1111,8 @@ impl<R: RoleKind> State<R> {
         if self.role() != Role::Client || self.send != HalfState::Idle {
             return Err(UsageError::WrongState);
         }
-        let kind = Method::from_bytes(method);
+        // By compares: a literal method is classified at compile time.
+        let kind = Method::compared(method);
         if !self.may_send_request(now) || !self.may_pipeline(config, kind) {
             return Err(UsageError::MayNotSend);
         }

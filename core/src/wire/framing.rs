@@ -57,6 +57,15 @@ impl Method {
                 _ => Self::Other,
             };
         }
+        Self::compared(method)
+    }
+
+    /// [`Method::from_bytes`] by a tree of compares, in every build: a
+    /// method given as a literal (as a client's usually is: `b"GET"`) is
+    /// classified at compile time wherever this is inlined, which the
+    /// size build's loop over the names never is.
+    #[inline(always)]
+    pub(crate) fn compared(method: &[u8]) -> Self {
         match method {
             b"GET" => Self::Get,
             b"HEAD" => Self::Head,
