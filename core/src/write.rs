@@ -6,7 +6,7 @@
 
 use crate::error::ErrorKind;
 use crate::policy::PersistenceFields;
-use crate::wire::{Header, KeepAlive, Version, is_field_value, is_token_bytes};
+use crate::wire::{Header, KeepAlive, Method, Version, is_field_value, is_token_bytes};
 
 /// Why a head could not be written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -162,7 +162,10 @@ pub(crate) fn write_request_head(
     headers: &[Header<'_>],
     persistence: PersistenceFields,
 ) -> Result<usize, WriteError> {
-    if !is_token_bytes(method) {
+    // Built for size, a method the engine knows is a token already: a
+    // literal one is then checked at compile time.
+    let known = crate::small() && Method::compared(method) != Method::Other;
+    if !known && !is_token_bytes(method) {
         return Err(WriteError::InvalidPart(ErrorKind::InvalidMethod));
     }
     if target.is_empty() || !target.iter().all(|b| (0x21..=0x7e).contains(b)) {
@@ -361,6 +364,41 @@ mod tests {
             PersistenceFields::default(),
         );
         assert_eq!(bad, Err(WriteError::InvalidPart(ErrorKind::InvalidTarget)));
+    }
+
+    #[test]
+    fn methods_are_checked_in_both_builds() {
+        // Built for size, a method the engine knows skips the token check:
+        // the same results either way, known or not, valid or not.
+        for method in [
+            &b"GET"[..],
+            b"CONNECT",
+            b"PATCH",
+            b"Get",
+            b"BREW",
+            b"",
+            b"G T",
+            b"GET\r\n",
+            b"GET ",
+            b"\xff",
+        ] {
+            let write = || {
+                let mut buf = [0u8; 64];
+                let result = write_request_head(
+                    &mut buf,
+                    method,
+                    b"/",
+                    Version::Http11,
+                    &[h("Host", "x")],
+                    PersistenceFields::default(),
+                );
+                (result, buf)
+            };
+            let fast = write();
+            assert_eq!(crate::testing::with_small(write), fast, "{method:?}");
+            let valid = !method.is_empty() && method.iter().all(|&b| crate::wire::is_tchar(b));
+            assert_eq!(fast.0.is_ok(), valid, "{method:?}");
+        }
     }
 
     #[test]
