@@ -1318,6 +1318,10 @@ impl<R: RoleKind> State<R> {
         self.timers.next(self.timer_slots)
     }
 
+    // Inlined in a size build: its tests are cheaper in place than the
+    // call, at send_request and at the public getter (client image: 16 B
+    // less).
+    #[cfg_attr(h1conn_small, inline(always))]
     fn may_send_request(&self, now: Instant) -> bool {
         if self.role() != Role::Client
             || !self.persistence.is_keep_alive()
