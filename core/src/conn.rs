@@ -1118,10 +1118,13 @@ impl<R: RoleKind> State<R> {
         }
         // The state the request changes, read before the head is written
         // (which leaves it alone): where the connection was just made, the
-        // compiler then still knows it (client image: 48 B less).
+        // compiler then still knows it (client image: 64 B less).
         let left = self.requests_left();
         let persistence = self.persistence;
         let oldest = self.pending.is_empty();
+        // A request out, the connection is no longer idle.
+        let mut slots = self.timer_slots;
+        self.timers.stop(&mut slots, Timer::Idle);
         let fields = request_fields(version, true);
         let len = write_request_head(buf, method, target, version, headers, fields)
             .map_err(usage_of_write)?;
@@ -1138,7 +1141,7 @@ impl<R: RoleKind> State<R> {
         self.start_sending(body);
         self.persistence = persistence.and(pending.persistence());
         self.set_requests_left(left.map(|n| n.saturating_sub(1)));
-        self.timers.stop(&mut self.timer_slots, Timer::Idle);
+        self.timer_slots = slots;
         // The interim responses counted are the oldest request's.
         if oldest {
             self.set_interim_seen(0);
