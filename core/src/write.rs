@@ -402,6 +402,16 @@ mod tests {
     }
 
     #[test]
+    fn field_values_refuse_control_bytes_but_htab() {
+        for b in 0..=255u8 {
+            let control = b < 0x20 || b == 0x7f;
+            assert_eq!(is_field_value(&[b]), b == b'\t' || !control, "{b:#x}");
+            let small = crate::testing::with_small(|| is_field_value(&[b]));
+            assert_eq!(small, b == b'\t' || !control, "small {b:#x}");
+        }
+    }
+
+    #[test]
     fn chunk_lines() {
         let mut buf = [0u8; 32];
         let n = write_chunk_header(&mut buf, 0x1a2b).unwrap();
