@@ -1111,8 +1111,7 @@ impl<R: RoleKind> State<R> {
         if self.role() != Role::Client || self.send != HalfState::Idle {
             return Err(UsageError::WrongState);
         }
-        // By compares: a literal method is classified at compile time.
-        let kind = Method::compared(method);
+        let kind = Method::from_bytes(method);
         if !self.may_send_request(now) || !self.may_pipeline(config, kind) {
             return Err(UsageError::MayNotSend);
         }

@@ -162,9 +162,9 @@ pub(crate) fn write_request_head(
     headers: &[Header<'_>],
     persistence: PersistenceFields,
 ) -> Result<usize, WriteError> {
-    // Built for size, a method the engine knows is a token already: a
-    // literal one is then checked at compile time.
-    let known = crate::small() && Method::compared(method) != Method::Other;
+    // Built for size, a method the engine knows is a token already (and
+    // a literal `GET` is known at compile time).
+    let known = crate::small() && Method::from_bytes(method) != Method::Other;
     if !known && !is_token_bytes(method) {
         return Err(WriteError::InvalidPart(ErrorKind::InvalidMethod));
     }

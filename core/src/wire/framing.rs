@@ -37,6 +37,12 @@ impl Method {
     /// Classifies a method token.
     pub fn from_bytes(method: &[u8]) -> Self {
         if crate::small() {
+            // `GET` first, by one compare: a literal `b"GET"` (most
+            // requests) is then classified at compile time wherever this
+            // is inlined, which the search below never is.
+            if method == b"GET" {
+                return Self::Get;
+            }
             // Built for size: the shared name-table search, which ignores
             // case; the names are upper case, so a method with no lower
             // case letter matches exactly (in the order of the variants).
@@ -57,15 +63,6 @@ impl Method {
                 _ => Self::Other,
             };
         }
-        Self::compared(method)
-    }
-
-    /// [`Method::from_bytes`] by a tree of compares, in every build: a
-    /// method given as a literal (as a client's usually is: `b"GET"`) is
-    /// classified at compile time wherever this is inlined, which the
-    /// size build's loop over the names never is.
-    #[inline(always)]
-    pub(crate) fn compared(method: &[u8]) -> Self {
         match method {
             b"GET" => Self::Get,
             b"HEAD" => Self::Head,
