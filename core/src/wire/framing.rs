@@ -44,10 +44,11 @@ impl Method {
                 return Self::Get;
             }
             // Built for size: the shared name-table search, which ignores
-            // case; the names are upper case, so a method with no lower
-            // case letter matches exactly (in the order of the variants).
+            // case (its table in lower case); a method with no lower-case
+            // letter that matches is the name in upper case, exactly (in
+            // the order of the variants).
             const NAMES: &[u8] =
-                b"\x03GET\x04HEAD\x04POST\x03PUT\x06DELETE\x07CONNECT\x07OPTIONS\x05TRACE\x05PATCH";
+                b"\x03get\x04head\x04post\x03put\x06delete\x07connect\x07options\x05trace\x05patch";
             let found =
                 find_name(method, NAMES).filter(|_| !method.iter().any(u8::is_ascii_lowercase));
             return match found {
