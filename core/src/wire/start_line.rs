@@ -329,11 +329,12 @@ fn take<'a>(rest: &mut &'a [u8], len: usize) -> &'a [u8] {
 /// One SP, or with `lenient` a run of them; `kind` if there is none.
 fn spaces_step(rest: &mut &[u8], lenient: bool, kind: ErrorKind) -> Step<()> {
     let run = rest.iter().take_while(|&&b| b == b' ').count();
-    let taken = if lenient { run } else { run.min(1) };
-    take(rest, taken);
     if run == 0 {
-        Err(kind)
-    } else if run > taken {
+        return Err(kind);
+    }
+    let taken = if lenient { run } else { 1 };
+    take(rest, taken);
+    if run > taken {
         // A second SP where only one may be.
         Err(ErrorKind::InvalidStartLine)
     } else {
