@@ -4,7 +4,7 @@
 //! Reading it never fails: parameters that are unknown, malformed or too
 //! large are skipped, because the field is advice, not framing.
 
-use super::chars::{LIST_SPACE, TCHAR, class_run, eq_lower, find_name};
+use super::chars::{LIST_SPACE, TCHAR, class_run, eq_lower, find_name, no_uppercase};
 
 /// The parameters of a `Keep-Alive` field.
 ///
@@ -150,7 +150,9 @@ impl KeepAlive {
     }
 
     fn add_parameter(&mut self, key: &[u8], value: Option<&[u8]>) {
-        let (slot, number) = match (value, find_name(key, b"\x07timeout\x03max")) {
+        const KEYS: &[u8] = b"\x07timeout\x03max";
+        const _: () = assert!(no_uppercase(KEYS));
+        let (slot, number) = match (value, find_name(key, KEYS)) {
             (Some(v), Some(0)) => (&mut self.timeout, v),
             (Some(v), Some(_)) => (&mut self.max, v),
             // The legacy form `Keep-Alive: 300` gives a bare timeout.
