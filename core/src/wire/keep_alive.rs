@@ -155,8 +155,9 @@ impl KeepAlive {
         let (slot, number) = match (value, find_name(key, KEYS)) {
             (Some(v), Some(0)) => (&mut self.timeout, v),
             (Some(v), Some(_)) => (&mut self.max, v),
-            // The legacy form `Keep-Alive: 300` gives a bare timeout.
-            (None, _) if key.first().is_some_and(u8::is_ascii_digit) => (&mut self.timeout, key),
+            // The legacy form `Keep-Alive: 300` gives a bare timeout (any
+            // other key without a value is no number: nothing changes).
+            (None, _) => (&mut self.timeout, key),
             _ => return,
         };
         if let Some(n) = parse_u32(number) {
