@@ -69,8 +69,11 @@ impl<B: Buffer> Inbox<B> {
         let buf = self.buf.as_ref();
         let base = buf.as_ptr() as usize;
         let input = buf.get(self.start..self.end).unwrap_or_default();
-        let consumed = conn.handle_input(now, input)?;
-        let step = match consumed.event {
+        // In place, matched by reference: no head is moved (see
+        // `Connection::handle_input_into`).
+        let mut event = Event::NeedData;
+        let consumed = conn.handle_input_into(now, input, &mut event)?;
+        let step = match &event {
             Event::Request(_) => Step::Head { interim: false },
             Event::Response(head) => Step::Head {
                 interim: head.is_interim(),
@@ -87,9 +90,9 @@ impl<B: Buffer> Inbox<B> {
             Event::Switched => Step::Switched,
         };
         if matches!(step, Step::Head { .. }) {
-            self.head = Some((self.start, consumed.bytes));
+            self.head = Some((self.start, consumed));
         }
-        self.start = self.start.saturating_add(consumed.bytes).min(self.end);
+        self.start = self.start.saturating_add(consumed).min(self.end);
         Ok(step)
     }
 

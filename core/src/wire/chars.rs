@@ -440,20 +440,40 @@ pub(crate) fn eq_lower(s: &[u8], lower: &[u8]) -> bool {
 }
 
 /// The index of `name` (ignoring ASCII case) in `names`, a table of
-/// names each after its length in one byte, if it is there: one loop for
-/// every small set of names (built for size).
+/// lowercase names (see [`no_uppercase`]) each after its length in one
+/// byte, if it is there: one loop for every small set of names (built for
+/// size).
 pub(crate) fn find_name(name: &[u8], names: &[u8]) -> Option<u8> {
     let mut rest = names;
     let mut index = 0;
     while let [len, tail @ ..] = rest {
         let (known, after) = tail.split_at_checked(usize::from(*len))?;
-        if name.eq_ignore_ascii_case(known) {
+        // The table is lowercase: only `name` needs folding.
+        if name.len() == known.len()
+            && name
+                .iter()
+                .zip(known)
+                .all(|(&b, &lower)| b.to_ascii_lowercase() == lower)
+        {
             return Some(index);
         }
         rest = after;
         index += 1;
     }
     None
+}
+
+/// Whether `table` has no uppercase ASCII letter: what [`find_name`]
+/// needs of its table (checked at compile time where a table is defined).
+pub(crate) const fn no_uppercase(table: &[u8]) -> bool {
+    let mut rest = table;
+    while let [first, tail @ ..] = rest {
+        if first.is_ascii_uppercase() {
+            return false;
+        }
+        rest = tail;
+    }
+    true
 }
 
 /// `s` without leading and trailing OWS.
@@ -632,6 +652,8 @@ mod tests {
         assert_eq!(find_name(b"hosts", names), None);
         // A length past the end of the table ends the search.
         assert_eq!(find_name(b"a", b"\x09a"), None);
+        assert!(no_uppercase(names));
+        assert!(!no_uppercase(b"\x04Host"));
     }
 
     #[test]

@@ -248,6 +248,17 @@ pub(crate) fn parse_u64(digits: &[u8]) -> Option<u64> {
             (digit <= 9).then(|| n * 10 + u64::from(digit))
         });
     }
+    if crate::small() {
+        // One compare against the largest number that can take another
+        // digit, instead of a checked 64-bit multiply: the same result.
+        const MAX_TENTH: u64 = u64::MAX / 10;
+        return digits.iter().try_fold(0u64, |n, &d| {
+            let digit = d.checked_sub(b'0').filter(|&d| d <= 9)?;
+            (n <= MAX_TENTH)
+                .then(|| n * 10)?
+                .checked_add(u64::from(digit))
+        });
+    }
     digits.iter().try_fold(0u64, |n, &d| {
         let digit = d.checked_sub(b'0').filter(|&d| d <= 9)?;
         n.checked_mul(10)?.checked_add(u64::from(digit))
@@ -457,6 +468,34 @@ mod tests {
             b"(",
         ];
         crate::testing::joined_pieces(PIECES, 0x2545_f491_4f6c_dd1d_u64, 6, 5, 13, check);
+    }
+
+    #[test]
+    fn decimal_numbers_agree_in_both_builds() {
+        // The compact build bounds the value before each digit instead of a
+        // checked multiply: the same results at every edge of `u64`.
+        let cases: &[(&[u8], Option<u64>)] = &[
+            (b"", None),
+            (b"0", Some(0)),
+            (b"007", Some(7)),
+            (b"1844674407370955161", Some(1_844_674_407_370_955_161)),
+            (b"18446744073709551609", Some(u64::MAX - 6)),
+            (b"18446744073709551615", Some(u64::MAX)),
+            (b"18446744073709551616", None),
+            (b"18446744073709551620", None),
+            (b"184467440737095516150", None),
+            (b"00000000000000000000018446744073709551615", Some(u64::MAX)),
+            (b"99999999999999999999", None),
+            (b"1a", None),
+            (b"+1", None),
+            (b"/", None),
+            (b":", None),
+        ];
+        for &(digits, expected) in cases {
+            assert_eq!(parse_u64(digits), expected, "{digits:?}");
+            let small = crate::testing::with_small(|| parse_u64(digits));
+            assert_eq!(small, expected, "small {digits:?}");
+        }
     }
 
     #[test]

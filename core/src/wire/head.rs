@@ -1,7 +1,9 @@
 //! Whole heads: the start line, the field section, and the facts the rest
 //! of the engine needs from them, read in one pass over the bytes.
 
-use super::chars::{SCHEME, class_run, eq_lower, find_lf, find_name, is_token, trim_ows};
+use super::chars::{
+    SCHEME, class_run, eq_lower, find_lf, find_name, is_token, no_uppercase, trim_ows,
+};
 use super::connection::{ConnectionFlags, ConnectionOptions};
 use super::fields::{FieldLine, Headers, list_elements, walk_fields};
 use super::framing::{
@@ -79,6 +81,9 @@ impl Field {
         find_name(name, Self::NAMES)
     }
 }
+
+// `find_name` compares against a lowercase table.
+const _: () = assert!(no_uppercase(Field::NAMES));
 
 /// Reads the fields that matter while the head is validated.
 pub(super) struct FactsReader {

@@ -94,37 +94,34 @@ fn check_ipv6(s: &[u8]) -> Result<(), usize> {
     let mut groups = 0u8;
     let mut elided = false;
     let mut at = 0;
-    match s {
-        [b':', b':', ..] => {
-            elided = true;
-            at = 2;
-        }
-        [b':', ..] => return Err(0),
-        _ => {}
-    }
     while at < s.len() {
-        let end = run(s, at, HEX);
-        if s.get(end) == Some(&b'.') {
-            // An IPv4 tail counts as two groups and ends the address.
-            check_ipv4(s, at)?;
-            groups += 2;
-            break;
+        // A group, except where the address starts with its separator
+        // (which must then be `::`).
+        if at > 0 || s.first() != Some(&b':') {
+            let end = run(s, at, HEX);
+            if s.get(end) == Some(&b'.') {
+                // An IPv4 tail counts as two groups and ends the address.
+                check_ipv4(s, at)?;
+                groups += 2;
+                break;
+            }
+            if end == at || end > at + 4 {
+                return Err(end.min(at + 4));
+            }
+            if groups >= 8 - u8::from(elided) {
+                return Err(at);
+            }
+            groups += 1;
+            at = end;
         }
-        if end == at || end > at + 4 {
-            return Err(end.min(at + 4));
-        }
-        if groups >= 8 - u8::from(elided) {
-            return Err(at);
-        }
-        groups += 1;
-        at = end;
         match s.get(at..).unwrap_or_default() {
             [] => break,
             [b':', b':', ..] if !elided => {
                 elided = true;
                 at += 2;
             }
-            [b':', next, ..] if *next != b':' => at += 1,
+            // A single `:` only between groups.
+            [b':', next, ..] if *next != b':' && at > 0 => at += 1,
             _ => return Err(at),
         }
     }

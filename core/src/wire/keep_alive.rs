@@ -4,7 +4,7 @@
 //! Reading it never fails: parameters that are unknown, malformed or too
 //! large are skipped, because the field is advice, not framing.
 
-use super::chars::{LIST_SPACE, TCHAR, class_run, eq_lower, find_name};
+use super::chars::{LIST_SPACE, TCHAR, class_run, eq_lower, find_name, no_uppercase};
 
 /// The parameters of a `Keep-Alive` field.
 ///
@@ -150,11 +150,14 @@ impl KeepAlive {
     }
 
     fn add_parameter(&mut self, key: &[u8], value: Option<&[u8]>) {
-        let (slot, number) = match (value, find_name(key, b"\x07timeout\x03max")) {
+        const KEYS: &[u8] = b"\x07timeout\x03max";
+        const _: () = assert!(no_uppercase(KEYS));
+        let (slot, number) = match (value, find_name(key, KEYS)) {
             (Some(v), Some(0)) => (&mut self.timeout, v),
             (Some(v), Some(_)) => (&mut self.max, v),
-            // The legacy form `Keep-Alive: 300` gives a bare timeout.
-            (None, _) if key.first().is_some_and(u8::is_ascii_digit) => (&mut self.timeout, key),
+            // The legacy form `Keep-Alive: 300` gives a bare timeout (any
+            // other key without a value is no number: nothing changes).
+            (None, _) => (&mut self.timeout, key),
             _ => return,
         };
         if let Some(n) = parse_u32(number) {

@@ -329,11 +329,12 @@ fn take<'a>(rest: &mut &'a [u8], len: usize) -> &'a [u8] {
 /// One SP, or with `lenient` a run of them; `kind` if there is none.
 fn spaces_step(rest: &mut &[u8], lenient: bool, kind: ErrorKind) -> Step<()> {
     let run = rest.iter().take_while(|&&b| b == b' ').count();
-    let taken = if lenient { run } else { run.min(1) };
-    take(rest, taken);
     if run == 0 {
-        Err(kind)
-    } else if run > taken {
+        return Err(kind);
+    }
+    let taken = if lenient { run } else { 1 };
+    take(rest, taken);
+    if run > taken {
         // A second SP where only one may be.
         Err(ErrorKind::InvalidStartLine)
     } else {
@@ -348,11 +349,17 @@ fn version_step(rest: &mut &[u8]) -> Step<Version> {
     let Some((version, after)) = rest.split_first_chunk::<8>() else {
         return Err(ErrorKind::InvalidVersion);
     };
-    let fits = |(&b, &t): (&u8, &u8)| b == t || (t == b'0' && b.is_ascii_digit());
-    if !version.iter().zip(b"HTTP/0.0").all(fits) {
+    // `HTTP/`, a digit, `.`, a digit: the name in one word compare.
+    let &[h, t, t2, p, slash, major, dot, minor] = version;
+    let name = u32::from_le_bytes([h, t, t2, p]);
+    if name != u32::from_le_bytes(*b"HTTP")
+        || slash != b'/'
+        || dot != b'.'
+        || !major.is_ascii_digit()
+        || !minor.is_ascii_digit()
+    {
         return Err(ErrorKind::InvalidVersion);
     }
-    let &[.., major, _, minor] = version;
     if major != b'1' {
         return Err(ErrorKind::UnsupportedVersion);
     }
