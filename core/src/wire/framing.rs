@@ -1,7 +1,7 @@
 //! Message framing (RFC 9112 section 6): `Content-Length`,
 //! `Transfer-Encoding`, and where a message body ends.
 
-use super::chars::{eq_lower, find_name, is_token};
+use super::chars::{eq_lower, find_name, is_token, no_uppercase};
 use super::fields::list_elements;
 use crate::error::{ErrorKind, ProtocolError};
 
@@ -49,6 +49,7 @@ impl Method {
             // the order of the variants).
             const NAMES: &[u8] =
                 b"\x03get\x04head\x04post\x03put\x06delete\x07connect\x07options\x05trace\x05patch";
+            const _: () = assert!(no_uppercase(NAMES));
             let found =
                 find_name(method, NAMES).filter(|_| !method.iter().any(u8::is_ascii_lowercase));
             return match found {
