@@ -332,6 +332,14 @@ impl Queue {
         }
     }
 
+    /// The queue of one request.
+    const fn of(pending: Pending) -> Self {
+        let vacant = Pending::VACANT;
+        Self {
+            items: [pending, vacant, vacant, vacant],
+        }
+    }
+
     #[cfg_attr(not(h1conn_small), inline)]
     fn len(&self) -> usize {
         self.items
@@ -1134,7 +1142,10 @@ impl<R: RoleKind> State<R> {
         let body = request_body_kind(facts.content_length, facts.transfer_encoding);
         let pending = Pending::of_request(kind, version, &facts);
         let has_body = body != BodyKind::None;
-        if !self.pending.push_back(pending) {
+        // The only request: the queue is that one, no slot to look for.
+        if oldest {
+            self.pending = Queue::of(pending);
+        } else if !self.pending.push_back(pending) {
             return Err(UsageError::MayNotSend);
         }
         self.start_sending(body);
