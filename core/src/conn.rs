@@ -11,7 +11,7 @@ use crate::policy::{
     CloseReason, MessageSummary, Persistence, PersistenceFields, exchange_persistence_after,
     request_fields, request_persistence, response_fields,
 };
-use crate::state::{HalfState, Joint, Role, Step, joint_steps, next};
+use crate::state::{HalfState, Joint, Role, Step, joint_states, next};
 use crate::time::{Duration, Instant, Split64};
 use crate::timer::{Timer, TimerSlots, TimerTable};
 use crate::wire::{
@@ -1658,13 +1658,7 @@ impl<R: RoleKind> State<R> {
             outstanding: !self.pending.is_empty(),
             pipelining: config.pipeline_depth > 1,
         };
-        // The joint rules settle in at most two rounds (a message ends the
-        // exchange, then the half closes or goes idle).
-        for _ in 0..2 {
-            let (send, recv) = joint_steps(self.send, self.recv, joint);
-            self.send = after_step(self.send, send);
-            self.recv = after_step(self.recv, recv);
-        }
+        (self.send, self.recv) = joint_states(self.send, self.recv, joint);
         if !keep {
             self.timers.stop(&mut self.timer_slots, Timer::Idle);
         } else if self.send == HalfState::Idle
@@ -1855,25 +1849,6 @@ impl<R: RoleKind> State<R> {
         match next(self.recv, step) {
             Some(state) => self.recv = state,
             None => debug_assert!(false, "recv: {:?} -/-> {step:?}", self.recv),
-        }
-    }
-}
-
-/// A half's state after `step`, if any. A step the table does not list
-/// leaves it as it is (debug builds assert). For the joint rules' steps,
-/// known only at run time: stored whatever the step (measured smaller
-/// than `State::step_send`'s test and store).
-#[cfg_attr(h1conn_small, inline(always))]
-#[cfg_attr(not(h1conn_small), inline)]
-fn after_step(state: HalfState, step: Option<Step>) -> HalfState {
-    let Some(step) = step else {
-        return state;
-    };
-    match next(state, step) {
-        Some(after) => after,
-        None => {
-            debug_assert!(false, "{state:?} -/-> {step:?}");
-            state
         }
     }
 }
