@@ -1063,13 +1063,13 @@ impl<R: RoleKind> State<R> {
     }
 
     fn handle_timeout(&mut self, config: &Config, now: Instant) -> Option<ProtocolError> {
-        let expired = |timer| self.timers.expired(self.timer_slots, timer, now);
+        let expired = self.timers.expired_by(self.timer_slots, now);
         let (idle, head, continue_, body, exchange) = (
-            expired(Timer::Idle),
-            expired(Timer::Head),
-            expired(Timer::Continue),
-            expired(Timer::Body),
-            expired(Timer::Exchange),
+            expired.runs(Timer::Idle),
+            expired.runs(Timer::Head),
+            expired.runs(Timer::Continue),
+            expired.runs(Timer::Body),
+            expired.runs(Timer::Exchange),
         );
         if continue_ {
             self.release_body();
