@@ -1569,25 +1569,27 @@ impl<R: RoleKind> State<R> {
         input: &'a [u8],
         event: &mut Event<'a>,
     ) -> Result<usize, ProtocolError> {
-        let (bytes, found) = match &mut self.reader {
-            Reader::Body { decoder, .. } => decoder.decode_with(input, &config.parse)?,
+        let bytes = match &mut self.reader {
+            Reader::Body { decoder, .. } => {
+                decoder.decode_into(input, &config.parse, event, |found| match found {
+                    BodyEvent::Data(data) => Event::Body(data),
+                    BodyEvent::Trailers(trailers) => Event::Trailers(trailers),
+                    BodyEvent::NeedData => Event::NeedData,
+                    BodyEvent::End => Event::MessageEnd,
+                })?
+            }
             Reader::Head(_) => {
                 debug_assert!(false, "a body is read without its decoder");
-                (0, BodyEvent::End)
+                *event = Event::MessageEnd;
+                0
             }
         };
         self.credit_body(config, now, bytes);
-        *event = match found {
-            BodyEvent::Data(data) => Event::Body(data),
-            BodyEvent::Trailers(trailers) => Event::Trailers(trailers),
-            BodyEvent::NeedData => Event::NeedData,
-            BodyEvent::End => {
-                self.timers.stop(&mut self.timer_slots, Timer::Body);
-                self.step_recv(Step::BodyDone);
-                self.on_received_message_end(config, now);
-                Event::MessageEnd
-            }
-        };
+        if matches!(event, Event::MessageEnd) {
+            self.timers.stop(&mut self.timer_slots, Timer::Body);
+            self.step_recv(Step::BodyDone);
+            self.on_received_message_end(config, now);
+        }
         Ok(bytes)
     }
 
