@@ -180,7 +180,10 @@ impl BodyDecoder {
     /// `wrap` makes it (`out` is untouched after an error) and returning
     /// the bytes consumed: the caller's own event is written in place, at
     /// each place the decoder finds something, with no conversion after.
-    #[inline(never)]
+    // One outlined copy in a size build; the speed build inlines it into
+    // the connection (measured: fewer instructions per exchange).
+    #[cfg_attr(h1conn_small, inline(never))]
+    #[cfg_attr(not(h1conn_small), inline)]
     pub(crate) fn decode_into<'a, O>(
         &mut self,
         input: &'a [u8],

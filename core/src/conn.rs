@@ -1840,6 +1840,7 @@ impl<R: RoleKind> State<R> {
         self.timers.stop_all(&mut self.timer_slots);
     }
 
+    #[cfg_attr(h1conn_small, inline(always))]
     fn step_send(&mut self, step: Step) {
         match next(self.send, step) {
             Some(state) => self.send = state,
@@ -1847,6 +1848,7 @@ impl<R: RoleKind> State<R> {
         }
     }
 
+    #[cfg_attr(h1conn_small, inline(always))]
     fn step_recv(&mut self, step: Step) {
         match next(self.recv, step) {
             Some(state) => self.recv = state,
