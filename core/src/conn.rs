@@ -1054,9 +1054,10 @@ impl<R: RoleKind> State<R> {
             return Ok(Some(Event::MessageEnd));
         }
         let waiting_for_response = self.role() == Role::Client && !self.pending.is_empty();
+        // The reason stays `PeerClosed` (the first reason given is kept),
+        // even when the peer cut a message short.
         self.close_with(CloseReason::PeerClosed);
         if mid_message || waiting_for_response {
-            self.close_for(CloseReason::ProtocolError);
             return Err(ProtocolError::new(ErrorKind::IncompleteMessage, 0));
         }
         Ok(None)
@@ -1486,11 +1487,12 @@ impl<R: RoleKind> State<R> {
 
     /// Starts decoding a body, and its deadline when bytes are due.
     fn start_body(&mut self, config: &Config, now: Instant, body: BodyKind) {
-        self.reader = Reader::Body {
-            decoder: BodyDecoder::new(body),
-            credit: 0,
-        };
-        if body != BodyKind::None && body != BodyKind::Length(0) {
+        debug_assert!(body != BodyKind::Tunnel, "a tunnel has no body to read");
+        let decoder = BodyDecoder::new(body);
+        self.reader = Reader::Body { decoder, credit: 0 };
+        // Bytes are due unless the body is empty (`None`, `Length(0)`;
+        // a tunnel never starts a body).
+        if !decoder.is_finished() {
             self.set_timer(Timer::Body, now, config.body_timeout);
         }
     }
