@@ -1434,12 +1434,12 @@ impl<R: RoleKind> State<R> {
             // peer dribbling a head must not hold the caller.
             self.set_timer(Timer::Head, now, config.head_timeout);
         }
-        let parse = config.parse;
+        let parse = &config.parse;
         // One pass when the head arrived whole; otherwise the scanner
         // resumes where the last call stopped and parses once complete.
         if server {
             let mut scanner = self.reader.scanner();
-            let parsed = scanner.parse_request(input, &parse);
+            let parsed = scanner.parse_request(input, parse);
             self.reader = Reader::Head(scanner);
             let Parsed::Complete(head) = parsed? else {
                 return Ok(0);
@@ -1455,7 +1455,7 @@ impl<R: RoleKind> State<R> {
             Ok(len)
         } else {
             let mut scanner = self.reader.scanner();
-            let parsed = scanner.parse_response(input, &parse);
+            let parsed = scanner.parse_response(input, parse);
             self.reader = Reader::Head(scanner);
             let Parsed::Complete(head) = parsed? else {
                 return Ok(0);
