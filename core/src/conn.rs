@@ -1293,16 +1293,8 @@ impl<R: RoleKind> State<R> {
         if self.send == HalfState::Switched || self.recv == HalfState::Switched {
             return Action::Switched;
         }
-        let settled = |s: HalfState| matches!(s, HalfState::MustClose | HalfState::Closed);
-        // A server whose peer failed (protocol error, head timeout) may send
-        // one error response first, but need not.
-        let may_answer = self.recv == HalfState::Closed && self.send == HalfState::Idle;
         match self.persistence {
-            Persistence::Close(reason)
-                if (settled(self.send) || may_answer) && settled(self.recv) =>
-            {
-                Action::Close(reason)
-            }
+            Persistence::Close(reason) if closable(self.send, self.recv) => Action::Close(reason),
             Persistence::KeepAlive
                 if self.send == HalfState::Idle
                     && self.recv == HalfState::Idle
@@ -1859,6 +1851,26 @@ impl<R: RoleKind> State<R> {
     }
 }
 
+/// The (send, recv) states of a connection that must close and has
+/// nothing more to do: both halves settled (must close, or closed), or
+/// the receiving half closed and the sending one idle (a server whose
+/// peer failed may send one error response first, but need not). A row
+/// per sending state, a bit per receiving one (a test checks the rule).
+const CLOSABLE: [u8; 7] = {
+    const CLOSED: u8 = 1 << HalfState::Closed as u8;
+    const SETTLED: u8 = 1 << HalfState::MustClose as u8 | CLOSED;
+    // Idle, Head, Body, Done, MustClose, Closed, Switched.
+    [CLOSED, 0, 0, 0, SETTLED, SETTLED, 0]
+};
+
+/// Whether a connection that must close has nothing more to do in these
+/// states ([`CLOSABLE`]): one bit test.
+#[cfg_attr(not(h1conn_small), inline)]
+fn closable(send: HalfState, recv: HalfState) -> bool {
+    let row = CLOSABLE.get(send as usize).copied().unwrap_or(0);
+    row >> recv as u32 & 1 != 0
+}
+
 /// How long an idle period lasts: a server's idle timeout, or how long a
 /// client may reuse the connection (the server's `Keep-Alive: timeout`
 /// if it gave one, else the idle timeout, less the margin).
@@ -1915,5 +1927,36 @@ fn usage_of_write(error: WriteError) -> UsageError {
     match error {
         WriteError::BufferTooSmall { needed } => UsageError::BufferTooSmall { needed },
         WriteError::InvalidPart(kind) => UsageError::InvalidHead(kind),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table gives the rule for every pair of states: both halves
+    /// settled, or the receiving half closed and the sending one idle.
+    #[test]
+    fn closable_is_the_rule() {
+        let all = [
+            HalfState::Idle,
+            HalfState::Head,
+            HalfState::Body,
+            HalfState::Done,
+            HalfState::MustClose,
+            HalfState::Closed,
+            HalfState::Switched,
+        ];
+        let settled = |s| s == HalfState::MustClose || s == HalfState::Closed;
+        for send in all {
+            for recv in all {
+                let may_answer = recv == HalfState::Closed && send == HalfState::Idle;
+                assert_eq!(
+                    closable(send, recv),
+                    (settled(send) || may_answer) && settled(recv),
+                    "{send:?} {recv:?}"
+                );
+            }
+        }
     }
 }
