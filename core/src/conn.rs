@@ -1521,8 +1521,11 @@ impl<R: RoleKind> State<R> {
         let body = head.body_kind(pending.method());
         let response = MessageSummary::of(head.version, &head.facts);
         // The exchange's verdict first: its reason wins over those below.
+        // The request's own verdict was applied when it was sent, and a
+        // close is kept: only the response's rules can change anything.
+        debug_assert!(pending.persistence().is_keep_alive() || !self.persistence.is_keep_alive());
         self.persistence = self.persistence.and(exchange_persistence_after(
-            pending.persistence(),
+            Persistence::KeepAlive,
             pending.version(),
             response,
             body,
