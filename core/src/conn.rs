@@ -1324,9 +1324,8 @@ impl<R: RoleKind> State<R> {
         }
         // The idle deadline is the last moment of reuse (armed when the
         // connection became idle, stopped when a request went out).
-        self.timers
-            .get(self.timer_slots, Timer::Idle)
-            .is_none_or(|last| now < last)
+        let last = self.timers.millis(self.timer_slots, Timer::Idle);
+        last == u64::MAX || now.as_millis() < last
     }
 
     const fn may_send_body(&self) -> bool {
@@ -1599,9 +1598,11 @@ impl<R: RoleKind> State<R> {
     #[cfg_attr(h1conn_small, inline(always))]
     fn credit_body(&mut self, config: &Config, now: Instant, bytes: usize) {
         let rate = config.body_min_rate;
-        let Some(deadline) = self.timers.get(self.timer_slots, Timer::Body) else {
+        let deadline = self.timers.millis(self.timer_slots, Timer::Body);
+        if deadline == u64::MAX {
             return;
-        };
+        }
+        let deadline = Instant::from_millis(deadline);
         let Reader::Body { credit: banked, .. } = &mut self.reader else {
             return;
         };

@@ -234,13 +234,22 @@ impl TimerTable {
     }
 
     /// The deadline of `timer`, if set (a shared-slot timer that does not
-    /// hold the slot has none).
-    #[cfg_attr(not(h1conn_small), inline)]
+    /// hold the slot has none). (The engine reads [`TimerTable::millis`].)
+    #[cfg(test)]
     pub(crate) fn get(&self, slots: TimerSlots, timer: Timer) -> Option<Instant> {
+        let at = self.millis(slots, timer);
+        (at != NEVER).then_some(Instant::from_millis(at))
+    }
+
+    /// The deadline of `timer` in milliseconds, `u64::MAX` if unset (no
+    /// set deadline is; a shared-slot timer that does not hold the slot
+    /// has none): returned in registers, where an `Option` is not.
+    #[cfg_attr(not(h1conn_small), inline)]
+    pub(crate) fn millis(&self, slots: TimerSlots, timer: Timer) -> u64 {
         if !slots.runs(timer) {
-            return None;
+            return NEVER;
         }
-        Some(Instant::from_millis(self.at_slot(slots, slot(timer))))
+        self.at_slot(slots, slot(timer))
     }
 
     /// Stops every timer.
