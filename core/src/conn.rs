@@ -1507,7 +1507,10 @@ impl<R: RoleKind> State<R> {
             if seen > config.max_interim {
                 return Err(ProtocolError::new(ErrorKind::TooManyInterim, 0));
             }
-            if head.status == 100 && self.flag(FLAG_BODY_HELD) {
+            // A body not held has nothing to release: its deadline never
+            // runs without the flag (both are set together, and
+            // `release_body` clears both).
+            if head.status == 100 {
                 self.release_body();
             }
             // Back to waiting for the next head of this exchange.
