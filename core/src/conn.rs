@@ -1643,6 +1643,13 @@ impl<R: RoleKind> State<R> {
 
     /// Moves halves that finished their message on, once the exchange allows.
     fn settle(&mut self, config: &Config, now: Instant) {
+        // No idle deadline runs here, so none is left to stop when the
+        // connection will close: every way here stopped it first (a
+        // request sent, a head started, or the idle timeout acted).
+        debug_assert!(
+            self.timers.millis(self.timer_slots, Timer::Idle) == u64::MAX,
+            "settle with the idle deadline running"
+        );
         if self.role() == Role::Client && self.requests_left() == Some(0) && self.pending.is_empty()
         {
             // The server's `max` is used up: this connection is done.
@@ -1662,9 +1669,8 @@ impl<R: RoleKind> State<R> {
             pipelining: config.pipeline_depth > 1,
         };
         (self.send, self.recv) = joint_states(self.send, self.recv, joint);
-        if !keep {
-            self.timers.stop(&mut self.timer_slots, Timer::Idle);
-        } else if self.send == HalfState::Idle
+        if keep
+            && self.send == HalfState::Idle
             && self.recv == HalfState::Idle
             && self.pending.is_empty()
         {
