@@ -1053,11 +1053,17 @@ impl<R: RoleKind> State<R> {
             self.close_with(CloseReason::CloseDelimited);
             return Ok(Some(Event::MessageEnd));
         }
-        let waiting_for_response = self.role() == Role::Client && !self.pending.is_empty();
+        // A client receiving a response (its head or body) is waiting
+        // for it: its request is outstanding until the response ends.
+        let cut_short = match self.role() {
+            Role::Client => !self.pending.is_empty(),
+            Role::Server => mid_message,
+        };
+        debug_assert!(cut_short || !mid_message);
         // The reason stays `PeerClosed` (the first reason given is kept),
         // even when the peer cut a message short.
         self.close_with(CloseReason::PeerClosed);
-        if mid_message || waiting_for_response {
+        if cut_short {
             return Err(ProtocolError::new(ErrorKind::IncompleteMessage, 0));
         }
         Ok(None)
