@@ -1817,7 +1817,9 @@ impl<R: RoleKind> State<R> {
     // (client image: 16 B less).
     #[cfg_attr(h1conn_small, inline(never))]
     fn switch(&mut self) {
-        self.close_for(CloseReason::ProtocolSwitch);
+        // The exchange's verdict, applied by each caller, closes already
+        // (`ProtocolSwitch`, or an earlier reason, which is kept).
+        debug_assert!(!self.persistence.is_keep_alive());
         self.step_send(Step::Switch);
         self.step_recv(Step::Switch);
         self.timers.stop_all(&mut self.timer_slots);
