@@ -1048,7 +1048,6 @@ impl<R: RoleKind> State<R> {
         if self.recv == HalfState::Body
             && matches!(&self.reader, Reader::Body { decoder, .. } if decoder.is_until_close())
         {
-            self.step_recv(Step::BodyDone);
             self.on_received_message_end(config, now);
             self.close_with(CloseReason::CloseDelimited);
             return Ok(Some(Event::MessageEnd));
@@ -1591,8 +1590,6 @@ impl<R: RoleKind> State<R> {
         };
         self.credit_body(config, now, bytes);
         if matches!(event, Event::MessageEnd) {
-            self.timers.stop(&mut self.timer_slots, Timer::Body);
-            self.step_recv(Step::BodyDone);
             self.on_received_message_end(config, now);
         }
         Ok(bytes)
@@ -1633,8 +1630,11 @@ impl<R: RoleKind> State<R> {
         }
     }
 
-    /// A received message ended: the client's exchange ends with it.
+    /// A received message ended (its body is done, and its deadline
+    /// stopped): the client's exchange ends with it.
     fn on_received_message_end(&mut self, config: &Config, now: Instant) {
+        self.timers.stop(&mut self.timer_slots, Timer::Body);
+        self.step_recv(Step::BodyDone);
         if self.role() == Role::Client {
             self.pending.pop_front();
             self.set_flag(FLAG_RESPONSE_STARTED, false);
