@@ -173,6 +173,37 @@ impl BodyDecoder {
         input: &'a [u8],
         config: &ParseConfig,
     ) -> Result<(usize, BodyEvent<'a>), ProtocolError> {
+        self.decode_found(input, config)
+    }
+
+    /// [`BodyDecoder::decode_with`], writing what it found into `out` as
+    /// `wrap` makes it (`out` is untouched after an error) and returning
+    /// the bytes consumed: the caller's own event is written in place, at
+    /// each place the decoder finds something, with no conversion after.
+    // One outlined copy in a size build; the speed build inlines it into
+    // the connection (measured: fewer instructions per exchange).
+    #[cfg_attr(h1conn_small, inline(never))]
+    #[cfg_attr(not(h1conn_small), inline)]
+    pub(crate) fn decode_into<'a, O>(
+        &mut self,
+        input: &'a [u8],
+        config: &ParseConfig,
+        out: &mut O,
+        wrap: impl FnOnce(BodyEvent<'a>) -> O,
+    ) -> Result<usize, ProtocolError> {
+        let (bytes, found) = self.decode_found(input, config)?;
+        *out = wrap(found);
+        Ok(bytes)
+    }
+
+    /// The work of [`BodyDecoder::decode_with`], inlined into its two
+    /// forms.
+    #[inline(always)]
+    fn decode_found<'a>(
+        &mut self,
+        input: &'a [u8],
+        config: &ParseConfig,
+    ) -> Result<(usize, BodyEvent<'a>), ProtocolError> {
         match self.framing {
             Framing::Finished => Ok((0, BodyEvent::End)),
             Framing::UntilClose if input.is_empty() => Ok((0, BodyEvent::NeedData)),

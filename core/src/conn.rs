@@ -11,7 +11,7 @@ use crate::policy::{
     CloseReason, MessageSummary, Persistence, PersistenceFields, exchange_persistence_after,
     request_fields, request_persistence, response_fields,
 };
-use crate::state::{HalfState, Joint, Role, Step, joint_steps, next};
+use crate::state::{HalfState, Joint, Role, Step, joint_states, next};
 use crate::time::{Duration, Instant, Split64};
 use crate::timer::{Timer, TimerSlots, TimerTable};
 use crate::wire::{
@@ -1056,28 +1056,34 @@ impl<R: RoleKind> State<R> {
         if self.recv == HalfState::Body
             && matches!(&self.reader, Reader::Body { decoder, .. } if decoder.is_until_close())
         {
-            self.step_recv(Step::BodyDone);
             self.on_received_message_end(config, now);
             self.close_with(CloseReason::CloseDelimited);
             return Ok(Some(Event::MessageEnd));
         }
-        let waiting_for_response = self.role() == Role::Client && !self.pending.is_empty();
+        // A client receiving a response (its head or body) is waiting
+        // for it: its request is outstanding until the response ends.
+        let cut_short = match self.role() {
+            Role::Client => !self.pending.is_empty(),
+            Role::Server => mid_message,
+        };
+        debug_assert!(cut_short || !mid_message);
+        // The reason stays `PeerClosed` (the first reason given is kept),
+        // even when the peer cut a message short.
         self.close_with(CloseReason::PeerClosed);
-        if mid_message || waiting_for_response {
-            self.close_for(CloseReason::ProtocolError);
+        if cut_short {
             return Err(ProtocolError::new(ErrorKind::IncompleteMessage, 0));
         }
         Ok(None)
     }
 
     fn handle_timeout(&mut self, config: &Config, now: Instant) -> Option<ProtocolError> {
-        let expired = |timer| self.timers.expired(self.timer_slots, timer, now);
+        let expired = self.timers.expired_by(self.timer_slots, now);
         let (idle, head, continue_, body, exchange) = (
-            expired(Timer::Idle),
-            expired(Timer::Head),
-            expired(Timer::Continue),
-            expired(Timer::Body),
-            expired(Timer::Exchange),
+            expired.runs(Timer::Idle),
+            expired.runs(Timer::Head),
+            expired.runs(Timer::Continue),
+            expired.runs(Timer::Body),
+            expired.runs(Timer::Exchange),
         );
         if continue_ {
             self.release_body();
@@ -1316,16 +1322,8 @@ impl<R: RoleKind> State<R> {
         if self.send == HalfState::Switched || self.recv == HalfState::Switched {
             return Action::Switched;
         }
-        let settled = |s: HalfState| matches!(s, HalfState::MustClose | HalfState::Closed);
-        // A server whose peer failed (protocol error, head timeout) may send
-        // one error response first, but need not.
-        let may_answer = self.recv == HalfState::Closed && self.send == HalfState::Idle;
         match self.persistence {
-            Persistence::Close(reason)
-                if (settled(self.send) || may_answer) && settled(self.recv) =>
-            {
-                Action::Close(reason)
-            }
+            Persistence::Close(reason) if closable(self.send, self.recv) => Action::Close(reason),
             Persistence::KeepAlive
                 if self.send == HalfState::Idle
                     && self.recv == HalfState::Idle
@@ -1359,9 +1357,8 @@ impl<R: RoleKind> State<R> {
         }
         // The idle deadline is the last moment of reuse (armed when the
         // connection became idle, stopped when a request went out).
-        self.timers
-            .get(self.timer_slots, Timer::Idle)
-            .is_none_or(|last| now < last)
+        let last = self.timers.millis(self.timer_slots, Timer::Idle);
+        last == u64::MAX || now.as_millis() < last
     }
 
     const fn may_send_body(&self) -> bool {
@@ -1461,12 +1458,12 @@ impl<R: RoleKind> State<R> {
             // peer dribbling a head must not hold the caller.
             self.set_timer(Timer::Head, now, config.head_timeout);
         }
-        let parse = config.parse;
+        let parse = &config.parse;
         // One pass when the head arrived whole; otherwise the scanner
         // resumes where the last call stopped and parses once complete.
         if server {
             let mut scanner = self.reader.scanner();
-            let parsed = scanner.parse_request(input, &parse);
+            let parsed = scanner.parse_request(input, parse);
             self.reader = Reader::Head(scanner);
             let Parsed::Complete(head) = parsed? else {
                 return Ok(0);
@@ -1482,7 +1479,7 @@ impl<R: RoleKind> State<R> {
             Ok(len)
         } else {
             let mut scanner = self.reader.scanner();
-            let parsed = scanner.parse_response(input, &parse);
+            let parsed = scanner.parse_response(input, parse);
             self.reader = Reader::Head(scanner);
             let Parsed::Complete(head) = parsed? else {
                 return Ok(0);
@@ -1514,11 +1511,12 @@ impl<R: RoleKind> State<R> {
 
     /// Starts decoding a body, and its deadline when bytes are due.
     fn start_body(&mut self, config: &Config, now: Instant, body: BodyKind) {
-        self.reader = Reader::Body {
-            decoder: BodyDecoder::new(body),
-            credit: 0,
-        };
-        if body != BodyKind::None && body != BodyKind::Length(0) {
+        debug_assert!(body != BodyKind::Tunnel, "a tunnel has no body to read");
+        let decoder = BodyDecoder::new(body);
+        self.reader = Reader::Body { decoder, credit: 0 };
+        // Bytes are due unless the body is empty (`None`, `Length(0)`;
+        // a tunnel never starts a body).
+        if !decoder.is_finished() {
             self.set_timer(Timer::Body, now, config.body_timeout);
         }
     }
@@ -1542,7 +1540,10 @@ impl<R: RoleKind> State<R> {
             if seen > config.max_interim {
                 return Err(ProtocolError::new(ErrorKind::TooManyInterim, 0));
             }
-            if head.status == 100 && self.flag(FLAG_BODY_HELD) {
+            // A body not held has nothing to release: its deadline never
+            // runs without the flag (both are set together, and
+            // `release_body` clears both).
+            if head.status == 100 {
                 self.release_body();
             }
             // Back to waiting for the next head of this exchange.
@@ -1555,8 +1556,11 @@ impl<R: RoleKind> State<R> {
         let body = head.body_kind(pending.method());
         let response = MessageSummary::of(head.version, &head.facts);
         // The exchange's verdict first: its reason wins over those below.
+        // The request's own verdict was applied when it was sent, and a
+        // close is kept: only the response's rules can change anything.
+        debug_assert!(pending.persistence().is_keep_alive() || !self.persistence.is_keep_alive());
         self.persistence = self.persistence.and(exchange_persistence_after(
-            pending.persistence(),
+            Persistence::KeepAlive,
             pending.version(),
             response,
             body,
@@ -1597,25 +1601,25 @@ impl<R: RoleKind> State<R> {
         input: &'a [u8],
         event: &mut Event<'a>,
     ) -> Result<usize, ProtocolError> {
-        let (bytes, found) = match &mut self.reader {
-            Reader::Body { decoder, .. } => decoder.decode_with(input, &config.parse)?,
+        let bytes = match &mut self.reader {
+            Reader::Body { decoder, .. } => {
+                decoder.decode_into(input, &config.parse, event, |found| match found {
+                    BodyEvent::Data(data) => Event::Body(data),
+                    BodyEvent::Trailers(trailers) => Event::Trailers(trailers),
+                    BodyEvent::NeedData => Event::NeedData,
+                    BodyEvent::End => Event::MessageEnd,
+                })?
+            }
             Reader::Head(_) => {
                 debug_assert!(false, "a body is read without its decoder");
-                (0, BodyEvent::End)
+                *event = Event::MessageEnd;
+                0
             }
         };
         self.credit_body(config, now, bytes);
-        *event = match found {
-            BodyEvent::Data(data) => Event::Body(data),
-            BodyEvent::Trailers(trailers) => Event::Trailers(trailers),
-            BodyEvent::NeedData => Event::NeedData,
-            BodyEvent::End => {
-                self.timers.stop(&mut self.timer_slots, Timer::Body);
-                self.step_recv(Step::BodyDone);
-                self.on_received_message_end(config, now);
-                Event::MessageEnd
-            }
-        };
+        if matches!(event, Event::MessageEnd) {
+            self.on_received_message_end(config, now);
+        }
         Ok(bytes)
     }
 
@@ -1628,9 +1632,11 @@ impl<R: RoleKind> State<R> {
     #[cfg_attr(h1conn_small, inline(always))]
     fn credit_body(&mut self, config: &Config, now: Instant, bytes: usize) {
         let rate = config.body_min_rate;
-        let Some(deadline) = self.timers.get(self.timer_slots, Timer::Body) else {
+        let deadline = self.timers.millis(self.timer_slots, Timer::Body);
+        if deadline == u64::MAX {
             return;
-        };
+        }
+        let deadline = Instant::from_millis(deadline);
         let Reader::Body { credit: banked, .. } = &mut self.reader else {
             return;
         };
@@ -1652,8 +1658,11 @@ impl<R: RoleKind> State<R> {
         }
     }
 
-    /// A received message ended: the client's exchange ends with it.
+    /// A received message ended (its body is done, and its deadline
+    /// stopped): the client's exchange ends with it.
     fn on_received_message_end(&mut self, config: &Config, now: Instant) {
+        self.timers.stop(&mut self.timer_slots, Timer::Body);
+        self.step_recv(Step::BodyDone);
         if self.role() == Role::Client {
             self.pending.pop_front();
             self.set_flag(FLAG_RESPONSE_STARTED, false);
@@ -1668,6 +1677,13 @@ impl<R: RoleKind> State<R> {
 
     /// Moves halves that finished their message on, once the exchange allows.
     fn settle(&mut self, config: &Config, now: Instant) {
+        // No idle deadline runs here, so none is left to stop when the
+        // connection will close: every way here stopped it first (a
+        // request sent, a head started, or the idle timeout acted).
+        debug_assert!(
+            self.timers.millis(self.timer_slots, Timer::Idle) == u64::MAX,
+            "settle with the idle deadline running"
+        );
         if self.role() == Role::Client && self.requests_left() == Some(0) && self.pending.is_empty()
         {
             // The server's `max` is used up: this connection is done.
@@ -1686,16 +1702,9 @@ impl<R: RoleKind> State<R> {
             outstanding: !self.pending.is_empty(),
             pipelining: config.pipeline_depth > 1,
         };
-        // The joint rules settle in at most two rounds (a message ends the
-        // exchange, then the half closes or goes idle).
-        for _ in 0..2 {
-            let (send, recv) = joint_steps(self.send, self.recv, joint);
-            self.send = after_step(self.send, send);
-            self.recv = after_step(self.recv, recv);
-        }
-        if !keep {
-            self.timers.stop(&mut self.timer_slots, Timer::Idle);
-        } else if self.send == HalfState::Idle
+        (self.send, self.recv) = joint_states(self.send, self.recv, joint);
+        if keep
+            && self.send == HalfState::Idle
             && self.recv == HalfState::Idle
             && self.pending.is_empty()
         {
@@ -1836,7 +1845,9 @@ impl<R: RoleKind> State<R> {
     // (client image: 16 B less).
     #[cfg_attr(h1conn_small, inline(never))]
     fn switch(&mut self) {
-        self.close_for(CloseReason::ProtocolSwitch);
+        // The exchange's verdict, applied by each caller, closes already
+        // (`ProtocolSwitch`, or an earlier reason, which is kept).
+        debug_assert!(!self.persistence.is_keep_alive());
         self.step_send(Step::Switch);
         self.step_recv(Step::Switch);
         self.timers.stop_all(&mut self.timer_slots);
@@ -1872,6 +1883,7 @@ impl<R: RoleKind> State<R> {
         self.timers.stop_all(&mut self.timer_slots);
     }
 
+    #[cfg_attr(h1conn_small, inline(always))]
     fn step_send(&mut self, step: Step) {
         match next(self.send, step) {
             Some(state) => self.send = state,
@@ -1879,6 +1891,7 @@ impl<R: RoleKind> State<R> {
         }
     }
 
+    #[cfg_attr(h1conn_small, inline(always))]
     fn step_recv(&mut self, step: Step) {
         match next(self.recv, step) {
             Some(state) => self.recv = state,
@@ -1887,23 +1900,24 @@ impl<R: RoleKind> State<R> {
     }
 }
 
-/// A half's state after `step`, if any. A step the table does not list
-/// leaves it as it is (debug builds assert). For the joint rules' steps,
-/// known only at run time: stored whatever the step (measured smaller
-/// than `State::step_send`'s test and store).
-#[cfg_attr(h1conn_small, inline(always))]
+/// The (send, recv) states of a connection that must close and has
+/// nothing more to do: both halves settled (must close, or closed), or
+/// the receiving half closed and the sending one idle (a server whose
+/// peer failed may send one error response first, but need not). A row
+/// per sending state, a bit per receiving one (a test checks the rule).
+const CLOSABLE: [u8; 7] = {
+    const CLOSED: u8 = 1 << HalfState::Closed as u8;
+    const SETTLED: u8 = 1 << HalfState::MustClose as u8 | CLOSED;
+    // Idle, Head, Body, Done, MustClose, Closed, Switched.
+    [CLOSED, 0, 0, 0, SETTLED, SETTLED, 0]
+};
+
+/// Whether a connection that must close has nothing more to do in these
+/// states ([`CLOSABLE`]): one bit test.
 #[cfg_attr(not(h1conn_small), inline)]
-fn after_step(state: HalfState, step: Option<Step>) -> HalfState {
-    let Some(step) = step else {
-        return state;
-    };
-    match next(state, step) {
-        Some(after) => after,
-        None => {
-            debug_assert!(false, "{state:?} -/-> {step:?}");
-            state
-        }
-    }
+fn closable(send: HalfState, recv: HalfState) -> bool {
+    let row = CLOSABLE.get(send as usize).copied().unwrap_or(0);
+    row >> recv as u32 & 1 != 0
 }
 
 /// How long an idle period lasts: a server's idle timeout, or how long a
@@ -1962,5 +1976,36 @@ fn usage_of_write(error: WriteError) -> UsageError {
     match error {
         WriteError::BufferTooSmall { needed } => UsageError::BufferTooSmall { needed },
         WriteError::InvalidPart(kind) => UsageError::InvalidHead(kind),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table gives the rule for every pair of states: both halves
+    /// settled, or the receiving half closed and the sending one idle.
+    #[test]
+    fn closable_is_the_rule() {
+        let all = [
+            HalfState::Idle,
+            HalfState::Head,
+            HalfState::Body,
+            HalfState::Done,
+            HalfState::MustClose,
+            HalfState::Closed,
+            HalfState::Switched,
+        ];
+        let settled = |s| s == HalfState::MustClose || s == HalfState::Closed;
+        for send in all {
+            for recv in all {
+                let may_answer = recv == HalfState::Closed && send == HalfState::Idle;
+                assert_eq!(
+                    closable(send, recv),
+                    (settled(send) || may_answer) && settled(recv),
+                    "{send:?} {recv:?}"
+                );
+            }
+        }
     }
 }

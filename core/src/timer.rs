@@ -98,6 +98,13 @@ pub(crate) struct TimerTable {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub(crate) struct TimerSlots(u8);
 
+impl TimerSlots {
+    /// Whether `timer` runs (holds its slot).
+    pub(crate) const fn runs(self, timer: Timer) -> bool {
+        self.0 & set_mask(timer) == timer as u8
+    }
+}
+
 /// The slot of `timer`.
 const fn slot(timer: Timer) -> usize {
     (timer as usize) >> 2
@@ -227,13 +234,22 @@ impl TimerTable {
     }
 
     /// The deadline of `timer`, if set (a shared-slot timer that does not
-    /// hold the slot has none).
-    #[cfg_attr(not(h1conn_small), inline)]
+    /// hold the slot has none). (The engine reads [`TimerTable::millis`].)
+    #[cfg(test)]
     pub(crate) fn get(&self, slots: TimerSlots, timer: Timer) -> Option<Instant> {
-        if slots.0 & set_mask(timer) != timer as u8 {
-            return None;
+        let at = self.millis(slots, timer);
+        (at != NEVER).then_some(Instant::from_millis(at))
+    }
+
+    /// The deadline of `timer` in milliseconds, `u64::MAX` if unset (no
+    /// set deadline is; a shared-slot timer that does not hold the slot
+    /// has none): returned in registers, where an `Option` is not.
+    #[cfg_attr(not(h1conn_small), inline)]
+    pub(crate) fn millis(&self, slots: TimerSlots, timer: Timer) -> u64 {
+        if !slots.runs(timer) {
+            return NEVER;
         }
-        Some(Instant::from_millis(self.at_slot(slots, slot(timer))))
+        self.at_slot(slots, slot(timer))
     }
 
     /// Stops every timer.
@@ -250,9 +266,24 @@ impl TimerTable {
     }
 
     /// Whether `timer` has a deadline at or before `now`.
-    #[cfg_attr(not(h1conn_small), inline)]
+    #[cfg(test)]
     pub(crate) fn expired(&self, slots: TimerSlots, timer: Timer, now: Instant) -> bool {
         self.get(slots, timer).is_some_and(|at| at <= now)
+    }
+
+    /// The timers whose deadlines are at or before `now`, as a
+    /// [`TimerSlots`] byte holding only theirs (ask it with
+    /// [`TimerSlots::runs`]): one pass over the table for every timer.
+    pub(crate) fn expired_by(&self, slots: TimerSlots, now: Instant) -> TimerSlots {
+        // No set deadline is `NEVER`: below it, an unset one never passes.
+        let now = now.as_millis().min(NEVER - 1);
+        let mut expired = 0;
+        for (slot, set) in SLOT_SET.into_iter().enumerate() {
+            if self.at_slot(slots, slot) <= now {
+                expired |= slots.0 & set;
+            }
+        }
+        TimerSlots(expired)
     }
 }
 
@@ -289,6 +320,45 @@ mod tests {
 
     /// A deadline at the end of time is never reached: setting one stops
     /// the timer, and leaves the others as they were.
+    /// The expired timers found in one pass are those `expired` finds
+    /// one by one, for any deadlines and any instant.
+    #[test]
+    fn expired_by_agrees_with_each_timer() {
+        let timers = [
+            Timer::Idle,
+            Timer::Head,
+            Timer::Body,
+            Timer::Continue,
+            Timer::Exchange,
+        ];
+        let instants = [0, 1, 5, 9, SPAN, SPAN + 4, NEVER - 1, NEVER];
+        for phase in 0..4 {
+            for bits in 0..4u8 {
+                let (mut table, mut slots) = (TimerTable::default(), TimerSlots::default());
+                if let Some(&timer) = [Timer::Idle, Timer::Head, Timer::Body].get(phase) {
+                    table.set(&mut slots, timer, at(5), Some(at(0)));
+                }
+                if bits & 1 != 0 {
+                    table.set(&mut slots, Timer::Continue, at(9), Some(at(0)));
+                }
+                if bits & 2 != 0 {
+                    table.set(&mut slots, Timer::Exchange, at(NEVER - 1), None);
+                    table.set(&mut slots, Timer::Exchange, at(1), None);
+                }
+                for &now in &instants {
+                    let expired = table.expired_by(slots, at(now));
+                    for timer in timers {
+                        assert_eq!(
+                            expired.runs(timer),
+                            table.expired(slots, timer, at(now)),
+                            "{timer:?} {now} {slots:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_deadline_at_the_end_of_time_stops() {
         let (mut table, mut slots) = (TimerTable::default(), TimerSlots::default());
