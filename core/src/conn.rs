@@ -841,7 +841,9 @@ impl<C: Borrow<Config>, R: RoleKind> Connection<C, R> {
     /// connection will close (the request asked, `max_requests` is reached,
     /// ...), or `Connection: keep-alive` and `Keep-Alive: timeout, max` when
     /// it persists and announcing is configured (always for HTTP/1.0
-    /// clients), unless `headers` sets them.
+    /// clients), unless `headers` sets them. A switching answer (101, or
+    /// 2xx to `CONNECT`) is refused once the request failed
+    /// ([`UsageError::WrongState`]): only an error answer may follow.
     pub fn send_response(
         &mut self,
         now: Instant,
@@ -1223,8 +1225,16 @@ impl<R: RoleKind> State<R> {
         if body == BodyKind::Chunked && pending.version() == Version::Http10 {
             return Err(UsageError::ChunkedToHttp10);
         }
-        if body == BodyKind::Tunnel && status == 101 && !pending.upgrade() {
-            return Err(UsageError::UnrequestedSwitch);
+        if body == BodyKind::Tunnel {
+            if status == 101 && !pending.upgrade() {
+                return Err(UsageError::UnrequestedSwitch);
+            }
+            // The request failed (a broken body, a timeout): where it ends
+            // in the peer's stream is unknown, so no new protocol can start
+            // after it (RFC 9112 6.3: answer with an error, then close).
+            if self.recv == HalfState::Closed {
+                return Err(UsageError::WrongState);
+            }
         }
         if interim {
             if status == 100 {
@@ -2007,5 +2017,64 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Feeds `bytes` to a server until it needs more or fails (the error).
+    fn fail_server(bytes: &[u8], now: Instant) -> (Connection, Option<ErrorKind>) {
+        let mut conn = Connection::new(Role::Server, Config::new(), now);
+        let mut at = 0;
+        loop {
+            match conn.handle_input(now, bytes.get(at..).unwrap_or_default()) {
+                Ok(c) if c.event == Event::NeedData => return (conn, None),
+                Ok(c) => at += c.bytes,
+                Err(e) => return (conn, Some(e.kind)),
+            }
+        }
+    }
+
+    /// Regression (found by the fuzz drivers): a switching answer (2xx to
+    /// CONNECT, 101 to Upgrade) to a request whose body failed tripped
+    /// `recv: Closed -/-> Switch`. Where that request ends in the peer's
+    /// stream is unknown, so it is refused; an error answer still goes out.
+    #[test]
+    fn no_switch_after_a_failed_request() {
+        let now = Instant::from_millis(0);
+        let connect =
+            b"CONNECT a:1 HTTP/1.1\r\nHost: a:1\r\nTransfer-Encoding: chunked\r\n\r\nz\r\n";
+        let (mut conn, kind) = fail_server(connect, now);
+        assert_eq!(kind, Some(ErrorKind::InvalidChunkSize));
+        let mut buf = [0u8; 128];
+        let before = conn.clone();
+        assert_eq!(
+            conn.send_response(now, 200, b"OK", &[], &mut buf),
+            Err(UsageError::WrongState)
+        );
+        assert_eq!(conn, before, "a refused switch changed the connection");
+        let empty = [Header {
+            name: b"Content-Length",
+            value: b"0",
+        }];
+        assert!(
+            conn.send_response(now, 400, b"Bad Request", &empty, &mut buf)
+                .is_ok()
+        );
+        assert_eq!(conn.finish_message(now), Ok(()));
+        assert!(matches!(conn.poll_action(), Action::Close(_)));
+
+        // The same with a timeout: an Upgrade request whose body stalls.
+        let upgrade = b"GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: x\r\nContent-Length: 1\r\n\r\n";
+        let (mut conn, kind) = fail_server(upgrade, now);
+        assert_eq!(kind, None, "still reading the body");
+        let late = now + Config::new().body_timeout + Duration::from_millis(1);
+        assert!(conn.handle_timeout(late).is_some());
+        let upgrade_field = [Header {
+            name: b"Upgrade",
+            value: b"x",
+        }];
+        assert_eq!(
+            conn.send_response(late, 101, b"Switching", &upgrade_field, &mut buf),
+            Err(UsageError::WrongState)
+        );
+        assert_ne!(conn.poll_action(), Action::Switched);
     }
 }
