@@ -1997,15 +1997,7 @@ mod tests {
     /// settled, or the receiving half closed and the sending one idle.
     #[test]
     fn closable_is_the_rule() {
-        let all = [
-            HalfState::Idle,
-            HalfState::Head,
-            HalfState::Body,
-            HalfState::Done,
-            HalfState::MustClose,
-            HalfState::Closed,
-            HalfState::Switched,
-        ];
+        let all = crate::state::ALL_STATES;
         let settled = |s| s == HalfState::MustClose || s == HalfState::Closed;
         for send in all {
             for recv in all {

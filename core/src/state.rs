@@ -159,19 +159,21 @@ const fn half_after(state: HalfState, ends: bool, closes: bool, keep: bool) -> H
     }
 }
 
+/// Every half state, for tests that check a rule over all of them.
+#[cfg(test)]
+pub(crate) const ALL_STATES: [HalfState; 7] = [
+    HalfState::Idle,
+    HalfState::Head,
+    HalfState::Body,
+    HalfState::Done,
+    HalfState::MustClose,
+    HalfState::Closed,
+    HalfState::Switched,
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const ALL_STATES: [HalfState; 7] = [
-        HalfState::Idle,
-        HalfState::Head,
-        HalfState::Body,
-        HalfState::Done,
-        HalfState::MustClose,
-        HalfState::Closed,
-        HalfState::Switched,
-    ];
 
     /// The joint rules as first written: the step each half takes
     /// (send, recv), applied through the table, in rounds.
