@@ -419,7 +419,7 @@ mod tests {
                     name_offset: 0,
                     value_offset: 0,
                 };
-                *result = reader.line(line, 0);
+                *result = reader.line(line, 0, true);
             }
             reader.finish();
             (results, format!("{:?}", reader.facts))

@@ -126,8 +126,11 @@ impl FactsReader {
         block: &[u8],
         base: usize,
         allow_fold: bool,
+        check_host: bool,
     ) -> Result<usize, ProtocolError> {
-        let end = walk_fields(block, base, allow_fold, |line| self.line(line, base))?;
+        let end = walk_fields(block, base, allow_fold, |line| {
+            self.line(line, base, check_host)
+        })?;
         self.finish();
         Ok(end)
     }
@@ -135,25 +138,39 @@ impl FactsReader {
     /// Counts one field line (at `base` in the caller's buffer) and reads
     /// it if it is one of the fields that matter. Also reads the fields of
     /// heads the engine writes (`written`), built for size as one copy.
+    ///
+    /// With `check_host` (a received request) the `Host` value's grammar
+    /// is checked too. Where every caller passes `false` (a client: it
+    /// reads responses and its own requests), the grammar is not linked.
     #[cfg_attr(not(h1conn_small), inline(always))]
-    pub(super) fn line(&mut self, line: FieldLine<'_>, base: usize) -> Result<(), ProtocolError> {
+    pub(super) fn line(
+        &mut self,
+        line: FieldLine<'_>,
+        base: usize,
+        check_host: bool,
+    ) -> Result<(), ProtocolError> {
         self.facts.field_count += 1;
         let name = line.header.name;
         if crate::small() {
-            return Field::find(name).map_or(Ok(()), |field| self.field(field, line, base));
+            return Field::find(name)
+                .map_or(Ok(()), |field| self.field(field, line, base, check_host));
         }
         // Compare lengths first: most fields are none of these.
         match name.len() {
-            4 if eq_lower(name, b"host") => self.field(Field::HOST, line, base),
-            6 if eq_lower(name, b"expect") => self.field(Field::EXPECT, line, base),
-            7 if eq_lower(name, b"upgrade") => self.field(Field::UPGRADE, line, base),
-            10 if eq_lower(name, b"connection") => self.field(Field::CONNECTION, line, base),
-            10 if eq_lower(name, b"keep-alive") => self.field(Field::KEEP_ALIVE, line, base),
+            4 if eq_lower(name, b"host") => self.field(Field::HOST, line, base, check_host),
+            6 if eq_lower(name, b"expect") => self.field(Field::EXPECT, line, base, check_host),
+            7 if eq_lower(name, b"upgrade") => self.field(Field::UPGRADE, line, base, check_host),
+            10 if eq_lower(name, b"connection") => {
+                self.field(Field::CONNECTION, line, base, check_host)
+            }
+            10 if eq_lower(name, b"keep-alive") => {
+                self.field(Field::KEEP_ALIVE, line, base, check_host)
+            }
             14 if eq_lower(name, b"content-length") => {
-                self.field(Field::CONTENT_LENGTH, line, base)
+                self.field(Field::CONTENT_LENGTH, line, base, check_host)
             }
             17 if eq_lower(name, b"transfer-encoding") => {
-                self.field(Field::TRANSFER_ENCODING, line, base)
+                self.field(Field::TRANSFER_ENCODING, line, base, check_host)
             }
             _ => Ok(()),
         }
@@ -172,7 +189,13 @@ impl FactsReader {
 
     /// Reads the value of one field that matters (`field`, a [`Field`]).
     #[inline(always)]
-    fn field(&mut self, field: u8, line: FieldLine<'_>, base: usize) -> Result<(), ProtocolError> {
+    fn field(
+        &mut self,
+        field: u8,
+        line: FieldLine<'_>,
+        base: usize,
+        check_host: bool,
+    ) -> Result<(), ProtocolError> {
         let value = line.header.value;
         let at = base + line.value_offset;
         match field {
@@ -183,7 +206,8 @@ impl FactsReader {
                 }
                 // The plain case first, inlined (built for size, the
                 // full check alone: the same result).
-                if (crate::small() || !is_plain_reg_name(value))
+                if check_host
+                    && (crate::small() || !is_plain_reg_name(value))
                     && let Err(i) = check_authority(value, false)
                 {
                     self.bad_host_at.get_or_insert(at + i);
@@ -572,7 +596,7 @@ impl<'a> RequestHead<'a> {
         };
         let block = buf.get(fields_at..).unwrap_or_default();
         let mut reader = FactsReader::new();
-        let fields_len = reader.read(block, fields_at, false)?;
+        let fields_len = reader.read(block, fields_at, false, true)?;
         reader.check(config, Some(parsed.version), fields_at)?;
         // The head ends at its empty line, or where the caller's bounds say.
         let len = if to_end {
@@ -750,7 +774,7 @@ impl<'a> ResponseHead<'a> {
         let allow_fold = config.allow_obs_fold_in_responses;
         let block = buf.get(fields_at..).unwrap_or_default();
         let mut reader = FactsReader::new();
-        let fields_len = reader.read(block, fields_at, allow_fold)?;
+        let fields_len = reader.read(block, fields_at, allow_fold, false)?;
         reader.check(config, None, fields_at)?;
         let len = if to_end {
             buf.len()

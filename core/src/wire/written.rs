@@ -9,7 +9,8 @@
 //! makes them, with the readers it uses. The result is the same facts and
 //! the same error kinds as parsing the written head strictly (a test
 //! compares the two), without linking the request parser into a client or
-//! parsing every head a server sends.
+//! parsing every head a server sends. One check is left out on purpose:
+//! the grammar of a `Host` value the caller gives (see [`request_facts`]).
 
 use super::ParseConfig;
 use super::chars::trim_ows;
@@ -34,7 +35,7 @@ fn read_fields(headers: &[Header<'_>], added: Option<&[u8]>) -> Result<FactsRead
             name_offset: 0,
             value_offset: 0,
         };
-        reader.line(line, 0).map_err(|e| e.kind)
+        reader.line(line, 0, false).map_err(|e| e.kind)
     };
     for header in headers {
         read(header.name, trim_ows(header.value))?;
@@ -54,7 +55,13 @@ fn read_fields(headers: &[Header<'_>], added: Option<&[u8]>) -> Result<FactsRead
 
 /// The facts of the request head written from these parts (`added`: the
 /// value of the `Connection` field the writer appends when `headers` have
-/// none), or the kind of error its strict parse would give.
+/// none), or the kind of error its strict parse would give, except one:
+/// the grammar of the `Host` value is not checked (its count is).
+///
+/// A malformed `Host` from the caller harms neither framing nor reuse (the
+/// server answers 400), and checking `uri-host [ ":" port ]`, IPv6
+/// literals included, would link about 600 bytes into every client (the
+/// grammar stays in the request parser, where RFC 9112 3.2 requires it).
 pub(crate) fn request_facts(
     method: &[u8],
     target: &[u8],
@@ -260,6 +267,30 @@ mod tests {
             &headers,
             fields,
         );
+        if written.is_err() {
+            return true;
+        }
+        // The oracle: the same head with every `Host` value a plain name.
+        // The engine does not check the grammar of the `Host` it is given
+        // (see `request_facts`), and nothing else depends on that value.
+        let plain: Vec<Header<'_>> = headers
+            .iter()
+            .map(|h| match h.name.eq_ignore_ascii_case(b"host") {
+                true => Header {
+                    name: h.name,
+                    value: b"h",
+                },
+                false => *h,
+            })
+            .collect();
+        let written = write_request_head(
+            &mut buf,
+            parts.method,
+            parts.target,
+            parts.version,
+            &plain,
+            fields,
+        );
         let Some(expected) = read_back(
             written,
             |len| RequestHead::parse(&buf[..len], &ParseConfig::strict()),
@@ -322,11 +353,17 @@ mod tests {
             name: b"Host",
             value: b"a",
         };
+        let bad_host = Header {
+            name: b"Host",
+            value: b"a b:x",
+        };
         let cases: &[(&[u8], &[u8], &[Header<'_>], Result<(), ErrorKind>)] = &[
             (b"GET", b"/", &[host], Ok(())),
             (b"GET", b"a", &[host], Err(ErrorKind::InvalidTarget)),
             (b"GET", b"/", &[], Err(ErrorKind::InvalidHost)),
             (b"GET", b"/", &[host, host], Err(ErrorKind::InvalidHost)),
+            // The value's grammar is the caller's: written as given.
+            (b"GET", b"/", &[bad_host], Ok(())),
         ];
         for &(method, target, headers, expected) in cases {
             let derived = request_facts(method, target, Version::Http11, headers, None);
@@ -352,7 +389,6 @@ mod tests {
         for kind in [
             "InvalidTarget",
             "InvalidHost",
-            "MalformedHost",
             "InvalidTransferEncoding",
             "InvalidContentLength",
             "ConflictingContentLength",
