@@ -26,6 +26,11 @@ pub const HALF: usize = 1024;
 static mut INBOX: [u8; 2 * HALF] = [0; 2 * HALF];
 /// Lengths of the request and the response in `INBOX`.
 static mut LENGTHS: [usize; 2] = [0; 2];
+/// Where an image writes the heads it sends, as a firmware's transmit
+/// buffer: in RAM, zeroed at startup like any `static`, not on the stack
+/// (a zeroed stack array would link `memclr` into the image, code the
+/// engine never calls).
+static mut OUTBOX: [u8; 256] = [0; 256];
 
 fn half(index: usize) -> &'static [u8] {
     let inbox = black_box(&raw const INBOX);
@@ -50,6 +55,15 @@ pub fn request() -> &'static [u8] {
 /// The response bytes received.
 pub fn response() -> &'static [u8] {
     half(1)
+}
+
+/// The transmit buffer. Call it once per image: it hands out the one
+/// buffer.
+pub fn outbox() -> &'static mut [u8] {
+    let outbox = &raw mut OUTBOX;
+    // SAFETY: single-threaded bare-metal image, and each image takes the
+    // buffer once (see above), so this is the only reference to it.
+    unsafe { &mut *outbox }
 }
 
 /// Under qemu (`stack` feature), ends the run with exit code 2 unless

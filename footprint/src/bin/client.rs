@@ -20,7 +20,7 @@ fn image_main() {
     let now = Instant::from_millis(0);
     // The role in the type: the server's code (the request parser) drops out.
     let mut conn = Connection::new_client(Config::new(), now);
-    let mut out = [0u8; 256];
+    let out = fp::outbox();
     let host = Header {
         name: b"Host",
         value: b"example.org",
@@ -31,7 +31,7 @@ fn image_main() {
         b"/index.html",
         Version::Http11,
         &[host],
-        &mut out,
+        out,
     );
     fp::keep(&sent);
     fp::keep(&out);
