@@ -26,10 +26,9 @@ pub const HALF: usize = 1024;
 static mut INBOX: [u8; 2 * HALF] = [0; 2 * HALF];
 /// Lengths of the request and the response in `INBOX`.
 static mut LENGTHS: [usize; 2] = [0; 2];
-/// Where an image writes the heads it sends, as a firmware's transmit
-/// buffer: in RAM, zeroed at startup like any `static`, not on the stack
-/// (a zeroed stack array would link `memclr` into the image, code the
-/// engine never calls).
+/// Where an image writes the heads it sends: a `static`, as a firmware's
+/// transmit buffer usually is. (A zeroed array on the stack would link
+/// `memclr` into the image, code the engine never calls.)
 static mut OUTBOX: [u8; 256] = [0; 256];
 
 fn half(index: usize) -> &'static [u8] {
