@@ -111,7 +111,8 @@ cargo build --quiet --release --manifest-path footprint/Cargo.toml \
   --target "$target" --target-dir "$stack_dir" --features stack
 echo
 echo "Stack high-water under qemu (mps2-an386, Cortex-M4), bytes; the"
-echo "image's own buffers count (client: Connection + a 256-byte head buffer):"
+echo "image's own buffers on the stack count (client: its Connection; its 256-byte"
+echo "transmit buffer is a static):"
 echo
 echo "| image | stack | minus empty image |"
 echo "| --- | ---: | ---: |"
