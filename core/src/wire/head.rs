@@ -336,15 +336,31 @@ impl FactsReader {
         Ok(())
     }
 
-    /// The checks after the fields are read: framing for every head and,
-    /// with `request_version`, the request's own rules (Host, a final
-    /// chunked coding). Also checks the heads the engine writes.
+    /// The checks after the fields of a head the engine writes are read:
+    /// as for a received one, but the `Host` grammar was not checked.
     #[inline(always)]
     pub(super) fn check(
         &mut self,
         config: &ParseConfig,
         request_version: Option<Version>,
         fields_at: usize,
+    ) -> Result<(), ProtocolError> {
+        self.check_head(config, request_version, fields_at, false)
+    }
+
+    /// The checks after the fields are read: framing for every head and,
+    /// with `request_version`, the request's own rules (Host, a final
+    /// chunked coding). With `check_host` (as [`FactsReader::line`] was
+    /// called), a `Host` value that broke its grammar too; without it no
+    /// such value was recorded, and where every caller passes `false` the
+    /// test is not linked.
+    #[inline(always)]
+    fn check_head(
+        &mut self,
+        config: &ParseConfig,
+        request_version: Option<Version>,
+        fields_at: usize,
+        check_host: bool,
     ) -> Result<(), ProtocolError> {
         self.check_framing(config)?;
         let Some(version) = request_version else {
@@ -360,7 +376,7 @@ impl FactsReader {
         if self.hosts == 0 && version == Version::Http11 {
             return Err(ProtocolError::new(ErrorKind::InvalidHost, fields_at));
         }
-        if let Some(at) = self.bad_host_at {
+        if check_host && let Some(at) = self.bad_host_at {
             return Err(ProtocolError::new(ErrorKind::MalformedHost, at));
         }
         if self.facts.transfer_encoding == TransferEncoding::NotChunked {
@@ -597,7 +613,7 @@ impl<'a> RequestHead<'a> {
         let block = buf.get(fields_at..).unwrap_or_default();
         let mut reader = FactsReader::new();
         let fields_len = reader.read(block, fields_at, false, true)?;
-        reader.check(config, Some(parsed.version), fields_at)?;
+        reader.check_head(config, Some(parsed.version), fields_at, true)?;
         // The head ends at its empty line, or where the caller's bounds say.
         let len = if to_end {
             buf.len()
