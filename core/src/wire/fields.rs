@@ -377,9 +377,16 @@ impl<'a> Iterator for Headers<'a> {
 /// Whitespace includes CR and LF so that a folded value reads as if each
 /// fold were a space.
 pub(crate) const fn list_elements(value: &[u8]) -> ListElements<'_> {
+    list_elements_at(value, 0)
+}
+
+/// [`list_elements`] with offsets from `at`, where `value` starts in the
+/// caller's buffer (so no error needs shifting; the offsets stay within
+/// the buffer, one past the value at most).
+pub(crate) const fn list_elements_at(value: &[u8], at: usize) -> ListElements<'_> {
     ListElements {
         rest: value,
-        offset: 0,
+        offset: at,
     }
 }
 

@@ -414,12 +414,14 @@ mod tests {
             let mut results = [Ok(()); 2];
             for (result, &value) in results.iter_mut().zip(values) {
                 let header = Header { name, value };
+                // Away from the buffer's start, so that every error
+                // offset is moved as far in both readers.
                 let line = FieldLine {
                     header,
-                    name_offset: 0,
-                    value_offset: 0,
+                    name_offset: 3,
+                    value_offset: 7,
                 };
-                *result = reader.line(line, 0, true);
+                *result = reader.line(line, 5, true);
             }
             reader.finish();
             (results, format!("{:?}", reader.facts))

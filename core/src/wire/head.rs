@@ -5,7 +5,7 @@ use super::chars::{
     SCHEME, class_run, eq_lower, find_lf, find_name, is_token, no_uppercase, trim_ows,
 };
 use super::connection::{ConnectionFlags, ConnectionOptions};
-use super::fields::{FieldLine, Headers, list_elements, walk_fields};
+use super::fields::{FieldLine, Headers, list_elements_at, walk_fields};
 use super::framing::{
     BodyKind, ContentLengthReader, Method, TransferEncoding, TransferEncodingReader, parse_u64,
     request_body_kind, response_body_kind,
@@ -241,7 +241,7 @@ impl FactsReader {
                 if field == Field::TRANSFER_ENCODING {
                     self.transfer_encoding_at = at;
                 }
-                return self.list(field, value).map_err(|e| e.shifted(at));
+                return self.list(field, value, at);
             }
             Field::CONNECTION => {
                 return self
@@ -272,8 +272,9 @@ impl FactsReader {
     /// The value of a `Connection`, `Content-Length` or
     /// `Transfer-Encoding` field (`field`), built for size: one loop over
     /// the list for the three, with the readers' results and errors.
-    /// Names are looked up in the one table of [`Field`].
-    fn list(&mut self, field: u8, value: &[u8]) -> Result<(), ProtocolError> {
+    /// Names are looked up in the one table of [`Field`]. Offsets in
+    /// errors are from `at`, where `value` starts in the caller's buffer.
+    fn list(&mut self, field: u8, value: &[u8], at: usize) -> Result<(), ProtocolError> {
         let kind = match field {
             Field::CONNECTION => ErrorKind::InvalidConnectionToken,
             Field::CONTENT_LENGTH => ErrorKind::InvalidContentLength,
@@ -281,7 +282,7 @@ impl FactsReader {
         };
         // An empty list is an error, but not in `Connection`.
         let mut empty = field != Field::CONNECTION;
-        for (offset, element) in list_elements(value) {
+        for (offset, element) in list_elements_at(value, at) {
             empty = false;
             let fail = ProtocolError::new(kind, offset);
             if field == Field::CONTENT_LENGTH {
@@ -331,7 +332,7 @@ impl FactsReader {
             }
         }
         if empty {
-            return Err(ProtocolError::new(kind, 0));
+            return Err(ProtocolError::new(kind, at));
         }
         Ok(())
     }
