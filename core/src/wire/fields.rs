@@ -410,9 +410,10 @@ impl<'a> Iterator for ListElements<'a> {
                 .iter()
                 .position(|&b| b == b',')
                 .unwrap_or(self.rest.len());
-            let (element, rest) = self.rest.split_at_checked(len).unwrap_or((self.rest, &[]));
+            let element = self.rest.get(..len).unwrap_or_default();
             let at = self.offset;
-            self.rest = rest.get(1..).unwrap_or_default();
+            // Past the comma (at the end, past the value: nothing).
+            self.rest = self.rest.get(len + 1..).unwrap_or_default();
             self.offset += len + 1;
             let (lead, trimmed) = trim_class(element, LIST_SPACE);
             if !trimmed.is_empty() {
