@@ -275,11 +275,23 @@ impl FactsReader {
     /// Names are looked up in the one table of [`Field`]. Offsets in
     /// errors are from `at`, where `value` starts in the caller's buffer.
     fn list(&mut self, field: u8, value: &[u8], at: usize) -> Result<(), ProtocolError> {
-        let kind = match field {
-            Field::CONNECTION => ErrorKind::InvalidConnectionToken,
-            Field::CONTENT_LENGTH => ErrorKind::InvalidContentLength,
-            _ => ErrorKind::InvalidTransferEncoding,
-        };
+        // The error kind of each field, by one look-up: `field & 3` is 3
+        // for `Connection`, 1 for `Content-Length`, 2 for `Transfer-Encoding`.
+        const KINDS: [ErrorKind; 4] = [
+            ErrorKind::InvalidTransferEncoding,
+            ErrorKind::InvalidContentLength,
+            ErrorKind::InvalidTransferEncoding,
+            ErrorKind::InvalidConnectionToken,
+        ];
+        const _: () = assert!(
+            Field::CONNECTION & 3 == 3
+                && Field::CONTENT_LENGTH & 3 == 1
+                && Field::TRANSFER_ENCODING & 3 == 2
+        );
+        let kind = KINDS
+            .get(usize::from(field & 3))
+            .copied()
+            .unwrap_or(ErrorKind::InvalidTransferEncoding);
         // An empty list is an error, but not in `Connection`.
         let mut empty = field != Field::CONNECTION;
         for (offset, element) in list_elements_at(value, at) {
