@@ -153,8 +153,10 @@ fn next_line<'a>(block: &'a [u8], line: &'a [u8], allow_fold: bool) -> Line<'a> 
             _ => return Line::Error(value_error(block.len() - at_ctl.len(), at_ctl)),
         }
     };
+    // `line_end` is a suffix of `value`: the subtraction never saturates,
+    // and saying so lets the cut go unchecked.
     let mut trimmed = value
-        .get(..value.len() - line_end.len())
+        .get(..value.len().saturating_sub(line_end.len()))
         .unwrap_or_default();
     let mut lead = 0;
     if crate::small() {
