@@ -171,8 +171,10 @@ impl KeepAlive {
 /// what follows it; `None` if there is neither.
 fn param_value(v: &[u8]) -> Option<(&[u8], &[u8])> {
     let [b'"', body @ ..] = v else {
+        // A run is never longer than `v`: saying so lets the split go
+        // unchecked (built for size, the run is counted out of line).
         return v
-            .split_at_checked(class_run(v, TCHAR))
+            .split_at_checked(class_run(v, TCHAR).min(v.len()))
             .filter(|(t, _)| !t.is_empty());
     };
     // A backslash takes the byte after it, whatever it is.
