@@ -75,8 +75,8 @@ impl Field {
 
     /// Which of the names `name` is (ignoring ASCII case), if any, by one
     /// loop over the table (built for size; the fast build compares
-    /// lengths first).
-    #[inline(always)]
+    /// lengths first). One copy: its callers pass the name alone.
+    #[inline(never)]
     fn find(name: &[u8]) -> Option<u8> {
         find_name(name, Self::NAMES)
     }
@@ -200,10 +200,11 @@ impl FactsReader {
         let at = base + line.value_offset;
         match field {
             Field::HOST => {
-                self.hosts = self.hosts.saturating_add(1);
-                if self.hosts == 2 {
+                // Where the second one is, if one came before.
+                if self.hosts == 1 {
                     self.second_host_at = base + line.name_offset;
                 }
+                self.hosts = self.hosts.saturating_add(1);
                 // The plain case first, inlined (built for size, the
                 // full check alone: the same result).
                 if check_host

@@ -72,9 +72,10 @@ impl KeepAlive {
         let mut rest = value;
         while !rest.is_empty() {
             let element = skip_list_space(rest);
-            // `key [ "=" ( token / quoted-string ) ]`, optional space around `=`.
+            // `key [ "=" ( token / quoted-string ) ]`, optional space around
+            // `=`. (The run bounded as in `param_value`.)
             let (key, mut after) = element
-                .split_at_checked(class_run(element, TCHAR))
+                .split_at_checked(class_run(element, TCHAR).min(element.len()))
                 .unwrap_or_default();
             let mut param = None;
             if let [b'=', v @ ..] = skip_list_space(after)
