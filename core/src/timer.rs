@@ -199,6 +199,21 @@ impl TimerTable {
         *slots = TimerSlots(layout & (owner | !SLOT_SET[PHASE]));
     }
 
+    /// A table holding `timer` at `at` alone: what [`TimerTable::set`]
+    /// makes of an empty one, with no deadline to keep within [`SPAN`].
+    pub(crate) fn one(timer: Timer, at: Instant) -> (Self, TimerSlots) {
+        let at = at.as_millis();
+        let mut table = Self {
+            low: [NEVER as u32; SLOTS],
+            high: (at >> 32) as u32,
+        };
+        if let Some(low) = table.low.get_mut(slot(timer)) {
+            *low = at as u32;
+        }
+        let set = if at == NEVER { 0 } else { timer as u8 };
+        (table, TimerSlots(set))
+    }
+
     /// Sets `timer` to `at`; `now` if the caller knows it.
     pub(crate) fn set(
         &mut self,
@@ -295,6 +310,30 @@ mod tests {
 
     fn at(ms: u64) -> Instant {
         Instant::from_millis(ms)
+    }
+
+    /// A table made with one deadline is the one `set` makes of an empty
+    /// table, for every timer and up to the end of time.
+    #[test]
+    fn one_deadline_is_what_set_makes() {
+        let timers = [
+            Timer::Idle,
+            Timer::Head,
+            Timer::Body,
+            Timer::Continue,
+            Timer::Exchange,
+        ];
+        for timer in timers {
+            for ms in [0, 1, 4_000, SPAN, SPAN + 1, 3 * SPAN, NEVER - 1, NEVER] {
+                let (mut table, mut slots) = (TimerTable::default(), TimerSlots::default());
+                table.set(&mut slots, timer, at(ms), Some(at(0)));
+                assert_eq!(
+                    TimerTable::one(timer, at(ms)),
+                    (table, slots),
+                    "{timer:?} {ms}"
+                );
+            }
+        }
     }
 
     #[test]
