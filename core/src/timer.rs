@@ -141,15 +141,14 @@ fn raise_to(all: &mut [u64; SLOTS], floor: u64) -> u64 {
 }
 
 /// Brings deadlines further apart than [`SPAN`] within it, by the rules
-/// of [`TimerTable`]; `now` if the caller knows it.
-fn keep_within_span(all: &mut [u64; SLOTS], now: Option<Instant>) {
+/// of [`TimerTable`]; `floor` the `now` the caller knows, else 0 (which
+/// raises nothing).
+fn keep_within_span(all: &mut [u64; SLOTS], floor: u64) {
     // (With none set, `latest` and `earliest` are both `NEVER`.)
     if raise_to(all, 0).saturating_sub(earliest_of(all)) <= SPAN {
         return;
     }
-    if let Some(now) = now {
-        raise_to(all, now.as_millis());
-    }
+    raise_to(all, floor);
     let [phase, continue_, exchange] = all;
     // (Never true with `exchange` unset, nor with both others unset.)
     if *exchange > (*phase).min(*continue_).saturating_add(SPAN) {
@@ -222,6 +221,19 @@ impl TimerTable {
         at: Instant,
         now: Option<Instant>,
     ) {
+        self.set_millis(
+            slots,
+            at.as_millis(),
+            now.map_or(0, Instant::as_millis),
+            timer,
+        );
+    }
+
+    /// [`TimerTable::set`] in milliseconds, `floor` the `now` known (0
+    /// when not: a floor of 0 raises nothing), all in registers but the
+    /// timer.
+    #[inline(never)]
+    fn set_millis(&mut self, slots: &mut TimerSlots, at: u64, floor: u64, timer: Timer) {
         let slot = slot(timer);
         let mut owner = slots.0 & SLOT_SET[PHASE];
         if slot == PHASE {
@@ -233,9 +245,9 @@ impl TimerTable {
         }
         let mut all = self.unpack(*slots);
         if let Some(deadline) = all.get_mut(slot) {
-            *deadline = at.as_millis();
+            *deadline = at;
         }
-        keep_within_span(&mut all, now);
+        keep_within_span(&mut all, floor);
         self.pack(slots, all, owner);
     }
 
@@ -571,7 +583,7 @@ mod tests {
             let now = now.map(|p| Instant::from_millis(POOL[usize::from(p) % 8]));
             let expected = kept_reference(all, now);
             let mut kept = all;
-            keep_within_span(&mut kept, now);
+            keep_within_span(&mut kept, now.map_or(0, Instant::as_millis));
             let (mut table, mut slots) = (TimerTable::default(), TimerSlots::default());
             table.pack(&mut slots, kept, owner as u8);
             let read = |at: u64| (at != NEVER).then_some(Instant::from_millis(at));
