@@ -83,8 +83,9 @@ pub(crate) struct TimerTable {
     /// The low 32 bits of each slot's deadline (meaningful when
     /// [`TimerSlots`] says the slot is set).
     low: [u32; SLOTS],
-    /// The high 32 bits of the earliest deadline when stored; the others
-    /// have these or the next ones (their carry bit).
+    /// One less than the high 32 bits of the latest deadline when stored
+    /// (wrapping): each set deadline has these, or the next ones (the
+    /// latest's, its carry bit).
     high: u32,
 }
 
@@ -142,11 +143,13 @@ fn raise_to(all: &mut [u64; SLOTS], floor: u64) -> u64 {
 
 /// Brings deadlines further apart than [`SPAN`] within it, by the rules
 /// of [`TimerTable`]; `floor` the `now` the caller knows, else 0 (which
-/// raises nothing).
-fn keep_within_span(all: &mut [u64; SLOTS], floor: u64) {
+/// raises nothing). Returns the latest set deadline then ([`NEVER`] if
+/// none is set).
+fn keep_within_span(all: &mut [u64; SLOTS], floor: u64) -> u64 {
     // (With none set, `latest` and `earliest` are both `NEVER`.)
-    if raise_to(all, 0).saturating_sub(earliest_of(all)) <= SPAN {
-        return;
+    let latest = raise_to(all, 0);
+    if latest.saturating_sub(earliest_of(all)) <= SPAN {
+        return latest;
     }
     raise_to(all, floor);
     let [phase, continue_, exchange] = all;
@@ -154,8 +157,9 @@ fn keep_within_span(all: &mut [u64; SLOTS], floor: u64) {
     if *exchange > (*phase).min(*continue_).saturating_add(SPAN) {
         *exchange = NEVER;
     }
+    // Raised to `SPAN` before the latest, which stays the latest.
     let latest = raise_to(all, 0);
-    raise_to(all, latest.saturating_sub(SPAN));
+    raise_to(all, latest.saturating_sub(SPAN))
 }
 
 impl TimerTable {
@@ -177,16 +181,19 @@ impl TimerTable {
         core::array::from_fn(|slot| self.at_slot(slots, slot))
     }
 
-    /// Stores `all`, at most [`SPAN`] apart, with `owner` the code of the
-    /// timer holding the shared slot if set.
-    fn pack(&mut self, slots: &mut TimerSlots, all: [u64; SLOTS], owner: u8) {
-        let high = (earliest_of(&all) >> 32) as u32;
+    /// Stores `all`, at most [`SPAN`] apart, `latest` the latest set one,
+    /// with `owner` the code of the timer holding the shared slot if set.
+    fn pack(&mut self, slots: &mut TimerSlots, all: [u64; SLOTS], latest: u64, owner: u8) {
+        // The latest deadline's high half carries; the earliest's is that
+        // one or the one before, stored (no search for the earliest).
+        let top = (latest >> 32) as u32;
+        let high = top.wrapping_sub(1);
         let mut layout = 0;
         for slot in 0..SLOTS {
             let at = all.get(slot).copied().unwrap_or(NEVER);
             if at != NEVER {
                 layout |= SLOT_SET.get(slot).copied().unwrap_or(0);
-                if (at >> 32) as u32 != high {
+                if (at >> 32) as u32 == top {
                     layout |= CARRY << slot;
                 }
             }
@@ -204,12 +211,17 @@ impl TimerTable {
         let at = at.as_millis();
         let mut table = Self {
             low: [NEVER as u32; SLOTS],
-            high: (at >> 32) as u32,
+            high: ((at >> 32) as u32).wrapping_sub(1),
         };
         if let Some(low) = table.low.get_mut(slot(timer)) {
             *low = at as u32;
         }
-        let set = if at == NEVER { 0 } else { timer as u8 };
+        // Alone, the deadline is the latest: its high half carries.
+        let set = if at == NEVER {
+            0
+        } else {
+            timer as u8 | CARRY << slot(timer)
+        };
         (table, TimerSlots(set))
     }
 
@@ -247,8 +259,8 @@ impl TimerTable {
         if let Some(deadline) = all.get_mut(slot) {
             *deadline = at;
         }
-        keep_within_span(&mut all, floor);
-        self.pack(slots, all, owner);
+        let latest = keep_within_span(&mut all, floor);
+        self.pack(slots, all, latest, owner);
     }
 
     /// Stops `timer`; stopping one that does not hold the shared slot does
@@ -583,12 +595,18 @@ mod tests {
             let now = now.map(|p| Instant::from_millis(POOL[usize::from(p) % 8]));
             let expected = kept_reference(all, now);
             let mut kept = all;
-            keep_within_span(&mut kept, now.map_or(0, Instant::as_millis));
+            let latest = keep_within_span(&mut kept, now.map_or(0, Instant::as_millis));
             let (mut table, mut slots) = (TimerTable::default(), TimerSlots::default());
-            table.pack(&mut slots, kept, owner as u8);
+            table.pack(&mut slots, kept, latest, owner as u8);
             let read = |at: u64| (at != NEVER).then_some(Instant::from_millis(at));
             let [phase, continue_, exchange] = expected;
+            let expected_latest = expected
+                .into_iter()
+                .filter(|&at| at != NEVER)
+                .max()
+                .unwrap_or(NEVER);
             kept == expected
+                && latest == expected_latest
                 && table.unpack(slots) == expected
                 && [Timer::Idle, Timer::Head, Timer::Body]
                     .into_iter()
