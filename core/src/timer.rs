@@ -153,8 +153,9 @@ fn keep_within_span(all: &mut [u64; SLOTS], floor: u64) -> u64 {
     }
     raise_to(all, floor);
     let [phase, continue_, exchange] = all;
-    // (Never true with `exchange` unset, nor with both others unset.)
-    if *exchange > (*phase).min(*continue_).saturating_add(SPAN) {
+    // (With `exchange` unset, it is set to what it is; with both others
+    // unset, the difference is 0.)
+    if exchange.saturating_sub((*phase).min(*continue_)) > SPAN {
         *exchange = NEVER;
     }
     // Raised to `SPAN` before the latest, which stays the latest.
