@@ -320,7 +320,9 @@ impl TimerTable {
         // No set deadline is `NEVER`: below it, an unset one never passes.
         let now = now.as_millis().min(NEVER - 1);
         let mut expired = 0;
-        for (slot, set) in SLOT_SET.into_iter().enumerate() {
+        // By reference: the table is read where it lies, not copied to
+        // the stack first.
+        for (slot, &set) in SLOT_SET.iter().enumerate() {
             if self.at_slot(slots, slot) <= now {
                 expired |= slots.0 & set;
             }
