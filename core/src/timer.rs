@@ -303,7 +303,7 @@ impl TimerTable {
     /// The earliest deadline, if any.
     #[cfg_attr(not(h1conn_small), inline)]
     pub(crate) fn next(&self, slots: TimerSlots) -> Option<Instant> {
-        let at = earliest_of(&self.unpack(slots));
+        let at = (0..SLOTS).fold(NEVER, |at, slot| at.min(self.at_slot(slots, slot)));
         (at != NEVER).then_some(Instant::from_millis(at))
     }
 
