@@ -292,10 +292,13 @@ impl TimerTable {
     /// has none): returned in registers, where an `Option` is not.
     #[cfg_attr(not(h1conn_small), inline)]
     pub(crate) fn millis(&self, slots: TimerSlots, timer: Timer) -> u64 {
-        if !slots.runs(timer) {
-            return NEVER;
-        }
-        self.at_slot(slots, slot(timer))
+        // A table read with no slot set reads `NEVER`.
+        let read = if slots.runs(timer) {
+            slots
+        } else {
+            TimerSlots(0)
+        };
+        self.at_slot(read, slot(timer))
     }
 
     /// Stops every timer.
