@@ -279,9 +279,8 @@ impl BodyDecoder {
         }
         let remaining = self.remaining.get();
         debug_assert!(remaining != 0, "an empty body or chunk was entered");
-        let n = usize::try_from(remaining)
-            .unwrap_or(usize::MAX)
-            .min(available.len());
+        // (Compared in 64 bits: no conversion of a count past `usize`.)
+        let n = remaining.min(available.len() as u64) as usize;
         let remaining = remaining - n as u64;
         self.remaining = Split64::new(remaining);
         if remaining == 0 {
