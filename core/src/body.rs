@@ -473,9 +473,10 @@ impl BodyDecoder {
             .map(|p| p + 4)
         else {
             if rest.len() >= max_trailer_len {
+                // Within `input` (`rest` is its tail from `at`): no overflow.
                 return Err(ProtocolError::new(
                     ErrorKind::TrailerTooLarge,
-                    at.saturating_add(max_trailer_len),
+                    at + max_trailer_len,
                 ));
             }
             return Ok((at, BodyEvent::NeedData));
