@@ -146,9 +146,10 @@ fn raise_to(all: &mut [u64; SLOTS], floor: u64) -> u64 {
 /// raises nothing). Returns the latest set deadline then ([`NEVER`] if
 /// none is set).
 fn keep_within_span(all: &mut [u64; SLOTS], floor: u64) -> u64 {
-    // (With none set, `latest` and `earliest` are both `NEVER`.)
+    // (With none set, `latest` and `earliest` are both `NEVER`; else the
+    // earliest is a set one, at most the latest: no wrap.)
     let latest = raise_to(all, 0);
-    if latest.saturating_sub(earliest_of(all)) <= SPAN {
+    if latest.wrapping_sub(earliest_of(all)) <= SPAN {
         return latest;
     }
     raise_to(all, floor);
