@@ -248,8 +248,8 @@ impl TimerTable {
     }
 
     /// [`TimerTable::set`] in milliseconds, `floor` the `now` known (0
-    /// when not: a floor of 0 raises nothing), all in registers but the
-    /// timer.
+    /// when not: a floor of 0 raises nothing): no `Option` to pass or
+    /// test.
     #[inline(never)]
     fn set_millis(&mut self, slots: &mut TimerSlots, at: u64, floor: u64, timer: Timer) {
         let slot = slot(timer);
