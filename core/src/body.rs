@@ -4,7 +4,7 @@
 
 use crate::error::{ErrorKind, ProtocolError};
 use crate::time::Split64;
-use crate::wire::{BodyKind, Headers, ParseConfig, is_tchar};
+use crate::wire::{BodyKind, HEX, Headers, ParseConfig, is_class, is_tchar};
 
 /// What a decoder found in the input it was given.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -279,9 +279,8 @@ impl BodyDecoder {
         }
         let remaining = self.remaining.get();
         debug_assert!(remaining != 0, "an empty body or chunk was entered");
-        let n = usize::try_from(remaining)
-            .unwrap_or(usize::MAX)
-            .min(available.len());
+        // (Compared in 64 bits: no conversion of a count past `usize`.)
+        let n = remaining.min(available.len() as u64) as usize;
         let remaining = remaining - n as u64;
         self.remaining = Split64::new(remaining);
         if remaining == 0 {
@@ -474,9 +473,10 @@ impl BodyDecoder {
             .map(|p| p + 4)
         else {
             if rest.len() >= max_trailer_len {
+                // Within `input` (`rest` is its tail from `at`): no overflow.
                 return Err(ProtocolError::new(
                     ErrorKind::TrailerTooLarge,
-                    at.saturating_add(max_trailer_len),
+                    at + max_trailer_len,
                 ));
             }
             return Ok((at, BodyEvent::NeedData));
@@ -657,16 +657,16 @@ static LINE_TABLE: [u8; (15 * CLASS_COUNT).div_ceil(2)] = {
 const SPECIAL_BYTES: &[u8; 8] = b"\t \r\n;=\"\\";
 
 /// The column of `b` in [`LINE_TABLE`] ([`class_of`], by a search of
-/// [`SPECIAL_BYTES`] and the token table rather than a table of its own).
+/// [`SPECIAL_BYTES`] and the shared byte-class table, whose `tchar` and
+/// `HEXDIG` bits are one load, rather than a table of its own).
 fn byte_class(b: u8) -> u8 {
     if let Some(i) = SPECIAL_BYTES.iter().position(|&c| c == b) {
         // HTAB (0) and SP (1) are one class.
         return C_SPACE + (i as u8).saturating_sub(1);
     }
-    if b.is_ascii_hexdigit() {
-        C_HEX
-    } else if is_tchar(b) {
-        C_TCHAR
+    if is_tchar(b) {
+        // (Hex digits are tchars.)
+        if is_class(b, HEX) { C_HEX } else { C_TCHAR }
     } else if b > b' ' && b != 0x7f {
         C_TEXT
     } else {

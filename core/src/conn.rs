@@ -965,10 +965,8 @@ impl<R: RoleKind> State<R> {
     fn new(role: Role, config: &Config, now: Instant) -> Self {
         // The first idle period, in a table of its own: the state is then
         // built in place, with no copy of it.
-        let mut timers = TimerTable::default();
-        let mut timer_slots = TimerSlots::default();
         let window = idle_window(role, None, config);
-        timers.set(&mut timer_slots, Timer::Idle, now + window, Some(now));
+        let (timers, timer_slots) = TimerTable::one(Timer::Idle, now + window);
         let mut counts = Counts::ZERO;
         let mut flags = 0;
         if role == Role::Server {

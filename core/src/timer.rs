@@ -83,8 +83,9 @@ pub(crate) struct TimerTable {
     /// The low 32 bits of each slot's deadline (meaningful when
     /// [`TimerSlots`] says the slot is set).
     low: [u32; SLOTS],
-    /// The high 32 bits of the earliest deadline when stored; the others
-    /// have these or the next ones (their carry bit).
+    /// One less than the high 32 bits of the latest deadline when stored
+    /// (wrapping): each set deadline has these, or the next ones (the
+    /// latest's, its carry bit).
     high: u32,
 }
 
@@ -141,27 +142,40 @@ fn raise_to(all: &mut [u64; SLOTS], floor: u64) -> u64 {
 }
 
 /// Brings deadlines further apart than [`SPAN`] within it, by the rules
-/// of [`TimerTable`]; `now` if the caller knows it.
-fn keep_within_span(all: &mut [u64; SLOTS], now: Option<Instant>) {
-    // (With none set, `latest` and `earliest` are both `NEVER`.)
-    if raise_to(all, 0).saturating_sub(earliest_of(all)) <= SPAN {
-        return;
+/// of [`TimerTable`]; `floor` the `now` the caller knows, else 0 (which
+/// raises nothing). Returns the latest set deadline then ([`NEVER`] if
+/// none is set).
+fn keep_within_span(all: &mut [u64; SLOTS], floor: u64) -> u64 {
+    // (With none set, `latest` and `earliest` are both `NEVER`; else the
+    // earliest is a set one, at most the latest: no wrap.)
+    let latest = raise_to(all, 0);
+    if latest.wrapping_sub(earliest_of(all)) <= SPAN {
+        return latest;
     }
-    if let Some(now) = now {
-        raise_to(all, now.as_millis());
-    }
+    raise_to(all, floor);
     let [phase, continue_, exchange] = all;
-    // (Never true with `exchange` unset, nor with both others unset.)
-    if *exchange > (*phase).min(*continue_).saturating_add(SPAN) {
+    // (With `exchange` unset, it is set to what it is; with both others
+    // unset, the difference is 0.)
+    if exchange.saturating_sub((*phase).min(*continue_)) > SPAN {
         *exchange = NEVER;
     }
+    // Raised to `SPAN` before the latest, which stays the latest.
     let latest = raise_to(all, 0);
-    raise_to(all, latest.saturating_sub(SPAN));
+    raise_to(all, latest.saturating_sub(SPAN))
 }
 
 impl TimerTable {
     /// The deadline of `slot` ([`NEVER`] if unset), whoever holds it.
     fn at_slot(&self, slots: TimerSlots, slot: usize) -> u64 {
+        // Every caller's slot is one (a timer's, or a count to `SLOTS`):
+        // clamped, it needs no test for one past them. (Built for size
+        // only: the speed build runs more instructions with it, measured.)
+        debug_assert!(slot < SLOTS, "no slot {slot}");
+        let slot = if crate::small() {
+            slot.min(SLOTS - 1)
+        } else {
+            slot
+        };
         match (self.low.get(slot), SLOT_SET.get(slot)) {
             (Some(&low), Some(&set)) if slots.0 & set != 0 => {
                 let carry = (slots.0 >> 4).wrapping_shr(slot as u32) & 1;
@@ -178,16 +192,19 @@ impl TimerTable {
         core::array::from_fn(|slot| self.at_slot(slots, slot))
     }
 
-    /// Stores `all`, at most [`SPAN`] apart, with `owner` the code of the
-    /// timer holding the shared slot if set.
-    fn pack(&mut self, slots: &mut TimerSlots, all: [u64; SLOTS], owner: u8) {
-        let high = (earliest_of(&all) >> 32) as u32;
+    /// Stores `all`, at most [`SPAN`] apart, `latest` the latest set one,
+    /// with `owner` the code of the timer holding the shared slot if set.
+    fn pack(&mut self, slots: &mut TimerSlots, all: [u64; SLOTS], latest: u64, owner: u8) {
+        // The latest deadline's high half carries; the earliest's is that
+        // one or the one before, stored (no search for the earliest).
+        let top = (latest >> 32) as u32;
+        let high = top.wrapping_sub(1);
         let mut layout = 0;
         for slot in 0..SLOTS {
             let at = all.get(slot).copied().unwrap_or(NEVER);
             if at != NEVER {
                 layout |= SLOT_SET.get(slot).copied().unwrap_or(0);
-                if (at >> 32) as u32 != high {
+                if (at >> 32) as u32 == top {
                     layout |= CARRY << slot;
                 }
             }
@@ -199,6 +216,26 @@ impl TimerTable {
         *slots = TimerSlots(layout & (owner | !SLOT_SET[PHASE]));
     }
 
+    /// A table holding `timer` at `at` alone: what [`TimerTable::set`]
+    /// makes of an empty one, with no deadline to keep within [`SPAN`].
+    pub(crate) fn one(timer: Timer, at: Instant) -> (Self, TimerSlots) {
+        let at = at.as_millis();
+        let mut table = Self {
+            low: [NEVER as u32; SLOTS],
+            high: ((at >> 32) as u32).wrapping_sub(1),
+        };
+        if let Some(low) = table.low.get_mut(slot(timer)) {
+            *low = at as u32;
+        }
+        // Alone, the deadline is the latest: its high half carries.
+        let set = if at == NEVER {
+            0
+        } else {
+            timer as u8 | CARRY << slot(timer)
+        };
+        (table, TimerSlots(set))
+    }
+
     /// Sets `timer` to `at`; `now` if the caller knows it.
     pub(crate) fn set(
         &mut self,
@@ -207,6 +244,19 @@ impl TimerTable {
         at: Instant,
         now: Option<Instant>,
     ) {
+        self.set_millis(
+            slots,
+            at.as_millis(),
+            now.map_or(0, Instant::as_millis),
+            timer,
+        );
+    }
+
+    /// [`TimerTable::set`] in milliseconds, `floor` the `now` known (0
+    /// when not: a floor of 0 raises nothing): no `Option` to pass or
+    /// test.
+    #[inline(never)]
+    fn set_millis(&mut self, slots: &mut TimerSlots, at: u64, floor: u64, timer: Timer) {
         let slot = slot(timer);
         let mut owner = slots.0 & SLOT_SET[PHASE];
         if slot == PHASE {
@@ -218,17 +268,19 @@ impl TimerTable {
         }
         let mut all = self.unpack(*slots);
         if let Some(deadline) = all.get_mut(slot) {
-            *deadline = at.as_millis();
+            *deadline = at;
         }
-        keep_within_span(&mut all, now);
-        self.pack(slots, all, owner);
+        let latest = keep_within_span(&mut all, floor);
+        self.pack(slots, all, latest, owner);
     }
 
     /// Stops `timer`; stopping one that does not hold the shared slot does
     /// nothing. (The others stay as they are: still within `SPAN`.)
     pub(crate) fn stop(&mut self, slots: &mut TimerSlots, timer: Timer) {
         let mask = set_mask(timer);
-        if slots.0 & mask == timer as u8 {
+        // A timer with a slot of its own has its code for a mask: clearing
+        // it unasked is what stopping it does (no test, no branch).
+        if slot(timer) != PHASE || slots.0 & mask == timer as u8 {
             slots.0 &= !mask;
         }
     }
@@ -246,10 +298,13 @@ impl TimerTable {
     /// has none): returned in registers, where an `Option` is not.
     #[cfg_attr(not(h1conn_small), inline)]
     pub(crate) fn millis(&self, slots: TimerSlots, timer: Timer) -> u64 {
-        if !slots.runs(timer) {
-            return NEVER;
-        }
-        self.at_slot(slots, slot(timer))
+        // A table read with no slot set reads `NEVER`.
+        let read = if slots.runs(timer) {
+            slots
+        } else {
+            TimerSlots(0)
+        };
+        self.at_slot(read, slot(timer))
     }
 
     /// Stops every timer.
@@ -261,7 +316,7 @@ impl TimerTable {
     /// The earliest deadline, if any.
     #[cfg_attr(not(h1conn_small), inline)]
     pub(crate) fn next(&self, slots: TimerSlots) -> Option<Instant> {
-        let at = earliest_of(&self.unpack(slots));
+        let at = (0..SLOTS).fold(NEVER, |at, slot| at.min(self.at_slot(slots, slot)));
         (at != NEVER).then_some(Instant::from_millis(at))
     }
 
@@ -278,7 +333,9 @@ impl TimerTable {
         // No set deadline is `NEVER`: below it, an unset one never passes.
         let now = now.as_millis().min(NEVER - 1);
         let mut expired = 0;
-        for (slot, set) in SLOT_SET.into_iter().enumerate() {
+        // By reference: the table is read where it lies, not copied to
+        // the stack first.
+        for (slot, &set) in SLOT_SET.iter().enumerate() {
             if self.at_slot(slots, slot) <= now {
                 expired |= slots.0 & set;
             }
@@ -293,6 +350,30 @@ mod tests {
 
     fn at(ms: u64) -> Instant {
         Instant::from_millis(ms)
+    }
+
+    /// A table made with one deadline is the one `set` makes of an empty
+    /// table, for every timer and up to the end of time.
+    #[test]
+    fn one_deadline_is_what_set_makes() {
+        let timers = [
+            Timer::Idle,
+            Timer::Head,
+            Timer::Body,
+            Timer::Continue,
+            Timer::Exchange,
+        ];
+        for timer in timers {
+            for ms in [0, 1, 4_000, SPAN, SPAN + 1, 3 * SPAN, NEVER - 1, NEVER] {
+                let (mut table, mut slots) = (TimerTable::default(), TimerSlots::default());
+                table.set(&mut slots, timer, at(ms), Some(at(0)));
+                assert_eq!(
+                    TimerTable::one(timer, at(ms)),
+                    (table, slots),
+                    "{timer:?} {ms}"
+                );
+            }
+        }
     }
 
     #[test]
@@ -530,12 +611,18 @@ mod tests {
             let now = now.map(|p| Instant::from_millis(POOL[usize::from(p) % 8]));
             let expected = kept_reference(all, now);
             let mut kept = all;
-            keep_within_span(&mut kept, now);
+            let latest = keep_within_span(&mut kept, now.map_or(0, Instant::as_millis));
             let (mut table, mut slots) = (TimerTable::default(), TimerSlots::default());
-            table.pack(&mut slots, kept, owner as u8);
+            table.pack(&mut slots, kept, latest, owner as u8);
             let read = |at: u64| (at != NEVER).then_some(Instant::from_millis(at));
             let [phase, continue_, exchange] = expected;
+            let expected_latest = expected
+                .into_iter()
+                .filter(|&at| at != NEVER)
+                .max()
+                .unwrap_or(NEVER);
             kept == expected
+                && latest == expected_latest
                 && table.unpack(slots) == expected
                 && [Timer::Idle, Timer::Head, Timer::Body]
                     .into_iter()

@@ -21,7 +21,7 @@
 //! a compact pass reads the start lines instead of nom (the same results).
 
 mod chars;
-pub(crate) use chars::is_tchar;
+pub(crate) use chars::{HEX, is_class, is_tchar};
 mod connection;
 mod debug;
 mod fields;
