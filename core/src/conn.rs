@@ -1585,15 +1585,34 @@ impl<R: RoleKind> State<R> {
             self.step_send(Step::Close);
         }
         if let Some(params) = head.facts.keep_alive {
-            self.set_peer_keep_alive(params);
+            let timeout = narrow(params.timeout.unwrap_or(0));
+            let mut set = if params.timeout.is_some() {
+                FLAG_PEER_TIMEOUT
+            } else {
+                0
+            };
             if let Some(max) = params.max {
-                // `max` counts the requests still accepted after this one.
-                let outstanding = u32::try_from(self.pending.len().saturating_sub(1)).unwrap_or(0);
-                self.set_requests_left(Some(max.saturating_sub(outstanding)));
+                // `max` counts the requests still accepted after this one:
+                // those queued behind it (at most `MAX_PIPELINE - 1`) are
+                // spoken for.
+                let outstanding = self
+                    .pending
+                    .items
+                    .iter()
+                    .skip(1)
+                    .filter(|p| **p != Pending::VACANT)
+                    .count() as u32;
+                self.counts
+                    .set_client_left(narrow(max.saturating_sub(outstanding)));
+                set |= FLAG_PEER_MAX | FLAG_LEFT;
                 if max == 0 {
                     self.close_for(CloseReason::MaxReached);
                 }
             }
+            self.counts
+                .set_peer(timeout, narrow(params.max.unwrap_or(0)));
+            // One write of the flags: `left` keeps its flag without a `max`.
+            self.flags = self.flags & !(FLAG_PEER_TIMEOUT | FLAG_PEER_MAX) | set;
         }
         if body == BodyKind::Tunnel {
             self.switch();
@@ -1797,12 +1816,6 @@ impl<R: RoleKind> State<R> {
         } else {
             self.counts.set_client_left(narrow(left));
         }
-    }
-
-    fn set_peer_keep_alive(&mut self, params: KeepAlive) {
-        let timeout = narrow(self.set_optional(FLAG_PEER_TIMEOUT, params.timeout));
-        let max = narrow(self.set_optional(FLAG_PEER_MAX, params.max));
-        self.counts.set_peer(timeout, max);
     }
 
     /// Client: sets the count of interim responses to the oldest request.
