@@ -1665,7 +1665,6 @@ impl<R: RoleKind> State<R> {
         if deadline == u64::MAX {
             return;
         }
-        let deadline = Instant::from_millis(deadline);
         let Reader::Body { credit: banked, .. } = &mut self.reader else {
             return;
         };
@@ -1679,11 +1678,17 @@ impl<R: RoleKind> State<R> {
         let seconds = credit / rate;
         *banked = credit % rate;
         if seconds > 0 {
-            let extended = (deadline + Duration::from_secs(u64::from(seconds)))
-                .min(now + config.body_timeout)
-                .max(deadline);
-            self.timers
-                .set(&mut self.timer_slots, Timer::Body, extended, Some(now));
+            let extended = extend_deadline(
+                deadline,
+                Duration::from_secs(u64::from(seconds)),
+                now + config.body_timeout,
+            );
+            self.timers.set(
+                &mut self.timer_slots,
+                Timer::Body,
+                Instant::from_millis(extended),
+                Some(now),
+            );
         }
     }
 
@@ -1958,6 +1963,16 @@ fn idle_window(role: Role, peer_timeout: Option<u32>, config: &Config) -> Durati
     limit.saturating_sub(config.idle_margin)
 }
 
+/// `deadline` moved later by `by`, but not past `cap`, and never earlier
+/// than it was: `(deadline + by).min(cap).max(deadline)`, as one
+/// subtraction and one bounded sum (no sum can saturate).
+#[cfg_attr(not(h1conn_small), inline)]
+fn extend_deadline(deadline: u64, by: Duration, cap: Instant) -> u64 {
+    let room = cap.as_millis().saturating_sub(deadline);
+    // `room` is at most `u64::MAX - deadline`: the sum cannot overflow.
+    deadline + room.min(by.as_millis())
+}
+
 /// How a body of `body` is sent, and the bytes left of it if counted.
 const fn outgoing_of(body: BodyKind) -> (Outgoing, Split64) {
     let (outgoing, left) = match body {
@@ -2022,6 +2037,41 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The bounded sum gives the deadline the clamps gave, at the edges of
+    /// the ranges and in between.
+    #[test]
+    fn extend_deadline_is_the_clamped_sum() {
+        fn check(deadline: u64, by: u32, cap: u64) -> bool {
+            let (by, cap) = (
+                Duration::from_millis(u64::from(by)),
+                Instant::from_millis(cap),
+            );
+            let old = Instant::from_millis(deadline);
+            let clamped = (old + by).min(cap).max(old);
+            Instant::from_millis(extend_deadline(deadline, by, cap)) == clamped
+        }
+        let edges = [
+            0,
+            1,
+            999,
+            1000,
+            u64::from(u32::MAX),
+            1 << 40,
+            u64::MAX - 1,
+            u64::MAX,
+        ];
+        for deadline in edges {
+            for by in [0, 1, 1000, u32::MAX - 1, u32::MAX] {
+                for cap in edges {
+                    assert!(check(deadline, by, cap), "{deadline} {by} {cap}");
+                }
+            }
+        }
+        quickcheck::QuickCheck::new()
+            .tests(10_000)
+            .quickcheck(check as fn(u64, u32, u64) -> bool);
     }
 
     /// Feeds `bytes` to a server until it needs more or fails (the error).
