@@ -1556,8 +1556,10 @@ impl<R: RoleKind> State<R> {
             if head.status == 100 {
                 self.release_body();
             }
-            // Back to waiting for the next head of this exchange.
-            self.step_recv(Step::InterimDone);
+            // Back to waiting for the next head of this exchange (a head
+            // was being read: the step from there, stored).
+            debug_assert_eq!(next(self.recv, Step::InterimDone), Some(HalfState::Idle));
+            self.recv = HalfState::Idle;
             return Ok(());
         }
         if head.status == 101 && !pending.upgrade() {
@@ -1619,7 +1621,11 @@ impl<R: RoleKind> State<R> {
             return Ok(());
         }
         self.start_body(config, now, body);
-        self.step_recv(Step::HeadDone { body: true });
+        debug_assert_eq!(
+            next(self.recv, Step::HeadDone { body: true }),
+            Some(HalfState::Body)
+        );
+        self.recv = HalfState::Body;
         Ok(())
     }
 
@@ -1696,7 +1702,9 @@ impl<R: RoleKind> State<R> {
     /// stopped): the client's exchange ends with it.
     fn on_received_message_end(&mut self, config: &Config, now: Instant) {
         self.timers.stop(&mut self.timer_slots, Timer::Body);
-        self.step_recv(Step::BodyDone);
+        // Both callers read a body: the step from there, stored.
+        debug_assert_eq!(next(self.recv, Step::BodyDone), Some(HalfState::Done));
+        self.recv = HalfState::Done;
         if self.role() == Role::Client {
             self.pending.pop_front();
             self.set_flag(FLAG_RESPONSE_STARTED, false);
