@@ -1893,20 +1893,21 @@ impl<R: RoleKind> State<R> {
     /// server that was not answering anything may still send one error
     /// response (`Connection: close` is added), then must close.
     fn fail(&mut self, reason: CloseReason) {
+        if self.role() == Role::Client {
+            // Nothing more can be received: the request is pointless too,
+            // and the connection closes as if closed here.
+            return self.close_with(reason);
+        }
         self.close_for(reason);
         self.step_recv(Step::Close);
         self.timers.stop_all(&mut self.timer_slots);
-        let can_answer = self.role() == Role::Server
-            && self.send == HalfState::Idle
-            && (self.pending.is_empty() || self.pending.len() == 1);
+        let can_answer =
+            self.send == HalfState::Idle && (self.pending.is_empty() || self.pending.len() == 1);
         if can_answer {
             if self.pending.is_empty() {
                 // An unknown HTTP/1.1 request with no options.
                 let _ = self.pending.push_back(Pending::EMPTY);
             }
-        } else if self.role() == Role::Client {
-            // Nothing more can be received: the request is pointless too.
-            self.step_send(Step::Close);
         } else {
             self.step_send(Step::MustClose);
         }
