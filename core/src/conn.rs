@@ -1055,27 +1055,30 @@ impl<R: RoleKind> State<R> {
     ) -> Result<Option<Event<'static>>, ProtocolError> {
         let _ = now;
         let mid_message = matches!(self.recv, HalfState::Head | HalfState::Body);
-        if self.recv == HalfState::Body
+        // One close for every way out, with the reason of each.
+        let (reason, result) = if self.recv == HalfState::Body
             && matches!(&self.reader, Reader::Body { decoder, .. } if decoder.is_until_close())
         {
             self.on_received_message_end(config, now);
-            self.close_with(CloseReason::CloseDelimited);
-            return Ok(Some(Event::MessageEnd));
-        }
-        // A client receiving a response (its head or body) is waiting
-        // for it: its request is outstanding until the response ends.
-        let cut_short = match self.role() {
-            Role::Client => !self.pending.is_empty(),
-            Role::Server => mid_message,
+            (CloseReason::CloseDelimited, Ok(Some(Event::MessageEnd)))
+        } else {
+            // A client receiving a response (its head or body) is waiting
+            // for it: its request is outstanding until the response ends.
+            let cut_short = match self.role() {
+                Role::Client => !self.pending.is_empty(),
+                Role::Server => mid_message,
+            };
+            debug_assert!(cut_short || !mid_message);
+            // The reason stays `PeerClosed` (the first reason given is
+            // kept), even when the peer cut a message short.
+            let result = match cut_short {
+                true => Err(ProtocolError::new(ErrorKind::IncompleteMessage, 0)),
+                false => Ok(None),
+            };
+            (CloseReason::PeerClosed, result)
         };
-        debug_assert!(cut_short || !mid_message);
-        // The reason stays `PeerClosed` (the first reason given is kept),
-        // even when the peer cut a message short.
-        self.close_with(CloseReason::PeerClosed);
-        if cut_short {
-            return Err(ProtocolError::new(ErrorKind::IncompleteMessage, 0));
-        }
-        Ok(None)
+        self.close_with(reason);
+        result
     }
 
     fn handle_timeout(&mut self, config: &Config, now: Instant) -> Option<ProtocolError> {
