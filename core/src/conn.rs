@@ -1370,8 +1370,10 @@ impl<R: RoleKind> State<R> {
         }
         // The idle deadline is the last moment of reuse (armed when the
         // connection became idle, stopped when a request went out).
+        // `u64::MAX`: no deadline, so never reached (`now` taken below it;
+        // below a set deadline, the clamp changes nothing).
         let last = self.timers.millis(self.timer_slots, Timer::Idle);
-        last == u64::MAX || now.as_millis() < last
+        now.as_millis().min(u64::MAX - 1) < last
     }
 
     const fn may_send_body(&self) -> bool {
