@@ -1342,6 +1342,8 @@ impl<R: RoleKind> State<R> {
         self.close_with(CloseReason::LocalClose);
     }
 
+    // Outlined in a size build (client image: 32 B less).
+    #[cfg_attr(h1conn_small, inline(never))]
     fn poll_action(&self) -> Action {
         if self.send == HalfState::Switched || self.recv == HalfState::Switched {
             return Action::Switched;
