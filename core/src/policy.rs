@@ -208,7 +208,11 @@ pub(crate) const fn exchange_persistence_after(
     response: MessageSummary,
     response_body: BodyKind,
 ) -> Persistence {
-    // The first rule that closes gives the reason, as in `own_persistence`.
+    // The first rule that closes gives the reason, as in `own_persistence`
+    // (whose rules follow the body's here, written out: the response's
+    // own missing `keep-alive` and the missing echo to an HTTP/1.0
+    // request are one test, as they give one reason).
+    let http10 = matches!(response.version, Version::Http10);
     let reason = if !request.is_keep_alive() {
         return request;
     } else if response.close {
@@ -217,10 +221,11 @@ pub(crate) const fn exchange_persistence_after(
         CloseReason::ProtocolSwitch
     } else if matches!(response_body, BodyKind::UntilClose) {
         CloseReason::CloseDelimited
-    } else if let Persistence::Close(reason) = response.own_persistence(CloseReason::ResponseClose)
-    {
-        reason
-    } else if matches!(request_version, Version::Http10) && !response.keep_alive {
+    } else if http10 && response.transfer_encoding {
+        CloseReason::Http10TransferEncoding
+    } else if response.framing_conflict {
+        CloseReason::FramingConflict
+    } else if (http10 || matches!(request_version, Version::Http10)) && !response.keep_alive {
         CloseReason::Http10NoKeepAlive
     } else {
         return Persistence::KeepAlive;
