@@ -91,7 +91,9 @@ impl HeadScanner {
         macro_rules! line_feed {
             ($lf:expr) => {{
                 let lf: usize = $lf;
-                if lf == 0 || window.get(lf - 1) != Some(&b'\r') {
+                // (An LF at 0 has no CR before it: the index wraps past
+                // the window's end.)
+                if window.get(lf.wrapping_sub(1)) != Some(&b'\r') {
                     return Err(ProtocolError::new(ErrorKind::BareLf, lf));
                 }
                 if lf == start + 1 || window.get(lf.wrapping_sub(2)) == Some(&b'\n') {
