@@ -312,9 +312,10 @@ fn line_error(kind: ErrorKind, line: &[u8], rest: &[u8], base: usize) -> Protoco
         [b'\r', ..] => ErrorKind::BareCr,
         _ => kind,
     };
-    // `rest` is a tail of `line`: the difference is its offset.
-    let at = line.len().saturating_sub(rest.len());
-    ProtocolError::new(kind, base.saturating_add(at))
+    // `rest` is a tail of `line`, which lies in the caller's buffer from
+    // `base`: neither can wrap.
+    let at = line.len().wrapping_sub(rest.len());
+    ProtocolError::new(kind, base.wrapping_add(at))
 }
 
 /// The first `len` bytes of `rest` (all of it if shorter), taken off it.
