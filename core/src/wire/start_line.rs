@@ -409,16 +409,19 @@ fn status_parts<'a>(
     let version = version_step(rest)?;
     spaces_step(rest, lenient_spaces, ErrorKind::InvalidStartLine)?;
     // Three digits, 100 or more: else the code is wrong where it starts.
-    let mut status = 0;
+    let mut status: u32 = 0;
     for at in 0..3 {
         let Some(digit @ b'0'..=b'9') = rest.get(at) else {
             return Err(ErrorKind::InvalidStatusCode);
         };
-        status = status * 10 + u16::from(digit - b'0');
+        status = status * 10 + u32::from(digit - b'0');
     }
     if status < 100 {
         return Err(ErrorKind::InvalidStatusCode);
     }
+    // Summed in a word, no narrowing at each step; three digits are at
+    // most 999.
+    let status = status as u16;
     take(rest, 3);
     match *rest {
         [] if lenient_reason => {}
