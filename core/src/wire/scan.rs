@@ -78,7 +78,11 @@ impl HeadScanner {
         max_head_len: usize,
         skip_empty_lines: bool,
     ) -> Result<Option<(HeadBounds, usize)>, ProtocolError> {
-        if (self.scanned.max(self.start) as usize) > buf.len() {
+        // The start line never starts past the bytes scanned (both are
+        // stored together, `start` at most the window's length), so a
+        // shorter buffer is told by `scanned` alone.
+        debug_assert!(self.start <= self.scanned);
+        if self.scanned as usize > buf.len() {
             *self = Self::new();
         }
         let window = buf.get(..max_head_len.min(buf.len())).unwrap_or(buf);
