@@ -333,14 +333,13 @@ fn spaces_step(rest: &mut &[u8], lenient: bool, kind: ErrorKind) -> Step<()> {
     if run == 0 {
         return Err(kind);
     }
-    let taken = if lenient { run } else { 1 };
-    take(rest, taken);
-    if run > taken {
+    if !lenient && run > 1 {
         // A second SP where only one may be.
-        Err(ErrorKind::InvalidStartLine)
-    } else {
-        Ok(())
+        take(rest, 1);
+        return Err(ErrorKind::InvalidStartLine);
     }
+    take(rest, run);
+    Ok(())
 }
 
 /// `HTTP-version`, as [`http_version`] reads it.
