@@ -154,8 +154,10 @@ impl HeadScanner {
         self.line_end = to_u32(line_end);
         self.scanned = to_u32(window.len());
         // A request whose start line began but did not end in the window
-        // (a CR alone may still be the start of an empty line).
-        let line_begun = !matches!(window.get(start..), None | Some([] | [b'\r']));
+        // (a CR alone may still be the start of an empty line): more bytes
+        // from `start` than a first CR.
+        let lone_cr = usize::from(window.get(start) == Some(&b'\r'));
+        let line_begun = window.len() > start + lone_cr;
         let request_line_open = skip_empty_lines && line_end == 0 && line_begun;
         incomplete(buf, max_head_len, request_line_open)
     }
