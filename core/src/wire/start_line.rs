@@ -427,7 +427,8 @@ fn status_parts<'a>(
         [b'0'..=b'9', ..] => return Err(ErrorKind::InvalidStatusCode),
         // Exactly one SP: the reason phrase itself may start with SP.
         [b' ', after @ ..] if !lenient_spaces => *rest = after,
-        _ => spaces_step(rest, lenient_spaces, ErrorKind::InvalidStartLine)?,
+        // A run of SP, or none (wrong either way).
+        _ => spaces_step(rest, true, ErrorKind::InvalidStartLine)?,
     }
     let reason = *rest;
     // `reason-phrase = *( HTAB / SP / VCHAR / obs-text )`.
