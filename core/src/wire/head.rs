@@ -872,7 +872,7 @@ impl HeadScanner {
         max_head_len: usize,
         skip_empty_lines: bool,
     ) -> Result<Option<StartLine<'a>>, ProtocolError> {
-        let Some((bounds, line_end)) = self.find_end(buf, max_head_len, skip_empty_lines)? else {
+        let Some((line_end, bounds)) = self.find_end(buf, max_head_len, skip_empty_lines)? else {
             return Ok(None);
         };
         *self = Self::new();

@@ -312,9 +312,10 @@ fn line_error(kind: ErrorKind, line: &[u8], rest: &[u8], base: usize) -> Protoco
         [b'\r', ..] => ErrorKind::BareCr,
         _ => kind,
     };
-    // `rest` is a tail of `line`: the difference is its offset.
-    let at = line.len().saturating_sub(rest.len());
-    ProtocolError::new(kind, base.saturating_add(at))
+    // `rest` is a tail of `line`, which lies in the caller's buffer from
+    // `base`: neither can wrap.
+    let at = line.len().wrapping_sub(rest.len());
+    ProtocolError::new(kind, base.wrapping_add(at))
 }
 
 /// The first `len` bytes of `rest` (all of it if shorter), taken off it.
@@ -332,14 +333,13 @@ fn spaces_step(rest: &mut &[u8], lenient: bool, kind: ErrorKind) -> Step<()> {
     if run == 0 {
         return Err(kind);
     }
-    let taken = if lenient { run } else { 1 };
-    take(rest, taken);
-    if run > taken {
+    if !lenient && run > 1 {
         // A second SP where only one may be.
-        Err(ErrorKind::InvalidStartLine)
-    } else {
-        Ok(())
+        take(rest, 1);
+        return Err(ErrorKind::InvalidStartLine);
     }
+    take(rest, run);
+    Ok(())
 }
 
 /// `HTTP-version`, as [`http_version`] reads it.
@@ -408,23 +408,27 @@ fn status_parts<'a>(
     let version = version_step(rest)?;
     spaces_step(rest, lenient_spaces, ErrorKind::InvalidStartLine)?;
     // Three digits, 100 or more: else the code is wrong where it starts.
-    let mut status = 0;
+    let mut status: u32 = 0;
     for at in 0..3 {
         let Some(digit @ b'0'..=b'9') = rest.get(at) else {
             return Err(ErrorKind::InvalidStatusCode);
         };
-        status = status * 10 + u16::from(digit - b'0');
+        status = status * 10 + u32::from(digit - b'0');
     }
     if status < 100 {
         return Err(ErrorKind::InvalidStatusCode);
     }
+    // Summed in a word, no narrowing at each step; three digits are at
+    // most 999.
+    let status = status as u16;
     take(rest, 3);
     match *rest {
         [] if lenient_reason => {}
         [b'0'..=b'9', ..] => return Err(ErrorKind::InvalidStatusCode),
         // Exactly one SP: the reason phrase itself may start with SP.
         [b' ', after @ ..] if !lenient_spaces => *rest = after,
-        _ => spaces_step(rest, lenient_spaces, ErrorKind::InvalidStartLine)?,
+        // A run of SP, or none (wrong either way).
+        _ => spaces_step(rest, true, ErrorKind::InvalidStartLine)?,
     }
     let reason = *rest;
     // `reason-phrase = *( HTAB / SP / VCHAR / obs-text )`.
