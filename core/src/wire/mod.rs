@@ -229,3 +229,39 @@ pub(crate) fn is_field_value(s: &[u8]) -> bool {
 pub(crate) fn validate_fields(block: &[u8]) -> Result<(), ProtocolError> {
     fields::walk_fields(block, 0, false, |_| Ok(())).map(|_| ())
 }
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use std::string::ToString;
+
+    use super::*;
+    use crate::testing::{every_string, joined_pieces, with_small};
+
+    /// `block` validated by the field walk of both builds and by the field
+    /// cursor (the oracle): the same result, kind and offset.
+    fn validations_agree(block: &[u8]) {
+        let cursor = fields::FieldCursor::new(block, false).try_for_each(|line| line.map(|_| ()));
+        let walk = with_small(|| validate_fields(block));
+        assert_eq!(walk, cursor, "{:?}", block.escape_ascii().to_string());
+        assert_eq!(validate_fields(block), cursor);
+    }
+
+    #[test]
+    fn field_sections_validate_alike_both_ways() {
+        let mut block = std::vec::Vec::new();
+        for prefix in [&b""[..], b"a: b\r\n", b"X-1:\t\r\n"] {
+            every_string(b"a: \t\r\n\x00", 6, |s| {
+                block.clear();
+                block.extend_from_slice(prefix);
+                block.extend_from_slice(s);
+                validations_agree(&block);
+            });
+        }
+        const PIECES: &[&[u8]] = &[
+            b"Name", b"a", b":", b" ", b"\t", b"value", b"\r\n", b"\r\n", b"\r", b"\n", b"\x00",
+            b"\x7f", b"\xff", b"(",
+        ];
+        joined_pieces(PIECES, 0x2545_f491_4f6c_dd1d, 13, 7, 11, validations_agree);
+    }
+}
