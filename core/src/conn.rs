@@ -823,7 +823,10 @@ impl<C: Borrow<Config>, R: RoleKind> Connection<C, R> {
     /// The engine adds the `Connection` field the rules need (HTTP/1.0:
     /// `keep-alive`) unless `headers` has one, then reads the written head
     /// back to learn exactly what went on the wire (method, framing,
-    /// `Connection`, `Expect`). HTTP/1.1 requests need a `Host` field.
+    /// `Connection`, `Expect`). HTTP/1.1 requests need a `Host` field
+    /// (exactly one; HTTP/1.0 allows none). Its value is written as given:
+    /// beyond the control bytes refused in every value, its grammar
+    /// (`host[:port]`) is the caller's to get right.
     pub fn send_request(
         &mut self,
         now: Instant,
