@@ -25,14 +25,7 @@ fn image_main() {
         name: b"Host",
         value: b"example.org",
     };
-    let sent = conn.send_request(
-        now,
-        b"GET",
-        b"/index.html",
-        Version::Http11,
-        &[host],
-        out,
-    );
+    let sent = conn.send_request(now, b"GET", b"/index.html", Version::Http11, &[host], out);
     fp::keep(&sent);
     fp::keep(&out);
     let input = fp::response();
