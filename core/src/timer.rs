@@ -348,6 +348,15 @@ impl TimerTable {
 mod tests {
     use super::*;
 
+    /// Every timer.
+    const TIMERS: [Timer; 5] = [
+        Timer::Idle,
+        Timer::Head,
+        Timer::Body,
+        Timer::Continue,
+        Timer::Exchange,
+    ];
+
     fn at(ms: u64) -> Instant {
         Instant::from_millis(ms)
     }
@@ -356,14 +365,7 @@ mod tests {
     /// table, for every timer and up to the end of time.
     #[test]
     fn one_deadline_is_what_set_makes() {
-        let timers = [
-            Timer::Idle,
-            Timer::Head,
-            Timer::Body,
-            Timer::Continue,
-            Timer::Exchange,
-        ];
-        for timer in timers {
+        for timer in TIMERS {
             for ms in [0, 1, 4_000, SPAN, SPAN + 1, 3 * SPAN, NEVER - 1, NEVER] {
                 let (mut table, mut slots) = (TimerTable::default(), TimerSlots::default());
                 table.set(&mut slots, timer, at(ms), Some(at(0)));
@@ -399,19 +401,10 @@ mod tests {
         assert_eq!(table.next(slots), None);
     }
 
-    /// A deadline at the end of time is never reached: setting one stops
-    /// the timer, and leaves the others as they were.
     /// The expired timers found in one pass are those `expired` finds
     /// one by one, for any deadlines and any instant.
     #[test]
     fn expired_by_agrees_with_each_timer() {
-        let timers = [
-            Timer::Idle,
-            Timer::Head,
-            Timer::Body,
-            Timer::Continue,
-            Timer::Exchange,
-        ];
         let instants = [0, 1, 5, 9, SPAN, SPAN + 4, NEVER - 1, NEVER];
         for phase in 0..4 {
             for bits in 0..4u8 {
@@ -428,7 +421,7 @@ mod tests {
                 }
                 for &now in &instants {
                     let expired = table.expired_by(slots, at(now));
-                    for timer in timers {
+                    for timer in TIMERS {
                         assert_eq!(
                             expired.runs(timer),
                             table.expired(slots, timer, at(now)),
@@ -493,13 +486,6 @@ mod tests {
         extern crate std;
         use std::vec::Vec;
         fn check(base: u8, ops: Vec<(u8, bool, u32)>) -> bool {
-            const TIMERS: [Timer; 5] = [
-                Timer::Idle,
-                Timer::Head,
-                Timer::Continue,
-                Timer::Body,
-                Timer::Exchange,
-            ];
             let base = [1_000_000, (1 << 32) - 1_000_000, u64::MAX - SPAN][usize::from(base) % 3];
             let (mut table, mut slots) = (TimerTable::default(), TimerSlots::default());
             let mut model: [Option<u64>; 5] = [None; 5];
