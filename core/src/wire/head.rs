@@ -350,26 +350,14 @@ impl FactsReader {
         Ok(())
     }
 
-    /// The checks after the fields of a head the engine writes are read:
-    /// as for a received one, but the `Host` grammar was not checked.
-    #[inline(always)]
-    pub(super) fn check(
-        &mut self,
-        config: &ParseConfig,
-        request_version: Option<Version>,
-        fields_at: usize,
-    ) -> Result<(), ProtocolError> {
-        self.check_head(config, request_version, fields_at, false)
-    }
-
     /// The checks after the fields are read: framing for every head and,
     /// with `request_version`, the request's own rules (Host, a final
     /// chunked coding). With `check_host` (as [`FactsReader::line`] was
     /// called), a `Host` value that broke its grammar too; without it no
-    /// such value was recorded, and where every caller passes `false` the
-    /// test is not linked.
+    /// such value was recorded, and where every caller passes `false` (a
+    /// client, and the heads the engine writes) the test is not linked.
     #[inline(always)]
-    fn check_head(
+    pub(super) fn check(
         &mut self,
         config: &ParseConfig,
         request_version: Option<Version>,
@@ -627,7 +615,7 @@ impl<'a> RequestHead<'a> {
         let block = buf.get(fields_at..).unwrap_or_default();
         let mut reader = FactsReader::new();
         let fields_len = reader.read(block, fields_at, false, true)?;
-        reader.check_head(config, Some(parsed.version), fields_at, true)?;
+        reader.check(config, Some(parsed.version), fields_at, true)?;
         // The head ends at its empty line, or where the caller's bounds say.
         let len = if to_end {
             buf.len()
@@ -805,7 +793,7 @@ impl<'a> ResponseHead<'a> {
         let block = buf.get(fields_at..).unwrap_or_default();
         let mut reader = FactsReader::new();
         let fields_len = reader.read(block, fields_at, allow_fold, false)?;
-        reader.check(config, None, fields_at)?;
+        reader.check(config, None, fields_at, false)?;
         let len = if to_end {
             buf.len()
         } else {

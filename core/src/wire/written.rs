@@ -74,7 +74,7 @@ pub(crate) fn request_facts(
     }
     let mut reader = read_fields(headers, added)?;
     reader
-        .check(&ParseConfig::strict(), Some(version), 0)
+        .check(&ParseConfig::strict(), Some(version), 0, false)
         .map_err(|e| e.kind)?;
     Ok(reader.facts)
 }
@@ -88,7 +88,7 @@ pub(crate) fn response_facts(
 ) -> Result<HeadFacts, ErrorKind> {
     let mut reader = read_fields(headers, added)?;
     reader
-        .check(&ParseConfig::strict(), None, 0)
+        .check(&ParseConfig::strict(), None, 0, false)
         .map_err(|e| e.kind)?;
     Ok(reader.facts)
 }
